@@ -1,0 +1,97 @@
+use serde::Deserialize;
+use sweep_domain::Timestamp;
+use sweep_domain::merchant::MerchantStatus;
+use sweep_domain::staff::{Staff, StaffStatus};
+use sweep_domain::text::{Login, Password};
+
+use crate::ports::SessionRecord;
+use crate::secrets::{dummy_hash, random_token, token_digest, verify_password};
+use crate::{AppError, AppResult, Sweep};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LoginInput {
+    pub login: String,
+    pub password: String,
+}
+
+pub struct LoginOutcome {
+    /// The secret for the session cookie; only its digest is stored.
+    pub session_token: String,
+    pub csrf_token: String,
+    pub staff: Staff,
+    pub expires_at: Timestamp,
+}
+
+impl Sweep {
+    /// Checks a login and password and opens a session.
+    ///
+    /// Every attempt is counted before the password is checked, per account and per
+    /// client address, in the database: parallel guesses cannot slip past the limit and
+    /// every process shares the counters.
+    pub async fn login(&self, input: LoginInput, client: &str) -> AppResult<LoginOutcome> {
+        let login = Login::parse("login", &input.login)?;
+        let password = Password::attempt("password", &input.password)?;
+        let now = self.now();
+        let s = &self.settings;
+
+        let account_key = format!("login:account:{login}");
+        let client_key = format!("login:client:{client}");
+        let account = self.repos.auth.count_attempt(&account_key, now, s.login_window_secs).await?;
+        let by_client = self.repos.auth.count_attempt(&client_key, now, s.login_window_secs).await?;
+        let blocked = [
+            (account, s.login_attempts_per_account),
+            (by_client, s.login_attempts_per_client),
+        ]
+        .into_iter()
+        .filter(|(attempts, limit)| attempts.count > *limit)
+        .map(|(attempts, _)| {
+            let window_ends = attempts.window_start.plus_seconds(s.login_window_secs);
+            (window_ends.unix_seconds() - now.unix_seconds()).max(1)
+        })
+        .max();
+        if let Some(retry_after_secs) = blocked {
+            tracing::warn!(target: "security", event = "login_throttled", client = %client, "login attempts over the limit");
+            return Err(AppError::TooManyAttempts { retry_after_secs });
+        }
+
+        let Some((staff, hash)) = self.repos.staff.staff_by_login(&login).await? else {
+            // Same work as for a real account, so timing does not reveal which logins exist.
+            verify_password(password.expose(), dummy_hash().await?).await;
+            return Err(AppError::InvalidCredentials);
+        };
+        if !verify_password(password.expose(), &hash).await || staff.status != StaffStatus::Active {
+            tracing::info!(target: "security", event = "login_failed", staff_id = %staff.id, client = %client);
+            return Err(AppError::InvalidCredentials);
+        }
+        if let Some(merchant_id) = staff.merchant_id {
+            let merchant = self.repos.merchants.merchant(merchant_id).await?;
+            if merchant.map(|m| m.status) != Some(MerchantStatus::Active) {
+                return Err(AppError::conflict("merchant_suspended", None, "this merchant is suspended"));
+            }
+        }
+        self.repos.auth.clear_attempts(&account_key).await?;
+
+        let session_token = random_token("sws_")?;
+        let csrf_token = random_token("")?;
+        let expires_at = now.plus_seconds(s.session_ttl_secs);
+        self.repos
+            .auth
+            .insert_session(&SessionRecord {
+                token_hash: token_digest(&session_token),
+                staff_id: staff.id,
+                csrf_token: csrf_token.clone(),
+                created_at: now,
+                expires_at,
+            })
+            .await?;
+        tracing::info!(target: "security", event = "login", staff_id = %staff.id, client = %client);
+        Ok(LoginOutcome { session_token, csrf_token, staff, expires_at })
+    }
+
+    pub async fn logout(&self, session_token: &str) -> AppResult<()> {
+        self.repos.auth.delete_session(&token_digest(session_token)).await?;
+        Ok(())
+    }
+}

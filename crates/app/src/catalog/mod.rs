@@ -1,0 +1,10 @@
+//! The catalog: categories, products, their images, and SKUs.
+
+mod categories;
+mod images;
+mod products;
+mod skus;
+
+pub use categories::{CreateCategoryInput, UpdateCategoryInput};
+pub use products::{CreateProductInput, ProductDetail, UpdateProductInput};
+pub use skus::{CreateSkuInput, UpdateSkuInput};

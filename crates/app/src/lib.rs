@@ -1,0 +1,118 @@
+//! Sweep's use cases. Each action is a method on [`Sweep`] that takes the caller (an
+//! [`Actor`]) and plain input, checks rights and rules, and calls the ports.
+//!
+//! The web layer and the CLI call these; they never reach the database directly.
+
+pub mod auth;
+pub mod catalog;
+pub mod check;
+pub mod error;
+pub mod inventory;
+pub mod jobs;
+pub mod locations;
+pub mod merchants;
+pub mod page;
+pub mod ports;
+pub mod pricing;
+pub mod secrets;
+pub mod serde_util;
+pub mod staff;
+
+use std::sync::Arc;
+
+pub use error::{AppError, AppResult};
+use ports::*;
+use sweep_domain::Timestamp;
+use sweep_domain::ids::MerchantId;
+use sweep_domain::roles::{Actor, Permission};
+
+/// The storage and file ports, all implemented by one database in practice.
+#[derive(Clone)]
+pub struct Repos {
+    pub merchants: Arc<dyn MerchantRepo>,
+    pub staff: Arc<dyn StaffRepo>,
+    pub auth: Arc<dyn AuthRepo>,
+    pub locations: Arc<dyn LocationRepo>,
+    pub catalog: Arc<dyn CatalogRepo>,
+    pub inventory: Arc<dyn InventoryRepo>,
+    pub idempotency: Arc<dyn IdempotencyRepo>,
+    pub jobs: Arc<dyn JobRepo>,
+    pub media: Arc<dyn MediaStore>,
+}
+
+/// Tunable rules of the use cases; the binary fills them from configuration.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// How long a console session lasts.
+    pub session_ttl_secs: i64,
+    /// Failed logins allowed per account within the window before it locks.
+    pub login_attempts_per_account: i64,
+    /// Failed logins allowed per client address within the window.
+    pub login_attempts_per_client: i64,
+    pub login_window_secs: i64,
+    /// Largest image upload.
+    pub max_image_bytes: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            session_ttl_secs: 12 * 3600,
+            login_attempts_per_account: 5,
+            login_attempts_per_client: 30,
+            login_window_secs: 15 * 60,
+            max_image_bytes: 5 * 1024 * 1024,
+        }
+    }
+}
+
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        let micros = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_micros() as i64)
+            .unwrap_or(0);
+        Timestamp::from_unix_micros(micros)
+    }
+}
+
+pub struct Sweep {
+    pub(crate) repos: Repos,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) settings: Settings,
+}
+
+impl Sweep {
+    pub fn new(repos: Repos, clock: Arc<dyn Clock>, settings: Settings) -> Self {
+        Sweep { repos, clock, settings }
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn repos(&self) -> &Repos {
+        &self.repos
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+}
+
+/// The merchant the caller acts in. A platform admin names one per request.
+pub(crate) fn tenant(actor: &Actor) -> AppResult<MerchantId> {
+    actor.merchant_id.ok_or_else(|| {
+        AppError::invalid(
+            "merchant_id",
+            "merchant_required",
+            "platform admins choose a merchant with the X-Merchant-Id header",
+        )
+    })
+}
+
+pub(crate) fn require(actor: &Actor, permission: Permission) -> AppResult<()> {
+    if actor.can(permission) { Ok(()) } else { Err(AppError::Forbidden) }
+}

@@ -1,0 +1,22 @@
+//! The Sweep domain: plain types and rules, no async, no SQL, no HTTP.
+//!
+//! Everything here is deterministic and unit-tested; the use cases in `sweep-app`
+//! combine these rules with storage and clocks.
+
+pub mod catalog;
+pub mod channel;
+pub mod error;
+pub mod ids;
+pub mod inventory;
+pub mod location;
+pub mod merchant;
+pub mod money;
+pub mod pricing;
+pub mod roles;
+pub mod staff;
+pub mod text;
+pub mod time;
+
+pub use error::FieldError;
+pub use money::{Currency, Money};
+pub use time::Timestamp;

@@ -1,0 +1,39 @@
+//! Sweep's storage. One [`Db`] implements every storage port of `sweep-app` with
+//! portable SQL that runs on SQLite and on PostgreSQL alike; the schema lives in
+//! `migrations/`, one folder per backend, kept in step.
+
+mod auth;
+mod catalog;
+mod db;
+mod idempotency;
+mod inventory;
+mod jobs;
+mod locations;
+mod media;
+mod merchants;
+mod sql;
+mod staff;
+#[cfg(feature = "test-support")]
+pub mod testing;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub use db::{Backend, Db, DbOptions};
+pub use media::FsMedia;
+use sweep_app::Repos;
+
+/// Every port served by one database and one media directory.
+pub fn repos(db: Arc<Db>, media_dir: PathBuf) -> Repos {
+    Repos {
+        merchants: db.clone(),
+        staff: db.clone(),
+        auth: db.clone(),
+        locations: db.clone(),
+        catalog: db.clone(),
+        inventory: db.clone(),
+        idempotency: db.clone(),
+        jobs: db,
+        media: Arc::new(FsMedia::new(media_dir)),
+    }
+}

@@ -1,0 +1,538 @@
+//! The storage conformance suite: every story runs against SQLite and PostgreSQL.
+
+use std::sync::Arc;
+
+use sweep_app::page::PageRequest;
+use sweep_app::ports::*;
+use sweep_domain::catalog::{Attributes, Category, Product, ProductStatus, RecordStatus, Sku};
+use sweep_domain::channel::Channel;
+use sweep_domain::ids::*;
+use sweep_domain::inventory::{MovementKind, Quantity, StockChange, StockLevel};
+use sweep_domain::location::{GeoPoint, Location, LocationKind, LocationStatus, OpeningHours};
+use sweep_domain::merchant::{Merchant, MerchantStatus};
+use sweep_domain::pricing::{PriceOverride, PriceScope};
+use sweep_domain::roles::Role;
+use sweep_domain::staff::{ApiToken, Staff, StaffStatus};
+use sweep_domain::text::{Localized, Login};
+use sweep_domain::{Currency, Money, Timestamp};
+use sweep_store::both_backends;
+use sweep_store::testing::TestDb;
+
+fn t(secs: i64) -> Timestamp {
+    Timestamp::from_unix_micros(1_790_000_000_000_000 + secs * 1_000_000)
+}
+
+fn merchant(slug: &str) -> Merchant {
+    Merchant {
+        id: MerchantId::new(),
+        name: format!("Merchant {slug}"),
+        slug: slug.into(),
+        time_zone: "Asia/Shanghai".into(),
+        currency: Currency::Cny,
+        status: MerchantStatus::Active,
+        created_at: t(0),
+        updated_at: t(0),
+    }
+}
+
+fn staff(merchant: Option<MerchantId>, login: &str, role: Role, stores: Vec<LocationId>) -> Staff {
+    Staff {
+        id: StaffId::new(),
+        merchant_id: merchant,
+        login: Login::parse("login", login).unwrap(),
+        display_name: login.into(),
+        role,
+        status: StaffStatus::Active,
+        stores,
+        created_at: t(0),
+        updated_at: t(0),
+    }
+}
+
+fn location(merchant: MerchantId, code: &str, kind: LocationKind) -> Location {
+    Location {
+        id: LocationId::new(),
+        merchant_id: merchant,
+        code: code.into(),
+        kind,
+        name: Localized { zh: format!("{code}店"), en: format!("{code} store") },
+        address: "西湖区文三路 1 号".into(),
+        city: "杭州".into(),
+        district: "西湖区".into(),
+        phone: String::new(),
+        point: GeoPoint { lat: 30.2741, lng: 120.1551 },
+        opening_hours: OpeningHours::mall_hours(),
+        pickup_enabled: kind == LocationKind::Store,
+        delivery_enabled: true,
+        status: LocationStatus::Active,
+        created_at: t(0),
+        updated_at: t(0),
+    }
+}
+
+fn product(merchant: MerchantId, zh: &str, en: &str) -> Product {
+    Product {
+        id: ProductId::new(),
+        merchant_id: merchant,
+        category_id: None,
+        name: Localized { zh: zh.into(), en: en.into() },
+        description: Localized::default(),
+        status: ProductStatus::Active,
+        created_at: t(0),
+        updated_at: t(0),
+    }
+}
+
+fn sku(merchant: MerchantId, product: ProductId, code: &str, barcode: Option<&str>) -> Sku {
+    let mut attributes = Attributes::new();
+    attributes.insert("size".into(), "1.8m".into());
+    Sku {
+        id: SkuId::new(),
+        merchant_id: merchant,
+        product_id: product,
+        code: code.into(),
+        barcode: barcode.map(str::to_string),
+        attributes,
+        base_price: Money::cny(29900),
+        member_price: Some(Money::cny(26900)),
+        status: RecordStatus::Active,
+        created_at: t(0),
+        updated_at: t(0),
+    }
+}
+
+/// A merchant with an owner, one warehouse, one store and one SKU.
+struct World {
+    merchant: Merchant,
+    warehouse: Location,
+    store: Location,
+    sku: Sku,
+}
+
+async fn world(db: &TestDb, slug: &str) -> World {
+    let m = merchant(slug);
+    let owner = staff(Some(m.id), &format!("owner@{slug}.test"), Role::MerchantOwner, vec![]);
+    db.db.create_merchant(&m, &owner, "hash").await.unwrap();
+    let warehouse = location(m.id, "WH", LocationKind::Warehouse);
+    let store = location(m.id, "S1", LocationKind::Store);
+    db.db.insert_location(&warehouse).await.unwrap();
+    db.db.insert_location(&store).await.unwrap();
+    let p = product(m.id, "纯棉四件套", "Cotton bedding set");
+    db.db.insert_product(&p).await.unwrap();
+    let s = sku(m.id, p.id, "BED-001", Some("6901234567892"));
+    db.db.insert_sku(&s).await.unwrap();
+    World { merchant: m, warehouse, store, sku: s }
+}
+
+fn line(sku: SkuId, location: LocationId, kind: MovementKind, n: i64) -> StockLine {
+    StockLine {
+        sku_id: sku,
+        location_id: location,
+        change: StockChange::of(kind, Quantity::parse("q", n).unwrap()),
+        reason: None,
+        note: String::new(),
+        reference: None,
+    }
+}
+
+async fn level(db: &TestDb, w: &World, location: LocationId) -> StockLevel {
+    let filter = StockFilter { sku: Some(w.sku.id), location: Some(location), ..Default::default() };
+    let page = db.db.stock_levels(w.merchant.id, &filter, &PageRequest::first(10)).await.unwrap();
+    page.items.first().map(|r| r.level).unwrap_or_default()
+}
+
+both_backends! {
+    async fn merchant_and_owner_are_created_together(db: TestDb) {
+        let m = merchant("yunmian");
+        let owner = staff(Some(m.id), "owner@yunmian.test", Role::MerchantOwner, vec![]);
+        db.db.create_merchant(&m, &owner, "hash").await.unwrap();
+        assert_eq!(db.db.merchant(m.id).await.unwrap().unwrap(), m);
+        assert_eq!(db.db.merchant_by_slug("yunmian").await.unwrap().unwrap().id, m.id);
+
+        let again = merchant("yunmian");
+        let other_owner = staff(Some(again.id), "other@yunmian.test", Role::MerchantOwner, vec![]);
+        let e = db.db.create_merchant(&again, &other_owner, "hash").await.unwrap_err();
+        assert!(matches!(e, StoreError::Duplicate { field: "slug" }), "{e:?}");
+
+        // A taken owner login rolls the whole merchant back.
+        let third = merchant("third");
+        let dup_owner = staff(Some(third.id), "owner@yunmian.test", Role::MerchantOwner, vec![]);
+        let e = db.db.create_merchant(&third, &dup_owner, "hash").await.unwrap_err();
+        assert!(matches!(e, StoreError::Duplicate { field: "owner.login" }), "{e:?}");
+        assert!(db.db.merchant(third.id).await.unwrap().is_none(), "no half-created merchant");
+    }
+}
+
+both_backends! {
+    async fn staff_keep_their_stores_and_stay_in_their_merchant(db: TestDb) {
+        let a = world(&db, "a").await;
+        let b = world(&db, "b").await;
+        let clerk = staff(Some(a.merchant.id), "clerk@a.test", Role::Clerk, vec![a.store.id]);
+        db.db.insert_staff(&clerk, "hash").await.unwrap();
+        let loaded = db.db.staff(Some(a.merchant.id), clerk.id).await.unwrap().unwrap();
+        assert_eq!(loaded.stores, vec![a.store.id]);
+        assert!(db.db.staff(Some(b.merchant.id), clerk.id).await.unwrap().is_none(), "not visible from merchant B");
+
+        let (by_login, hash) = db.db.staff_by_login(&clerk.login).await.unwrap().unwrap();
+        assert_eq!((by_login.id, hash.as_str()), (clerk.id, "hash"));
+
+        let mut moved = loaded.clone();
+        moved.stores = vec![a.warehouse.id, a.store.id];
+        moved.display_name = "Clerk Wang".into();
+        db.db.update_staff(&moved).await.unwrap();
+        let reloaded = db.db.staff(Some(a.merchant.id), clerk.id).await.unwrap().unwrap();
+        assert_eq!(reloaded.stores.len(), 2);
+        assert_eq!(reloaded.display_name, "Clerk Wang");
+
+        let filter = StaffFilter { stores: Some(vec![a.warehouse.id]), ..Default::default() };
+        let at_warehouse = db.db.list_staff(Some(a.merchant.id), &filter, &PageRequest::first(10)).await.unwrap();
+        assert_eq!(at_warehouse.items.iter().map(|s| s.id).collect::<Vec<_>>(), vec![clerk.id]);
+
+        let dup = staff(Some(b.merchant.id), "clerk@a.test", Role::Clerk, vec![b.store.id]);
+        assert!(matches!(db.db.insert_staff(&dup, "h").await, Err(StoreError::Duplicate { field: "login" })));
+    }
+}
+
+both_backends! {
+    async fn sessions_end_with_expiry_disabling_and_suspension(db: TestDb) {
+        let w = world(&db, "s").await;
+        let member = staff(Some(w.merchant.id), "m@s.test", Role::MerchantManager, vec![]);
+        db.db.insert_staff(&member, "hash").await.unwrap();
+        let session = SessionRecord {
+            token_hash: "h1".into(),
+            staff_id: member.id,
+            csrf_token: "csrf".into(),
+            created_at: t(0),
+            expires_at: t(100),
+        };
+        db.db.insert_session(&session).await.unwrap();
+        let (found, who) = db.db.session("h1", t(50)).await.unwrap().unwrap();
+        assert_eq!((found.csrf_token.as_str(), who.id), ("csrf", member.id));
+        assert!(db.db.session("h1", t(100)).await.unwrap().is_none(), "expired");
+        assert!(db.db.session("nope", t(50)).await.unwrap().is_none());
+
+        let mut suspended = w.merchant.clone();
+        suspended.status = MerchantStatus::Suspended;
+        db.db.update_merchant(&suspended).await.unwrap();
+        assert!(db.db.session("h1", t(50)).await.unwrap().is_none(), "suspended merchant");
+        db.db.update_merchant(&w.merchant).await.unwrap();
+
+        let mut disabled = member.clone();
+        disabled.status = StaffStatus::Disabled;
+        db.db.update_staff(&disabled).await.unwrap();
+        assert!(db.db.session("h1", t(50)).await.unwrap().is_none(), "disabled staff");
+        db.db.update_staff(&member).await.unwrap();
+        db.db.delete_sessions_of(member.id).await.unwrap();
+        assert!(db.db.session("h1", t(50)).await.unwrap().is_none(), "signed out everywhere");
+    }
+}
+
+both_backends! {
+    async fn api_tokens_work_until_revoked_or_expired(db: TestDb) {
+        let w = world(&db, "tk").await;
+        let member = staff(Some(w.merchant.id), "api@tk.test", Role::MerchantManager, vec![]);
+        db.db.insert_staff(&member, "hash").await.unwrap();
+        let token = ApiToken {
+            id: ApiTokenId::new(),
+            merchant_id: Some(w.merchant.id),
+            staff_id: member.id,
+            name: "ERP".into(),
+            prefix: "swt_abcdefgh".into(),
+            created_at: t(0),
+            expires_at: Some(t(1000)),
+            last_used_at: None,
+            revoked_at: None,
+        };
+        db.db.insert_token(&token, "digest").await.unwrap();
+        let (found, who) = db.db.token_by_hash("digest", t(10)).await.unwrap().unwrap();
+        assert_eq!((found.id, who.id), (token.id, member.id));
+        assert!(db.db.token_by_hash("digest", t(1000)).await.unwrap().is_none(), "expired");
+        db.db.touch_token(token.id, t(20)).await.unwrap();
+        assert_eq!(db.db.token(Some(w.merchant.id), token.id).await.unwrap().unwrap().last_used_at, Some(t(20)));
+        assert!(db.db.token(None, token.id).await.unwrap().is_none(), "not a platform token");
+        assert!(db.db.revoke_token(token.id, t(30)).await.unwrap());
+        assert!(!db.db.revoke_token(token.id, t(31)).await.unwrap(), "already revoked");
+        assert!(db.db.token_by_hash("digest", t(40)).await.unwrap().is_none(), "revoked");
+        let listed = db.db.list_tokens(Some(w.merchant.id), None, &PageRequest::first(10)).await.unwrap();
+        assert_eq!(listed.items[0].revoked_at, Some(t(30)));
+    }
+}
+
+both_backends! {
+    async fn attempt_counters_count_exactly_under_parallel_attempts(db: TestDb) {
+        let handles: Vec<_> = (0..24)
+            .map(|_| {
+                let d = db.db.clone();
+                tokio::spawn(async move { d.count_attempt("login:account:x", t(5), 900).await.unwrap().count })
+            })
+            .collect();
+        let mut counts: Vec<i64> = Vec::new();
+        for h in handles {
+            counts.push(h.await.unwrap());
+        }
+        counts.sort();
+        assert_eq!(counts, (1..=24).collect::<Vec<_>>(), "every attempt got its own number");
+        let after_window = db.db.count_attempt("login:account:x", t(5 + 900), 900).await.unwrap();
+        assert_eq!(after_window.count, 1, "a new window starts over");
+        assert_eq!(after_window.window_start, t(905));
+        db.db.clear_attempts("login:account:x").await.unwrap();
+        assert_eq!(db.db.count_attempt("login:account:x", t(906), 900).await.unwrap().count, 1);
+    }
+}
+
+both_backends! {
+    async fn locations_are_unique_per_merchant_and_isolated(db: TestDb) {
+        let a = world(&db, "la").await;
+        let b = world(&db, "lb").await;
+        assert!(db.db.location(b.merchant.id, a.store.id).await.unwrap().is_none());
+        let clash = location(a.merchant.id, "S1", LocationKind::Store);
+        assert!(matches!(db.db.insert_location(&clash).await, Err(StoreError::Duplicate { field: "code" })));
+
+        let mut changed = a.store.clone();
+        changed.pickup_enabled = false;
+        changed.status = LocationStatus::Archived;
+        changed.opening_hours = OpeningHours::default();
+        db.db.update_location(&changed).await.unwrap();
+        assert_eq!(db.db.location(a.merchant.id, a.store.id).await.unwrap().unwrap(), changed);
+
+        let stores = LocationFilter { kind: Some(LocationKind::Store), ..Default::default() };
+        let listed = db.db.list_locations(a.merchant.id, &stores, &PageRequest::first(10)).await.unwrap();
+        assert_eq!(listed.items.len(), 1);
+        let only = LocationFilter { only: Some(vec![a.warehouse.id]), ..Default::default() };
+        let listed = db.db.list_locations(a.merchant.id, &only, &PageRequest::first(10)).await.unwrap();
+        assert_eq!(listed.items.iter().map(|l| l.id).collect::<Vec<_>>(), vec![a.warehouse.id]);
+        let none = LocationFilter { only: Some(vec![]), ..Default::default() };
+        assert!(db.db.list_locations(a.merchant.id, &none, &PageRequest::first(10)).await.unwrap().items.is_empty());
+    }
+}
+
+both_backends! {
+    async fn catalog_search_uniques_and_prices(db: TestDb) {
+        let a = world(&db, "ca").await;
+        let b = world(&db, "cb").await;
+        let cat = Category {
+            id: CategoryId::new(),
+            merchant_id: a.merchant.id,
+            parent_id: None,
+            name: Localized { zh: "床品".into(), en: "Bedding".into() },
+            sort_order: 1,
+            status: RecordStatus::Active,
+            created_at: t(0),
+            updated_at: t(0),
+        };
+        db.db.insert_category(&cat).await.unwrap();
+        let mut towel = product(a.merchant.id, "100%纯棉毛巾", "Cotton towel");
+        towel.category_id = Some(cat.id);
+        db.db.insert_product(&towel).await.unwrap();
+
+        let search = |q: &str| ProductFilter { query: Some(q.into()), ..Default::default() };
+        let names = |p: sweep_app::page::Page<Product>| p.items.into_iter().map(|p| p.name.en).collect::<Vec<_>>();
+        let first = PageRequest::first(10);
+        assert_eq!(names(db.db.list_products(a.merchant.id, &search("毛巾"), &first).await.unwrap()), vec!["Cotton towel"]);
+        assert_eq!(names(db.db.list_products(a.merchant.id, &search("COTTON"), &first).await.unwrap()).len(), 2);
+        assert_eq!(names(db.db.list_products(a.merchant.id, &search("100%"), &first).await.unwrap()), vec!["Cotton towel"]);
+        assert!(names(db.db.list_products(a.merchant.id, &search("%"), &first).await.unwrap()).len() == 1, "% is literal");
+        assert!(db.db.list_products(b.merchant.id, &search("毛巾"), &first).await.unwrap().items.is_empty());
+        let in_cat = ProductFilter { category: Some(cat.id), ..Default::default() };
+        assert_eq!(db.db.list_products(a.merchant.id, &in_cat, &first).await.unwrap().items.len(), 1);
+
+        // Codes and barcodes are unique within a merchant, not across merchants.
+        let same_code = sku(a.merchant.id, towel.id, "BED-001", None);
+        assert!(matches!(db.db.insert_sku(&same_code).await, Err(StoreError::Duplicate { field: "code" })));
+        let same_barcode = sku(a.merchant.id, towel.id, "TWL-001", Some("6901234567892"));
+        assert!(matches!(db.db.insert_sku(&same_barcode).await, Err(StoreError::Duplicate { field: "barcode" })));
+        db.db.insert_sku(&sku(a.merchant.id, towel.id, "TWL-001", None)).await.unwrap();
+        db.db.insert_sku(&sku(a.merchant.id, towel.id, "TWL-002", None)).await.expect("many SKUs without barcode");
+        assert!(db.db.sku(b.merchant.id, a.sku.id).await.unwrap().is_none());
+        let by_barcode = SkuFilter { barcode: Some("6901234567892".into()), ..Default::default() };
+        assert_eq!(db.db.list_skus(a.merchant.id, &by_barcode, &first).await.unwrap().items[0].id, a.sku.id);
+
+        let store_price = PriceOverride { sku_id: a.sku.id, scope: PriceScope::Store(a.store.id), price: Money::cny(27900), updated_at: t(1) };
+        let pos_price = PriceOverride { sku_id: a.sku.id, scope: PriceScope::Channel(Channel::Pos), price: Money::cny(28900), updated_at: t(1) };
+        db.db.set_price_override(a.merchant.id, &store_price).await.unwrap();
+        db.db.set_price_override(a.merchant.id, &pos_price).await.unwrap();
+        let cheaper = PriceOverride { price: Money::cny(25900), updated_at: t(2), ..store_price.clone() };
+        db.db.set_price_override(a.merchant.id, &cheaper).await.unwrap();
+        let mut all = db.db.price_overrides(a.merchant.id, a.sku.id).await.unwrap();
+        all.sort_by_key(|o| o.price.minor());
+        assert_eq!(all, vec![cheaper.clone(), pos_price.clone()]);
+        assert!(db.db.price_overrides(b.merchant.id, a.sku.id).await.unwrap().is_empty());
+        assert!(db.db.delete_price_override(a.merchant.id, a.sku.id, cheaper.scope).await.unwrap());
+        assert!(!db.db.delete_price_override(a.merchant.id, a.sku.id, cheaper.scope).await.unwrap());
+    }
+}
+
+both_backends! {
+    async fn stock_moves_atomically_and_the_ledger_explains_it(db: TestDb) {
+        let w = world(&db, "st").await;
+        let m = w.merchant.id;
+        db.db.apply_stock(m, &[line(w.sku.id, w.warehouse.id, MovementKind::Receive, 10)], None, t(1)).await.unwrap();
+        db.db.apply_stock(m, &[line(w.sku.id, w.warehouse.id, MovementKind::Reserve, 4)], None, t(2)).await.unwrap();
+        assert_eq!(level(&db, &w, w.warehouse.id).await, StockLevel { on_hand: 10, reserved: 4 });
+
+        // Moving 6 out is fine; 7 would eat into reserved units. The second line fails,
+        // so the first must not stick either.
+        let transfer = [
+            line(w.sku.id, w.warehouse.id, MovementKind::TransferOut, 7),
+            line(w.sku.id, w.store.id, MovementKind::TransferIn, 7),
+        ];
+        let e = db.db.apply_stock(m, &transfer, None, t(3)).await.unwrap_err();
+        assert!(matches!(e, StoreError::InsufficientStock { line: 0, available: 6 }), "{e:?}");
+        let bad_second = [
+            line(w.sku.id, w.store.id, MovementKind::Receive, 3),
+            line(w.sku.id, w.warehouse.id, MovementKind::Release, 5),
+        ];
+        assert!(matches!(db.db.apply_stock(m, &bad_second, None, t(3)).await, Err(StoreError::InsufficientStock { line: 1, .. })));
+        assert_eq!(level(&db, &w, w.store.id).await, StockLevel::default(), "nothing half-applied");
+
+        let transfer = [
+            line(w.sku.id, w.warehouse.id, MovementKind::TransferOut, 6),
+            line(w.sku.id, w.store.id, MovementKind::TransferIn, 6),
+        ];
+        let moved = db.db.apply_stock(m, &transfer, None, t(4)).await.unwrap();
+        assert_eq!(moved[0].after, StockLevel { on_hand: 4, reserved: 4 });
+        assert_eq!(moved[1].after, StockLevel { on_hand: 6, reserved: 0 });
+        db.db.apply_stock(m, &[line(w.sku.id, w.warehouse.id, MovementKind::Fulfil, 4)], None, t(5)).await.unwrap();
+        assert_eq!(level(&db, &w, w.warehouse.id).await, StockLevel { on_hand: 0, reserved: 0 });
+
+        let history = db.db.movements(m, &StockFilter { sku: Some(w.sku.id), ..Default::default() }, &PageRequest::first(50)).await.unwrap();
+        let kinds: Vec<_> = history.items.iter().map(|m| m.kind).collect();
+        assert_eq!(kinds, vec![MovementKind::Fulfil, MovementKind::TransferIn, MovementKind::TransferOut, MovementKind::Reserve, MovementKind::Receive]);
+        assert!(db.db.ledger_mismatches().await.unwrap().is_empty());
+
+        // A level changed behind the ledger's back is named by the check.
+        sqlx::query("UPDATE stock_levels SET on_hand = on_hand + 1 WHERE location_id = $1")
+            .bind(w.store.id.to_string())
+            .execute(&*raw_pool(&db).await)
+            .await
+            .unwrap();
+        let found = db.db.ledger_mismatches().await.unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!((found[0].location_id.as_str(), found[0].on_hand, found[0].ledger_on_hand), (w.store.id.to_string().as_str(), 7, 6));
+    }
+}
+
+async fn raw_pool(db: &TestDb) -> Arc<sqlx::AnyPool> {
+    sqlx::any::install_default_drivers();
+    Arc::new(sqlx::AnyPool::connect(&db.url).await.unwrap())
+}
+
+both_backends! {
+    async fn racing_reservations_never_oversell(db: TestDb) {
+        let w = world(&db, "race").await;
+        let m = w.merchant.id;
+        db.db.apply_stock(m, &[line(w.sku.id, w.store.id, MovementKind::Receive, 7)], None, t(1)).await.unwrap();
+        let tasks: Vec<_> = (0..30)
+            .map(|_| {
+                let d = db.db.clone();
+                let l = line(w.sku.id, w.store.id, MovementKind::Reserve, 1);
+                tokio::spawn(async move { d.apply_stock(m, &[l], None, t(2)).await })
+            })
+            .collect();
+        let mut won = 0;
+        for task in tasks {
+            match task.await.unwrap() {
+                Ok(_) => won += 1,
+                Err(StoreError::InsufficientStock { .. }) => {}
+                Err(e) => panic!("unexpected error: {e:?}"),
+            }
+        }
+        assert_eq!(won, 7, "exactly min(buyers, units) reservations succeed");
+        assert_eq!(level(&db, &w, w.store.id).await, StockLevel { on_hand: 7, reserved: 7 });
+        assert!(db.db.ledger_mismatches().await.unwrap().is_empty());
+    }
+}
+
+both_backends! {
+    async fn idempotency_keys_claim_once_and_replay(db: TestDb) {
+        let handles: Vec<_> = (0..10)
+            .map(|_| {
+                let d = db.db.clone();
+                tokio::spawn(async move { d.start("staff:1", "key-1", "hash-a", t(0)).await.unwrap() })
+            })
+            .collect();
+        let mut started = 0;
+        for h in handles {
+            match h.await.unwrap() {
+                IdempotencyStart::Started => started += 1,
+                IdempotencyStart::InProgress => {}
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        assert_eq!(started, 1, "exactly one request runs");
+        db.db.complete("staff:1", "key-1", 201, b"{\"id\":1}").await.unwrap();
+        assert_eq!(
+            db.db.start("staff:1", "key-1", "hash-a", t(1)).await.unwrap(),
+            IdempotencyStart::Replay { status: 201, body: b"{\"id\":1}".to_vec() }
+        );
+        assert_eq!(db.db.start("staff:1", "key-1", "hash-b", t(1)).await.unwrap(), IdempotencyStart::Mismatch);
+        assert_eq!(db.db.start("staff:2", "key-1", "hash-b", t(1)).await.unwrap(), IdempotencyStart::Started, "keys are per caller");
+        db.db.abandon("staff:2", "key-1").await.unwrap();
+        assert_eq!(db.db.start("staff:2", "key-1", "hash-c", t(1)).await.unwrap(), IdempotencyStart::Started, "abandoned keys free up");
+    }
+}
+
+both_backends! {
+    async fn jobs_are_claimed_once_and_leases_expire(db: TestDb) {
+        for i in 0..5 {
+            let job = NewJob { kind: "k".into(), payload: format!("{i}"), run_at: t(0), dedupe_key: None };
+            assert!(db.db.enqueue(&job).await.unwrap());
+        }
+        let periodic = NewJob { kind: "k".into(), payload: "p".into(), run_at: t(0), dedupe_key: Some("p:1".into()) };
+        assert!(db.db.enqueue(&periodic).await.unwrap());
+        assert!(!db.db.enqueue(&periodic).await.unwrap(), "deduplicated");
+
+        let workers: Vec<_> = (0..4)
+            .map(|w| {
+                let d = db.db.clone();
+                tokio::spawn(async move {
+                    let mut got = Vec::new();
+                    for _ in 0..6 {
+                        if let Some(job) = d.claim(&format!("w{w}"), t(1), 60).await.unwrap() {
+                            got.push(job.payload);
+                        }
+                    }
+                    got
+                })
+            })
+            .collect();
+        let mut claimed = Vec::new();
+        for w in workers {
+            claimed.extend(w.await.unwrap());
+        }
+        claimed.sort();
+        claimed.dedup();
+        let total: usize = claimed.len();
+        assert_eq!(total, 6, "all six jobs claimed, none twice: {claimed:?}");
+        assert!(db.db.claim("late", t(2), 60).await.unwrap().is_none(), "all leased");
+        let retaken = db.db.claim("late", t(62), 60).await.unwrap().expect("an expired lease frees the job");
+        db.db.finish(retaken.id, "late", t(63)).await.unwrap();
+        assert_eq!(retaken.attempts, 2);
+        assert_eq!(db.db.purge_expired(t(63 + 8 * 24 * 3600)).await.unwrap(), 1, "old finished job purged");
+    }
+}
+
+both_backends! {
+    async fn cursor_pages_walk_every_row_once(db: TestDb) {
+        let w = world(&db, "pg").await;
+        let mut made = vec![w.store.id, w.warehouse.id];
+        for i in 0..5 {
+            let l = location(w.merchant.id, &format!("X{i}"), LocationKind::Store);
+            db.db.insert_location(&l).await.unwrap();
+            made.push(l.id);
+        }
+        let mut seen = Vec::new();
+        let mut page = PageRequest::first(3);
+        loop {
+            let got = db.db.list_locations(w.merchant.id, &LocationFilter::default(), &page).await.unwrap();
+            assert!(got.items.len() <= 3);
+            seen.extend(got.items.iter().map(|l| l.id));
+            match got.next_cursor {
+                Some(c) => page.after = Some(c),
+                None => break,
+            }
+        }
+        made.sort();
+        assert_eq!(seen, made, "in id order, each once");
+    }
+}
