@@ -38,6 +38,7 @@ pub struct Repos {
     pub idempotency: Arc<dyn IdempotencyRepo>,
     pub jobs: Arc<dyn JobRepo>,
     pub media: Arc<dyn MediaStore>,
+    pub health: Arc<dyn Health>,
 }
 
 /// Tunable rules of the use cases; the binary fills them from configuration.
@@ -86,7 +87,11 @@ pub struct Sweep {
 
 impl Sweep {
     pub fn new(repos: Repos, clock: Arc<dyn Clock>, settings: Settings) -> Self {
-        Sweep { repos, clock, settings }
+        Sweep {
+            repos,
+            clock,
+            settings,
+        }
     }
 
     pub fn settings(&self) -> &Settings {
@@ -99,6 +104,10 @@ impl Sweep {
 
     pub fn now(&self) -> Timestamp {
         self.clock.now()
+    }
+
+    pub async fn ready(&self) -> bool {
+        self.repos.health.ready().await
     }
 }
 
@@ -114,5 +123,9 @@ pub(crate) fn tenant(actor: &Actor) -> AppResult<MerchantId> {
 }
 
 pub(crate) fn require(actor: &Actor, permission: Permission) -> AppResult<()> {
-    if actor.can(permission) { Ok(()) } else { Err(AppError::Forbidden) }
+    if actor.can(permission) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
 }

@@ -54,18 +54,28 @@ pub struct CreatedMerchant {
 }
 
 impl Sweep {
-    pub async fn create_merchant(&self, actor: &Actor, input: CreateMerchantInput) -> AppResult<CreatedMerchant> {
+    pub async fn create_merchant(
+        &self,
+        actor: &Actor,
+        input: CreateMerchantInput,
+    ) -> AppResult<CreatedMerchant> {
         require(actor, Permission::ManageMerchants)?;
         let mut v = Validator::new();
         let name = v.check(text::name("name", &input.name));
         let slug = v.check(text::slug("slug", &input.slug));
         let tz = v.check(MerchantTimeZone::parse(
             "time_zone",
-            input.time_zone.as_deref().unwrap_or(MerchantTimeZone::DEFAULT_NAME),
+            input
+                .time_zone
+                .as_deref()
+                .unwrap_or(MerchantTimeZone::DEFAULT_NAME),
         ));
         let login = v.check(Login::parse("owner.login", &input.owner.login));
         let owner_name = v.check(text::name("owner.display_name", &input.owner.display_name));
-        let password = v.check(Password::new_password("owner.password", &input.owner.password));
+        let password = v.check(Password::new_password(
+            "owner.password",
+            &input.owner.password,
+        ));
         v.finish()?;
         let (Some(name), Some(slug), Some(tz), Some(login), Some(owner_name), Some(password)) =
             (name, slug, tz, login, owner_name, password)
@@ -96,7 +106,10 @@ impl Sweep {
             updated_at: now,
         };
         let hash = hash_password(password.expose()).await?;
-        self.repos.merchants.create_merchant(&merchant, &owner, &hash).await?;
+        self.repos
+            .merchants
+            .create_merchant(&merchant, &owner, &hash)
+            .await?;
         Ok(CreatedMerchant { merchant, owner })
     }
 
@@ -106,21 +119,43 @@ impl Sweep {
         if !visible {
             return Err(AppError::NotFound("merchant"));
         }
-        self.repos.merchants.merchant(id).await?.ok_or(AppError::NotFound("merchant"))
+        self.repos
+            .merchants
+            .merchant(id)
+            .await?
+            .ok_or(AppError::NotFound("merchant"))
     }
 
-    pub async fn list_merchants(&self, actor: &Actor, page: &PageRequest) -> AppResult<Page<Merchant>> {
+    pub async fn list_merchants(
+        &self,
+        actor: &Actor,
+        page: &PageRequest,
+    ) -> AppResult<Page<Merchant>> {
         if actor.role == Role::PlatformAdmin {
             return Ok(self.repos.merchants.list_merchants(page).await?);
         }
         let own = match actor.merchant_id {
-            Some(id) => self.repos.merchants.merchant(id).await?.into_iter().collect(),
+            Some(id) => self
+                .repos
+                .merchants
+                .merchant(id)
+                .await?
+                .into_iter()
+                .collect(),
             None => vec![],
         };
-        Ok(Page { items: own, next_cursor: None })
+        Ok(Page {
+            items: own,
+            next_cursor: None,
+        })
     }
 
-    pub async fn update_merchant(&self, actor: &Actor, id: MerchantId, input: UpdateMerchantInput) -> AppResult<Merchant> {
+    pub async fn update_merchant(
+        &self,
+        actor: &Actor,
+        id: MerchantId,
+        input: UpdateMerchantInput,
+    ) -> AppResult<Merchant> {
         let mut merchant = self.get_merchant(actor, id).await?;
         require(actor, Permission::EditMerchantSettings)?;
         let mut v = Validator::new();

@@ -39,7 +39,12 @@ pub trait Clock: Send + Sync {
 #[async_trait]
 pub trait MerchantRepo: Send + Sync {
     /// Creates the merchant and its first owner in one transaction.
-    async fn create_merchant(&self, merchant: &Merchant, owner: &Staff, owner_password_hash: &str) -> StoreResult<()>;
+    async fn create_merchant(
+        &self,
+        merchant: &Merchant,
+        owner: &Staff,
+        owner_password_hash: &str,
+    ) -> StoreResult<()>;
     async fn merchant(&self, id: MerchantId) -> StoreResult<Option<Merchant>>;
     async fn merchant_by_slug(&self, slug: &str) -> StoreResult<Option<Merchant>>;
     async fn list_merchants(&self, page: &PageRequest) -> StoreResult<Page<Merchant>>;
@@ -60,10 +65,20 @@ pub trait StaffRepo: Send + Sync {
     /// A staff member by id, within one merchant (`None`: platform staff).
     async fn staff(&self, merchant: Option<MerchantId>, id: StaffId) -> StoreResult<Option<Staff>>;
     async fn staff_by_login(&self, login: &Login) -> StoreResult<Option<(Staff, String)>>;
-    async fn list_staff(&self, merchant: Option<MerchantId>, filter: &StaffFilter, page: &PageRequest) -> StoreResult<Page<Staff>>;
+    async fn list_staff(
+        &self,
+        merchant: Option<MerchantId>,
+        filter: &StaffFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Staff>>;
     /// Saves profile, role, status and store assignments together.
     async fn update_staff(&self, staff: &Staff) -> StoreResult<()>;
-    async fn set_password(&self, staff: StaffId, password_hash: &str, now: Timestamp) -> StoreResult<()>;
+    async fn set_password(
+        &self,
+        staff: StaffId,
+        password_hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<()>;
     async fn count_platform_admins(&self) -> StoreResult<i64>;
 }
 
@@ -86,20 +101,42 @@ pub struct AttemptCount {
 pub trait AuthRepo: Send + Sync {
     async fn insert_session(&self, session: &SessionRecord) -> StoreResult<()>;
     /// A live session and its staff member.
-    async fn session(&self, token_hash: &str, now: Timestamp) -> StoreResult<Option<(SessionRecord, Staff)>>;
+    async fn session(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<(SessionRecord, Staff)>>;
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
     async fn delete_sessions_of(&self, staff: StaffId) -> StoreResult<()>;
     async fn insert_token(&self, token: &ApiToken, token_hash: &str) -> StoreResult<()>;
     /// A live (unrevoked, unexpired) token and its staff member.
-    async fn token_by_hash(&self, token_hash: &str, now: Timestamp) -> StoreResult<Option<(ApiToken, Staff)>>;
-    async fn token(&self, merchant: Option<MerchantId>, id: ApiTokenId) -> StoreResult<Option<ApiToken>>;
-    async fn list_tokens(&self, merchant: Option<MerchantId>, staff: Option<StaffId>, page: &PageRequest) -> StoreResult<Page<ApiToken>>;
+    async fn token_by_hash(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<(ApiToken, Staff)>>;
+    async fn token(
+        &self,
+        merchant: Option<MerchantId>,
+        id: ApiTokenId,
+    ) -> StoreResult<Option<ApiToken>>;
+    async fn list_tokens(
+        &self,
+        merchant: Option<MerchantId>,
+        staff: Option<StaffId>,
+        page: &PageRequest,
+    ) -> StoreResult<Page<ApiToken>>;
     /// Marks a token revoked; false when it was already revoked.
     async fn revoke_token(&self, id: ApiTokenId, now: Timestamp) -> StoreResult<bool>;
     async fn touch_token(&self, id: ApiTokenId, now: Timestamp) -> StoreResult<()>;
     /// Counts one attempt against `key` in a fixed window of `window_secs`, in one atomic
     /// write shared by every process, and returns the count so far in the current window.
-    async fn count_attempt(&self, key: &str, now: Timestamp, window_secs: i64) -> StoreResult<AttemptCount>;
+    async fn count_attempt(
+        &self,
+        key: &str,
+        now: Timestamp,
+        window_secs: i64,
+    ) -> StoreResult<AttemptCount>;
     async fn clear_attempts(&self, key: &str) -> StoreResult<()>;
 }
 
@@ -115,8 +152,14 @@ pub struct LocationFilter {
 #[async_trait]
 pub trait LocationRepo: Send + Sync {
     async fn insert_location(&self, location: &Location) -> StoreResult<()>;
-    async fn location(&self, merchant: MerchantId, id: LocationId) -> StoreResult<Option<Location>>;
-    async fn list_locations(&self, merchant: MerchantId, filter: &LocationFilter, page: &PageRequest) -> StoreResult<Page<Location>>;
+    async fn location(&self, merchant: MerchantId, id: LocationId)
+    -> StoreResult<Option<Location>>;
+    async fn list_locations(
+        &self,
+        merchant: MerchantId,
+        filter: &LocationFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Location>>;
     async fn update_location(&self, location: &Location) -> StoreResult<()>;
 }
 
@@ -139,7 +182,8 @@ pub struct SkuFilter {
 #[async_trait]
 pub trait CatalogRepo: Send + Sync {
     async fn insert_category(&self, category: &Category) -> StoreResult<()>;
-    async fn category(&self, merchant: MerchantId, id: CategoryId) -> StoreResult<Option<Category>>;
+    async fn category(&self, merchant: MerchantId, id: CategoryId)
+    -> StoreResult<Option<Category>>;
     async fn list_categories(
         &self,
         merchant: MerchantId,
@@ -151,23 +195,59 @@ pub trait CatalogRepo: Send + Sync {
 
     async fn insert_product(&self, product: &Product) -> StoreResult<()>;
     async fn product(&self, merchant: MerchantId, id: ProductId) -> StoreResult<Option<Product>>;
-    async fn list_products(&self, merchant: MerchantId, filter: &ProductFilter, page: &PageRequest) -> StoreResult<Page<Product>>;
+    async fn list_products(
+        &self,
+        merchant: MerchantId,
+        filter: &ProductFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Product>>;
     async fn update_product(&self, product: &Product) -> StoreResult<()>;
 
     async fn insert_image(&self, image: &ProductImage) -> StoreResult<()>;
-    async fn images(&self, merchant: MerchantId, product: ProductId) -> StoreResult<Vec<ProductImage>>;
-    async fn delete_image(&self, merchant: MerchantId, product: ProductId, image: ImageId) -> StoreResult<bool>;
+    async fn images(
+        &self,
+        merchant: MerchantId,
+        product: ProductId,
+    ) -> StoreResult<Vec<ProductImage>>;
+    async fn delete_image(
+        &self,
+        merchant: MerchantId,
+        product: ProductId,
+        image: ImageId,
+    ) -> StoreResult<bool>;
 
     async fn insert_sku(&self, sku: &Sku) -> StoreResult<()>;
     async fn sku(&self, merchant: MerchantId, id: SkuId) -> StoreResult<Option<Sku>>;
-    async fn list_skus(&self, merchant: MerchantId, filter: &SkuFilter, page: &PageRequest) -> StoreResult<Page<Sku>>;
+    async fn list_skus(
+        &self,
+        merchant: MerchantId,
+        filter: &SkuFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Sku>>;
     async fn update_sku(&self, sku: &Sku) -> StoreResult<()>;
 
-    async fn price_overrides(&self, merchant: MerchantId, sku: SkuId) -> StoreResult<Vec<PriceOverride>>;
+    async fn price_overrides(
+        &self,
+        merchant: MerchantId,
+        sku: SkuId,
+    ) -> StoreResult<Vec<PriceOverride>>;
     /// Every override of the merchant's SKUs in `skus`.
-    async fn price_overrides_for(&self, merchant: MerchantId, skus: &[SkuId]) -> StoreResult<Vec<PriceOverride>>;
-    async fn set_price_override(&self, merchant: MerchantId, price: &PriceOverride) -> StoreResult<()>;
-    async fn delete_price_override(&self, merchant: MerchantId, sku: SkuId, scope: PriceScope) -> StoreResult<bool>;
+    async fn price_overrides_for(
+        &self,
+        merchant: MerchantId,
+        skus: &[SkuId],
+    ) -> StoreResult<Vec<PriceOverride>>;
+    async fn set_price_override(
+        &self,
+        merchant: MerchantId,
+        price: &PriceOverride,
+    ) -> StoreResult<()>;
+    async fn delete_price_override(
+        &self,
+        merchant: MerchantId,
+        sku: SkuId,
+        scope: PriceScope,
+    ) -> StoreResult<bool>;
 }
 
 /// One line of an atomic stock operation.
@@ -212,8 +292,18 @@ pub trait InventoryRepo: Send + Sync {
         actor: Option<StaffId>,
         now: Timestamp,
     ) -> StoreResult<Vec<Movement>>;
-    async fn stock_levels(&self, merchant: MerchantId, filter: &StockFilter, page: &PageRequest) -> StoreResult<Page<StockRow>>;
-    async fn movements(&self, merchant: MerchantId, filter: &StockFilter, page: &PageRequest) -> StoreResult<Page<Movement>>;
+    async fn stock_levels(
+        &self,
+        merchant: MerchantId,
+        filter: &StockFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<StockRow>>;
+    async fn movements(
+        &self,
+        merchant: MerchantId,
+        filter: &StockFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Movement>>;
     /// Every level, across all merchants, that its ledger does not explain; and every
     /// illegal level.
     async fn ledger_mismatches(&self) -> StoreResult<Vec<LedgerMismatch>>;
@@ -234,7 +324,13 @@ pub enum IdempotencyStart {
 
 #[async_trait]
 pub trait IdempotencyRepo: Send + Sync {
-    async fn start(&self, scope: &str, key: &str, request_hash: &str, now: Timestamp) -> StoreResult<IdempotencyStart>;
+    async fn start(
+        &self,
+        scope: &str,
+        key: &str,
+        request_hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<IdempotencyStart>;
     async fn complete(&self, scope: &str, key: &str, status: u16, body: &[u8]) -> StoreResult<()>;
     async fn abandon(&self, scope: &str, key: &str) -> StoreResult<()>;
 }
@@ -262,12 +358,29 @@ pub trait JobRepo: Send + Sync {
     async fn enqueue(&self, job: &NewJob) -> StoreResult<bool>;
     /// Takes the oldest due job whose lease is free, leasing it to `worker` until
     /// `now + lease_secs`. Two workers never hold the same job.
-    async fn claim(&self, worker: &str, now: Timestamp, lease_secs: i64) -> StoreResult<Option<ClaimedJob>>;
+    async fn claim(
+        &self,
+        worker: &str,
+        now: Timestamp,
+        lease_secs: i64,
+    ) -> StoreResult<Option<ClaimedJob>>;
     async fn finish(&self, id: JobId, worker: &str, now: Timestamp) -> StoreResult<()>;
-    async fn retry_later(&self, id: JobId, worker: &str, error: &str, run_at: Timestamp) -> StoreResult<()>;
+    async fn retry_later(
+        &self,
+        id: JobId,
+        worker: &str,
+        error: &str,
+        run_at: Timestamp,
+    ) -> StoreResult<()>;
     /// Deletes expired sessions, old idempotency keys, stale attempt counters and
     /// finished jobs; returns how many rows went.
     async fn purge_expired(&self, now: Timestamp) -> StoreResult<u64>;
+}
+
+#[async_trait]
+pub trait Health: Send + Sync {
+    /// True when the database answers.
+    async fn ready(&self) -> bool;
 }
 
 /// Where uploaded files live (a directory under the data directory by default).

@@ -9,7 +9,7 @@ use sweep_domain::location::{Location, LocationKind, LocationStatus};
 use sweep_domain::pricing::{PriceInputs, PriceOverride, PriceScope, ResolvedPrice, resolve_price};
 use sweep_domain::roles::{Actor, Permission};
 
-use crate::page::PageRequest;
+use crate::page::{Page, PageRequest};
 use crate::ports::{LocationFilter, ProductFilter, SkuFilter};
 use crate::{AppError, AppResult, Sweep, require, tenant};
 
@@ -42,7 +42,11 @@ pub struct ParityIssue {
 impl Sweep {
     pub async fn sku_prices(&self, actor: &Actor, sku: SkuId) -> AppResult<SkuPrices> {
         let sku = self.get_sku(actor, sku).await?;
-        let mut overrides = self.repos.catalog.price_overrides(sku.merchant_id, sku.id).await?;
+        let mut overrides = self
+            .repos
+            .catalog
+            .price_overrides(sku.merchant_id, sku.id)
+            .await?;
         // A store manager sees only their stores' overrides.
         overrides.retain(|o| match o.scope {
             PriceScope::Store(s) => actor.can_see_location(s),
@@ -51,28 +55,56 @@ impl Sweep {
         Ok(SkuPrices { sku, overrides })
     }
 
-    pub async fn set_price_override(&self, actor: &Actor, sku: SkuId, scope: PriceScope, input: SetPriceInput) -> AppResult<PriceOverride> {
+    pub async fn set_price_override(
+        &self,
+        actor: &Actor,
+        sku: SkuId,
+        scope: PriceScope,
+        input: SetPriceInput,
+    ) -> AppResult<PriceOverride> {
         let sku = self.get_sku(actor, sku).await?;
         require(actor, Permission::EditPrices)?;
         if let PriceScope::Store(store) = scope {
             let location = self.get_location(actor, store).await?;
             if location.kind != LocationKind::Store {
-                return Err(AppError::invalid("location_id", "not_a_store", "only stores have their own prices"));
+                return Err(AppError::invalid(
+                    "location_id",
+                    "not_a_store",
+                    "only stores have their own prices",
+                ));
             }
         }
         let price = Money::price("price", input.price, sku.base_price.currency())?;
-        let o = PriceOverride { sku_id: sku.id, scope, price, updated_at: self.now() };
-        self.repos.catalog.set_price_override(sku.merchant_id, &o).await?;
+        let o = PriceOverride {
+            sku_id: sku.id,
+            scope,
+            price,
+            updated_at: self.now(),
+        };
+        self.repos
+            .catalog
+            .set_price_override(sku.merchant_id, &o)
+            .await?;
         Ok(o)
     }
 
-    pub async fn delete_price_override(&self, actor: &Actor, sku: SkuId, scope: PriceScope) -> AppResult<()> {
+    pub async fn delete_price_override(
+        &self,
+        actor: &Actor,
+        sku: SkuId,
+        scope: PriceScope,
+    ) -> AppResult<()> {
         let sku = self.get_sku(actor, sku).await?;
         require(actor, Permission::EditPrices)?;
         if let PriceScope::Store(store) = scope {
             self.get_location(actor, store).await?;
         }
-        if self.repos.catalog.delete_price_override(sku.merchant_id, sku.id, scope).await? {
+        if self
+            .repos
+            .catalog
+            .delete_price_override(sku.merchant_id, sku.id, scope)
+            .await?
+        {
             Ok(())
         } else {
             Err(AppError::NotFound("price override"))
@@ -105,7 +137,11 @@ impl Sweep {
     /// For each store in the caller's scope (or the one given), the active SKUs of
     /// active products whose phone price in that store's context differs from the price
     /// at its till.
-    pub async fn price_parity(&self, actor: &Actor, store: Option<LocationId>) -> AppResult<Vec<ParityIssue>> {
+    pub async fn price_parity(
+        &self,
+        actor: &Actor,
+        store: Option<LocationId>,
+    ) -> AppResult<Vec<ParityIssue>> {
         require(actor, Permission::ViewReports)?;
         let merchant_id = tenant(actor)?;
         let stores: Vec<Location> = match store {
@@ -116,36 +152,68 @@ impl Sweep {
                     status: Some(LocationStatus::Active),
                     ..Default::default()
                 };
-                self.all_pages(async |page| self.list_locations(actor, filter.clone(), page).await).await?
+                all_pages(|page| {
+                    let filter = filter.clone();
+                    Box::pin(async move { self.list_locations(actor, filter, &page).await })
+                })
+                .await?
             }
         };
-        let active_products: std::collections::HashSet<_> = self
-            .all_pages(async |page| {
-                let filter = ProductFilter { status: Some(ProductStatus::Active), ..Default::default() };
-                self.repos.catalog.list_products(merchant_id, &filter, page).await
+        let active_products: std::collections::HashSet<_> = all_pages(|page| {
+            Box::pin(async move {
+                let filter = ProductFilter {
+                    status: Some(ProductStatus::Active),
+                    ..Default::default()
+                };
+                self.repos
+                    .catalog
+                    .list_products(merchant_id, &filter, &page)
+                    .await
             })
-            .await?
-            .into_iter()
-            .map(|p| p.id)
-            .collect();
-        let skus: Vec<Sku> = self
-            .all_pages(async |page| {
-                let filter = SkuFilter { status: Some(RecordStatus::Active), ..Default::default() };
-                self.repos.catalog.list_skus(merchant_id, &filter, page).await
+        })
+        .await?
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+        let skus: Vec<Sku> = all_pages(|page| {
+            Box::pin(async move {
+                let filter = SkuFilter {
+                    status: Some(RecordStatus::Active),
+                    ..Default::default()
+                };
+                self.repos
+                    .catalog
+                    .list_skus(merchant_id, &filter, &page)
+                    .await
             })
-            .await?
-            .into_iter()
-            .filter(|s| active_products.contains(&s.product_id))
-            .collect();
+        })
+        .await?
+        .into_iter()
+        .filter(|s| active_products.contains(&s.product_id))
+        .collect();
         let mut issues = Vec::new();
         for chunk in skus.chunks(500) {
             let ids: Vec<SkuId> = chunk.iter().map(|s| s.id).collect();
-            let overrides = self.repos.catalog.price_overrides_for(merchant_id, &ids).await?;
+            let overrides = self
+                .repos
+                .catalog
+                .price_overrides_for(merchant_id, &ids)
+                .await?;
             for sku in chunk {
-                let own: Vec<PriceOverride> = overrides.iter().filter(|o| o.sku_id == sku.id).cloned().collect();
+                let own: Vec<PriceOverride> = overrides
+                    .iter()
+                    .filter(|o| o.sku_id == sku.id)
+                    .cloned()
+                    .collect();
                 for store in &stores {
                     let price_on = |channel| {
-                        let inputs = PriceInputs::for_context(sku.base_price, None, &own, channel, Some(store.id));
+                        let inputs = PriceInputs::for_context(
+                            sku.base_price,
+                            None,
+                            &own,
+                            channel,
+                            Some(store.id),
+                        );
                         resolve_price(&inputs, false).unit
                     };
                     let till = price_on(Channel::Pos);
@@ -169,24 +237,26 @@ impl Sweep {
         }
         Ok(issues)
     }
+}
 
-    /// Collects every page of a list.
-    pub(crate) async fn all_pages<T, E>(
-        &self,
-        mut fetch: impl AsyncFnMut(&PageRequest) -> Result<crate::page::Page<T>, E>,
-    ) -> AppResult<Vec<T>>
-    where
-        AppError: From<E>,
-    {
-        let mut out = Vec::new();
-        let mut page = PageRequest::first(crate::page::MAX_LIMIT);
-        loop {
-            let got = fetch(&page).await?;
-            out.extend(got.items);
-            match got.next_cursor {
-                Some(c) => page.after = Some(c),
-                None => return Ok(out),
-            }
+type PageFuture<'a, T, E> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<Page<T>, E>> + Send + 'a>>;
+
+/// Collects every page of a list.
+pub(crate) async fn all_pages<'a, T, E>(
+    mut fetch: impl FnMut(PageRequest) -> PageFuture<'a, T, E>,
+) -> AppResult<Vec<T>>
+where
+    AppError: From<E>,
+{
+    let mut out = Vec::new();
+    let mut page = PageRequest::first(crate::page::MAX_LIMIT);
+    loop {
+        let got = fetch(page.clone()).await?;
+        out.extend(got.items);
+        match got.next_cursor {
+            Some(c) => page.after = Some(c),
+            None => return Ok(out),
         }
     }
 }

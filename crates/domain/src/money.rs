@@ -112,7 +112,11 @@ impl Money {
     /// A price as a merchant enters it: whole minor units, 0 ..= [`MAX_PRICE_MINOR`].
     pub fn price(field: &str, minor: i64, currency: Currency) -> Result<Money, FieldError> {
         if minor < 0 {
-            return Err(FieldError::new(field, "negative", "a price cannot be negative"));
+            return Err(FieldError::new(
+                field,
+                "negative",
+                "a price cannot be negative",
+            ));
         }
         if minor > MAX_PRICE_MINOR {
             return Err(FieldError::new(
@@ -187,7 +191,12 @@ impl utoipa::PartialSchema for Money {
         use utoipa::openapi::schema::{ObjectBuilder, Type};
         ObjectBuilder::new()
             .description(Some("An amount in integer minor units (fen for CNY)."))
-            .property("amount", ObjectBuilder::new().schema_type(Type::Integer).format(Some(utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Int64))))
+            .property(
+                "amount",
+                ObjectBuilder::new().schema_type(Type::Integer).format(Some(
+                    utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Int64),
+                )),
+            )
             .required("amount")
             .property("currency", Currency::schema())
             .required("currency")
@@ -215,7 +224,16 @@ mod tests {
         assert_eq!(Money::parse_major("129.5", c), Some(Money::cny(12950)));
         assert_eq!(Money::parse_major("0.01", c), Some(Money::cny(1)));
         assert_eq!(Money::parse_major("-3.20", c), Some(Money::cny(-320)));
-        for bad in ["", "1.234", "1,00", "abc", "1.", ".5", "1e3", "99999999999999999999"] {
+        for bad in [
+            "",
+            "1.234",
+            "1,00",
+            "abc",
+            "1.",
+            ".5",
+            "1e3",
+            "99999999999999999999",
+        ] {
             assert_eq!(Money::parse_major(bad, c), None, "{bad:?} must be refused");
         }
     }
@@ -229,10 +247,19 @@ mod tests {
 
     #[test]
     fn arithmetic_is_checked() {
-        assert_eq!(Money::cny(i64::MAX).checked_add(Money::cny(1)), Err(MoneyError::Overflow));
-        assert_eq!(Money::cny(i64::MAX / 2).checked_mul(3), Err(MoneyError::Overflow));
+        assert_eq!(
+            Money::cny(i64::MAX).checked_add(Money::cny(1)),
+            Err(MoneyError::Overflow)
+        );
+        assert_eq!(
+            Money::cny(i64::MAX / 2).checked_mul(3),
+            Err(MoneyError::Overflow)
+        );
         assert_eq!(Money::cny(100).checked_mul(3), Ok(Money::cny(300)));
-        assert_eq!(Money::cny(100).checked_sub(Money::cny(250)), Ok(Money::cny(-150)));
+        assert_eq!(
+            Money::cny(100).checked_sub(Money::cny(250)),
+            Ok(Money::cny(-150))
+        );
     }
 
     #[test]

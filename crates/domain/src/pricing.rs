@@ -49,8 +49,16 @@ pub fn resolve_price(inputs: &PriceInputs, is_member: bool) -> ResolvedPrice {
         (inputs.base, PriceSource::Base)
     };
     match inputs.member_price {
-        Some(member) if is_member && member < list => ResolvedPrice { unit: member, list, source: PriceSource::MemberPrice },
-        _ => ResolvedPrice { unit: list, list, source },
+        Some(member) if is_member && member < list => ResolvedPrice {
+            unit: member,
+            list,
+            source: PriceSource::MemberPrice,
+        },
+        _ => ResolvedPrice {
+            unit: list,
+            list,
+            source,
+        },
     }
 }
 
@@ -76,7 +84,11 @@ mod tests {
         assert_eq!(resolve_price(&i, false).unit, Money::cny(9500));
         i.store_override = Some(Money::cny(9900));
         let r = resolve_price(&i, false);
-        assert_eq!((r.unit, r.source), (Money::cny(9900), PriceSource::StoreOverride), "store beats channel even when dearer");
+        assert_eq!(
+            (r.unit, r.source),
+            (Money::cny(9900), PriceSource::StoreOverride),
+            "store beats channel even when dearer"
+        );
         i.flash_price = Some(Money::cny(5000));
         assert_eq!(resolve_price(&i, false).source, PriceSource::FlashSale);
     }
@@ -87,9 +99,20 @@ mod tests {
         i.member_price = Some(Money::cny(8800));
         assert_eq!(resolve_price(&i, false).unit, Money::cny(10000));
         let r = resolve_price(&i, true);
-        assert_eq!((r.unit, r.list, r.source), (Money::cny(8800), Money::cny(10000), PriceSource::MemberPrice));
+        assert_eq!(
+            (r.unit, r.list, r.source),
+            (
+                Money::cny(8800),
+                Money::cny(10000),
+                PriceSource::MemberPrice
+            )
+        );
         i.store_override = Some(Money::cny(8000));
-        assert_eq!(resolve_price(&i, true).source, PriceSource::StoreOverride, "a lower list price stays");
+        assert_eq!(
+            resolve_price(&i, true).source,
+            PriceSource::StoreOverride,
+            "a lower list price stays"
+        );
     }
 }
 

@@ -152,7 +152,12 @@ mod tests {
     use super::*;
 
     fn actor(role: Role, stores: Vec<LocationId>) -> Actor {
-        Actor { staff_id: StaffId::new(), role, merchant_id: Some(MerchantId::new()), stores }
+        Actor {
+            staff_id: StaffId::new(),
+            role,
+            merchant_id: Some(MerchantId::new()),
+            stores,
+        }
     }
 
     #[test]
@@ -191,8 +196,15 @@ mod tests {
     #[test]
     fn only_head_office_edits_the_catalog() {
         for role in Role::ALL {
-            let expected = matches!(role, Role::PlatformAdmin | Role::MerchantOwner | Role::MerchantManager);
-            assert_eq!(Permission::EditCatalog.granted_to(role), expected, "{role:?}");
+            let expected = matches!(
+                role,
+                Role::PlatformAdmin | Role::MerchantOwner | Role::MerchantManager
+            );
+            assert_eq!(
+                Permission::EditCatalog.granted_to(role),
+                expected,
+                "{role:?}"
+            );
         }
     }
 }

@@ -40,7 +40,10 @@ pub struct DbOptions {
 
 impl Default for DbOptions {
     fn default() -> Self {
-        DbOptions { max_connections: 10, acquire_timeout: Duration::from_secs(5) }
+        DbOptions {
+            max_connections: 10,
+            acquire_timeout: Duration::from_secs(5),
+        }
     }
 }
 
@@ -58,8 +61,15 @@ pub struct Db {
 impl Db {
     pub async fn connect(url: &str, options: &DbOptions) -> Result<Db, sqlx::Error> {
         sqlx::any::install_default_drivers();
-        let backend = Backend::from_url(url)
-            .ok_or_else(|| sqlx::Error::Configuration(format!("unsupported database URL (use sqlite: or postgres://): {}", redact(url)).into()))?;
+        let backend = Backend::from_url(url).ok_or_else(|| {
+            sqlx::Error::Configuration(
+                format!(
+                    "unsupported database URL (use sqlite: or postgres://): {}",
+                    redact(url)
+                )
+                .into(),
+            )
+        })?;
         let connect = AnyConnectOptions::from_str(url)?;
         match backend {
             Backend::Sqlite => {
@@ -83,8 +93,14 @@ impl Db {
                         })
                 };
                 let writer = pool(1).connect_with(connect.clone()).await?;
-                let reader = pool(options.max_connections.max(1)).connect_with(connect).await?;
-                Ok(Db { backend, writer, reader })
+                let reader = pool(options.max_connections.max(1))
+                    .connect_with(connect)
+                    .await?;
+                Ok(Db {
+                    backend,
+                    writer,
+                    reader,
+                })
             }
             Backend::Postgres => {
                 let pool = AnyPoolOptions::new()
@@ -92,7 +108,11 @@ impl Db {
                     .acquire_timeout(options.acquire_timeout)
                     .connect_with(connect)
                     .await?;
-                Ok(Db { backend, writer: pool.clone(), reader: pool })
+                Ok(Db {
+                    backend,
+                    writer: pool.clone(),
+                    reader: pool,
+                })
             }
         }
     }
@@ -134,10 +154,18 @@ impl Db {
                     Backend::Sqlite => *sqlite,
                     Backend::Postgres => *postgres,
                 };
-                Migration::new(*version, (*name).into(), MigrationType::Simple, sql.into_sql_str(), false)
+                Migration::new(
+                    *version,
+                    (*name).into(),
+                    MigrationType::Simple,
+                    sql.into_sql_str(),
+                    false,
+                )
             })
             .collect();
-        Migrator::with_migrations(migrations).run(&self.writer).await
+        Migrator::with_migrations(migrations)
+            .run(&self.writer)
+            .await
     }
 
     /// True when the database answers.
@@ -148,6 +176,13 @@ impl Db {
     pub async fn close(&self) {
         self.writer.close().await;
         self.reader.close().await;
+    }
+}
+
+#[async_trait::async_trait]
+impl sweep_app::ports::Health for Db {
+    async fn ready(&self) -> bool {
+        self.ping().await
     }
 }
 
@@ -169,8 +204,14 @@ pub fn redact(url: &str) -> String {
 mod tests {
     #[test]
     fn redacts_passwords() {
-        assert_eq!(super::redact("postgres://sweep:s3cret@db:5432/sweep"), "postgres://sweep:***@db:5432/sweep");
-        assert_eq!(super::redact("postgres://sweep@db/sweep"), "postgres://sweep@db/sweep");
+        assert_eq!(
+            super::redact("postgres://sweep:s3cret@db:5432/sweep"),
+            "postgres://sweep:***@db:5432/sweep"
+        );
+        assert_eq!(
+            super::redact("postgres://sweep@db/sweep"),
+            "postgres://sweep@db/sweep"
+        );
         assert_eq!(super::redact("sqlite://x.db"), "sqlite://x.db");
     }
 }

@@ -7,7 +7,13 @@ use crate::sql::{err, get};
 
 #[async_trait]
 impl IdempotencyRepo for Db {
-    async fn start(&self, scope: &str, key: &str, request_hash: &str, now: Timestamp) -> StoreResult<IdempotencyStart> {
+    async fn start(
+        &self,
+        scope: &str,
+        key: &str,
+        request_hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<IdempotencyStart> {
         // The insert either claims the key or finds who has it: one statement, no race.
         let inserted = sqlx::query(
             "INSERT INTO idempotency_keys (scope, key, request_hash, created_at) VALUES ($1, $2, $3, $4)
@@ -42,7 +48,10 @@ impl IdempotencyRepo for Db {
         let status: Option<i64> = get(&row, "status_code")?;
         let body: Option<Vec<u8>> = get(&row, "response_body")?;
         Ok(match (status, body) {
-            (Some(status), Some(body)) => IdempotencyStart::Replay { status: status as u16, body },
+            (Some(status), Some(body)) => IdempotencyStart::Replay {
+                status: status as u16,
+                body,
+            },
             _ => IdempotencyStart::InProgress,
         })
     }
@@ -60,12 +69,14 @@ impl IdempotencyRepo for Db {
     }
 
     async fn abandon(&self, scope: &str, key: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND status_code IS NULL")
-            .bind(scope.to_string())
-            .bind(key.to_string())
-            .execute(self.writer())
-            .await
-            .map_err(err)?;
+        sqlx::query(
+            "DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND status_code IS NULL",
+        )
+        .bind(scope.to_string())
+        .bind(key.to_string())
+        .execute(self.writer())
+        .await
+        .map_err(err)?;
         Ok(())
     }
 }

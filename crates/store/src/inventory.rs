@@ -1,7 +1,9 @@
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use sweep_app::page::{Page, PageRequest};
-use sweep_app::ports::{InventoryRepo, LedgerMismatch, StockFilter, StockLine, StoreError, StoreResult};
+use sweep_app::ports::{
+    InventoryRepo, LedgerMismatch, StockFilter, StockLine, StoreError, StoreResult,
+};
 use sweep_domain::Timestamp;
 use sweep_domain::ids::{MerchantId, MovementId, StaffId};
 use sweep_domain::inventory::{AdjustReason, Movement, MovementKind, StockLevel, StockRow};
@@ -18,7 +20,10 @@ fn level(row: &AnyRow) -> StoreResult<StockRow> {
         merchant_id: parse(row, "merchant_id")?,
         sku_id: parse(row, "sku_id")?,
         location_id: parse(row, "location_id")?,
-        level: StockLevel { on_hand: get(row, "on_hand")?, reserved: get(row, "reserved")? },
+        level: StockLevel {
+            on_hand: get(row, "on_hand")?,
+            reserved: get(row, "reserved")?,
+        },
         updated_at: ts(row, "updated_at")?,
     })
 }
@@ -33,7 +38,10 @@ fn movement(row: &AnyRow) -> StoreResult<Movement> {
         kind: enum_col(row, "kind", MovementKind::parse)?,
         on_hand_delta: get(row, "on_hand_delta")?,
         reserved_delta: get(row, "reserved_delta")?,
-        after: StockLevel { on_hand: get(row, "on_hand_after")?, reserved: get(row, "reserved_after")? },
+        after: StockLevel {
+            on_hand: get(row, "on_hand_after")?,
+            reserved: get(row, "reserved_after")?,
+        },
         reason: reason.as_deref().and_then(AdjustReason::parse),
         note: get(row, "note")?,
         reference: get(row, "reference")?,
@@ -50,7 +58,8 @@ fn filtered(q: &mut Sql, f: &StockFilter) {
         q.push(" AND location_id = ").bind(l.to_string());
     }
     if let Some(only) = &f.only {
-        q.push(" AND location_id IN ").bind_list(only.iter().map(|l| l.to_string()));
+        q.push(" AND location_id IN ")
+            .bind_list(only.iter().map(|l| l.to_string()));
     }
 }
 
@@ -125,7 +134,10 @@ impl InventoryRepo for Db {
                 kind: c.kind,
                 on_hand_delta: c.on_hand_delta,
                 reserved_delta: c.reserved_delta,
-                after: StockLevel { on_hand: get(&after, "on_hand")?, reserved: get(&after, "reserved")? },
+                after: StockLevel {
+                    on_hand: get(&after, "on_hand")?,
+                    reserved: get(&after, "reserved")?,
+                },
                 reason: line.reason,
                 note: line.note.clone(),
                 reference: line.reference.clone(),
@@ -160,20 +172,37 @@ impl InventoryRepo for Db {
         Ok(movements)
     }
 
-    async fn stock_levels(&self, merchant: MerchantId, f: &StockFilter, page: &PageRequest) -> StoreResult<Page<StockRow>> {
+    async fn stock_levels(
+        &self,
+        merchant: MerchantId,
+        f: &StockFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<StockRow>> {
         let mut q = Sql::new("SELECT ");
-        q.push(LEVEL_COLUMNS).push(" FROM stock_levels WHERE merchant_id = ").bind(merchant.to_string());
+        q.push(LEVEL_COLUMNS)
+            .push(" FROM stock_levels WHERE merchant_id = ")
+            .bind(merchant.to_string());
         filtered(&mut q, f);
         q.page("id", page, false);
         let rows = q.query().fetch_all(self.reader()).await.map_err(err)?;
         // The cursor is the level's own id, which the domain row does not carry.
-        let items = rows.iter().map(|r| Ok((get::<String>(r, "id")?, level(r)?))).collect::<StoreResult<Vec<_>>>()?;
+        let items = rows
+            .iter()
+            .map(|r| Ok((get::<String>(r, "id")?, level(r)?)))
+            .collect::<StoreResult<Vec<_>>>()?;
         Ok(Page::from_rows(items, page.limit, |(id, _)| id.clone()).map(|(_, row)| row))
     }
 
-    async fn movements(&self, merchant: MerchantId, f: &StockFilter, page: &PageRequest) -> StoreResult<Page<Movement>> {
+    async fn movements(
+        &self,
+        merchant: MerchantId,
+        f: &StockFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Movement>> {
         let mut q = Sql::new("SELECT ");
-        q.push(MOVEMENT_COLUMNS).push(" FROM stock_movements WHERE merchant_id = ").bind(merchant.to_string());
+        q.push(MOVEMENT_COLUMNS)
+            .push(" FROM stock_movements WHERE merchant_id = ")
+            .bind(merchant.to_string());
         filtered(&mut q, f);
         if let Some(kind) = f.kind {
             q.push(" AND kind = ").bind(kind.as_str());
@@ -223,6 +252,10 @@ impl InventoryRepo for Db {
         .fetch_all(self.reader())
         .await
         .map_err(err)?;
-        explained.iter().chain(orphans.iter()).map(mismatch).collect()
+        explained
+            .iter()
+            .chain(orphans.iter())
+            .map(mismatch)
+            .collect()
     }
 }

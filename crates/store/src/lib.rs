@@ -19,7 +19,7 @@ pub mod testing;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub use db::{Backend, Db, DbOptions};
+pub use db::{Backend, Db, DbOptions, redact};
 pub use media::FsMedia;
 use sweep_app::Repos;
 
@@ -33,7 +33,8 @@ pub fn repos(db: Arc<Db>, media_dir: PathBuf) -> Repos {
         catalog: db.clone(),
         inventory: db.clone(),
         idempotency: db.clone(),
-        jobs: db,
+        jobs: db.clone(),
         media: Arc::new(FsMedia::new(media_dir)),
+        health: db,
     }
 }

@@ -28,7 +28,12 @@ fn merchant(row: &AnyRow) -> StoreResult<Merchant> {
 
 #[async_trait]
 impl MerchantRepo for Db {
-    async fn create_merchant(&self, m: &Merchant, owner: &Staff, owner_password_hash: &str) -> StoreResult<()> {
+    async fn create_merchant(
+        &self,
+        m: &Merchant,
+        owner: &Staff,
+        owner_password_hash: &str,
+    ) -> StoreResult<()> {
         let mut tx = self.begin().await.map_err(err)?;
         sqlx::query(
             "INSERT INTO merchants (id, name, slug, time_zone, currency, status, created_at, updated_at)
@@ -53,19 +58,37 @@ impl MerchantRepo for Db {
 
     async fn merchant(&self, id: MerchantId) -> StoreResult<Option<Merchant>> {
         let mut q = Sql::new("SELECT ");
-        q.push(COLUMNS).push(" FROM merchants WHERE id = ").bind(id.to_string());
-        q.query().fetch_optional(self.reader()).await.map_err(err)?.as_ref().map(merchant).transpose()
+        q.push(COLUMNS)
+            .push(" FROM merchants WHERE id = ")
+            .bind(id.to_string());
+        q.query()
+            .fetch_optional(self.reader())
+            .await
+            .map_err(err)?
+            .as_ref()
+            .map(merchant)
+            .transpose()
     }
 
     async fn merchant_by_slug(&self, slug: &str) -> StoreResult<Option<Merchant>> {
         let mut q = Sql::new("SELECT ");
-        q.push(COLUMNS).push(" FROM merchants WHERE slug = ").bind(slug);
-        q.query().fetch_optional(self.reader()).await.map_err(err)?.as_ref().map(merchant).transpose()
+        q.push(COLUMNS)
+            .push(" FROM merchants WHERE slug = ")
+            .bind(slug);
+        q.query()
+            .fetch_optional(self.reader())
+            .await
+            .map_err(err)?
+            .as_ref()
+            .map(merchant)
+            .transpose()
     }
 
     async fn list_merchants(&self, page: &PageRequest) -> StoreResult<Page<Merchant>> {
         let mut q = Sql::new("SELECT ");
-        q.push(COLUMNS).push(" FROM merchants WHERE 1 = 1").page("id", page, false);
+        q.push(COLUMNS)
+            .push(" FROM merchants WHERE 1 = 1")
+            .page("id", page, false);
         let rows = q.query().fetch_all(self.reader()).await.map_err(err)?;
         let items = rows.iter().map(merchant).collect::<StoreResult<Vec<_>>>()?;
         Ok(Page::from_rows(items, page.limit, |m| m.id.to_string()))

@@ -38,8 +38,16 @@ impl Sweep {
 
         let account_key = format!("login:account:{login}");
         let client_key = format!("login:client:{client}");
-        let account = self.repos.auth.count_attempt(&account_key, now, s.login_window_secs).await?;
-        let by_client = self.repos.auth.count_attempt(&client_key, now, s.login_window_secs).await?;
+        let account = self
+            .repos
+            .auth
+            .count_attempt(&account_key, now, s.login_window_secs)
+            .await?;
+        let by_client = self
+            .repos
+            .auth
+            .count_attempt(&client_key, now, s.login_window_secs)
+            .await?;
         let blocked = [
             (account, s.login_attempts_per_account),
             (by_client, s.login_attempts_per_client),
@@ -68,7 +76,11 @@ impl Sweep {
         if let Some(merchant_id) = staff.merchant_id {
             let merchant = self.repos.merchants.merchant(merchant_id).await?;
             if merchant.map(|m| m.status) != Some(MerchantStatus::Active) {
-                return Err(AppError::conflict("merchant_suspended", None, "this merchant is suspended"));
+                return Err(AppError::conflict(
+                    "merchant_suspended",
+                    None,
+                    "this merchant is suspended",
+                ));
             }
         }
         self.repos.auth.clear_attempts(&account_key).await?;
@@ -87,11 +99,19 @@ impl Sweep {
             })
             .await?;
         tracing::info!(target: "security", event = "login", staff_id = %staff.id, client = %client);
-        Ok(LoginOutcome { session_token, csrf_token, staff, expires_at })
+        Ok(LoginOutcome {
+            session_token,
+            csrf_token,
+            staff,
+            expires_at,
+        })
     }
 
     pub async fn logout(&self, session_token: &str) -> AppResult<()> {
-        self.repos.auth.delete_session(&token_digest(session_token)).await?;
+        self.repos
+            .auth
+            .delete_session(&token_digest(session_token))
+            .await?;
         Ok(())
     }
 }

@@ -38,13 +38,21 @@ pub struct UpdateCategoryInput {
 const SORT_RANGE: std::ops::RangeInclusive<i64> = -1_000_000..=1_000_000;
 
 impl Sweep {
-    pub async fn create_category(&self, actor: &Actor, input: CreateCategoryInput) -> AppResult<Category> {
+    pub async fn create_category(
+        &self,
+        actor: &Actor,
+        input: CreateCategoryInput,
+    ) -> AppResult<Category> {
         require(actor, Permission::EditCatalog)?;
         let merchant_id = tenant(actor)?;
         let mut v = Validator::new();
         let name = localized(&mut v, "name", &input.name, true, 120);
         if !SORT_RANGE.contains(&input.sort_order) {
-            v.push(sweep_domain::FieldError::new("sort_order", "out_of_range", "must be within ±1000000"));
+            v.push(sweep_domain::FieldError::new(
+                "sort_order",
+                "out_of_range",
+                "must be within ±1000000",
+            ));
         }
         v.finish()?;
         if let Some(parent) = input.parent_id {
@@ -68,7 +76,11 @@ impl Sweep {
     pub async fn get_category(&self, actor: &Actor, id: CategoryId) -> AppResult<Category> {
         require(actor, Permission::ViewCatalog)?;
         let merchant_id = tenant(actor)?;
-        self.repos.catalog.category(merchant_id, id).await?.ok_or(AppError::NotFound("category"))
+        self.repos
+            .catalog
+            .category(merchant_id, id)
+            .await?
+            .ok_or(AppError::NotFound("category"))
     }
 
     pub async fn list_categories(
@@ -80,10 +92,19 @@ impl Sweep {
     ) -> AppResult<Page<Category>> {
         require(actor, Permission::ViewCatalog)?;
         let merchant_id = tenant(actor)?;
-        Ok(self.repos.catalog.list_categories(merchant_id, parent, status, page).await?)
+        Ok(self
+            .repos
+            .catalog
+            .list_categories(merchant_id, parent, status, page)
+            .await?)
     }
 
-    pub async fn update_category(&self, actor: &Actor, id: CategoryId, input: UpdateCategoryInput) -> AppResult<Category> {
+    pub async fn update_category(
+        &self,
+        actor: &Actor,
+        id: CategoryId,
+        input: UpdateCategoryInput,
+    ) -> AppResult<Category> {
         let mut category = self.get_category(actor, id).await?;
         require(actor, Permission::EditCatalog)?;
         let mut v = Validator::new();
@@ -94,7 +115,11 @@ impl Sweep {
             if SORT_RANGE.contains(&order) {
                 category.sort_order = order;
             } else {
-                v.push(sweep_domain::FieldError::new("sort_order", "out_of_range", "must be within ±1000000"));
+                v.push(sweep_domain::FieldError::new(
+                    "sort_order",
+                    "out_of_range",
+                    "must be within ±1000000",
+                ));
             }
         }
         if let Some(status) = input.status {
@@ -103,7 +128,8 @@ impl Sweep {
         v.finish()?;
         if let Some(parent) = input.parent_id {
             if let Some(parent) = parent {
-                self.check_parent(category.merchant_id, Some(id), parent).await?;
+                self.check_parent(category.merchant_id, Some(id), parent)
+                    .await?;
             }
             category.parent_id = parent;
         }
@@ -114,8 +140,14 @@ impl Sweep {
 
     /// The parent must be the merchant's, must not be the category itself or below it,
     /// and the tree stays at most [`MAX_CATEGORY_DEPTH`] deep.
-    async fn check_parent(&self, merchant_id: MerchantId, moving: Option<CategoryId>, parent: CategoryId) -> AppResult<()> {
-        let invalid = |code: &'static str, message: &str| AppError::invalid("parent_id", code, message);
+    async fn check_parent(
+        &self,
+        merchant_id: MerchantId,
+        moving: Option<CategoryId>,
+        parent: CategoryId,
+    ) -> AppResult<()> {
+        let invalid =
+            |code: &'static str, message: &str| AppError::invalid("parent_id", code, message);
         let mut depth = 1;
         let mut cursor = Some(parent);
         while let Some(id) = cursor {
@@ -136,7 +168,10 @@ impl Sweep {
             None => 1,
         };
         if depth - 1 + subtree > MAX_CATEGORY_DEPTH {
-            return Err(invalid("too_deep", &format!("categories nest at most {MAX_CATEGORY_DEPTH} levels")));
+            return Err(invalid(
+                "too_deep",
+                &format!("categories nest at most {MAX_CATEGORY_DEPTH} levels"),
+            ));
         }
         Ok(())
     }
@@ -147,7 +182,11 @@ impl Sweep {
         while !level.is_empty() && height <= MAX_CATEGORY_DEPTH {
             let mut next = Vec::new();
             for id in level {
-                let children = self.repos.catalog.list_categories(merchant_id, Some(id), None, &PageRequest::first(200)).await?;
+                let children = self
+                    .repos
+                    .catalog
+                    .list_categories(merchant_id, Some(id), None, &PageRequest::first(200))
+                    .await?;
                 next.extend(children.items.into_iter().map(|c| c.id));
             }
             if next.is_empty() {

@@ -11,18 +11,39 @@ const MAX_IMAGES: usize = 12;
 impl Sweep {
     /// Stores an uploaded image under the hash of its bytes and attaches it to the
     /// product. The kind comes from the bytes, never from what the client claims.
-    pub async fn add_product_image(&self, actor: &Actor, product_id: ProductId, bytes: &[u8]) -> AppResult<ProductImage> {
+    pub async fn add_product_image(
+        &self,
+        actor: &Actor,
+        product_id: ProductId,
+        bytes: &[u8],
+    ) -> AppResult<ProductImage> {
         let product = self.get_product(actor, product_id).await?;
         require(actor, Permission::EditCatalog)?;
         if bytes.len() > self.settings.max_image_bytes {
-            return Err(AppError::invalid("body", "too_large", format!("images are at most {} bytes", self.settings.max_image_bytes)));
+            return Err(AppError::invalid(
+                "body",
+                "too_large",
+                format!("images are at most {} bytes", self.settings.max_image_bytes),
+            ));
         }
         let Some((content_type, ext)) = sniff_image(bytes) else {
-            return Err(AppError::invalid("body", "unsupported_image", "upload a PNG, JPEG, WebP or GIF image"));
+            return Err(AppError::invalid(
+                "body",
+                "unsupported_image",
+                "upload a PNG, JPEG, WebP or GIF image",
+            ));
         };
-        let existing = self.repos.catalog.images(product.merchant_id, product_id).await?;
+        let existing = self
+            .repos
+            .catalog
+            .images(product.merchant_id, product_id)
+            .await?;
         if existing.len() >= MAX_IMAGES {
-            return Err(AppError::conflict("too_many_images", None, format!("a product has at most {MAX_IMAGES} images")));
+            return Err(AppError::conflict(
+                "too_many_images",
+                None,
+                format!("a product has at most {MAX_IMAGES} images"),
+            ));
         }
         let file_key = format!("{}.{ext}", hex::encode(Sha256::digest(bytes)));
         self.repos.media.put(&file_key, bytes).await?;
@@ -40,10 +61,20 @@ impl Sweep {
         Ok(image)
     }
 
-    pub async fn delete_product_image(&self, actor: &Actor, product_id: ProductId, image: ImageId) -> AppResult<()> {
+    pub async fn delete_product_image(
+        &self,
+        actor: &Actor,
+        product_id: ProductId,
+        image: ImageId,
+    ) -> AppResult<()> {
         let product = self.get_product(actor, product_id).await?;
         require(actor, Permission::EditCatalog)?;
-        if self.repos.catalog.delete_image(product.merchant_id, product_id, image).await? {
+        if self
+            .repos
+            .catalog
+            .delete_image(product.merchant_id, product_id, image)
+            .await?
+        {
             Ok(())
         } else {
             Err(AppError::NotFound("image"))
@@ -52,7 +83,9 @@ impl Sweep {
 
     /// An image file by key, for serving. Product images are public, like the shop.
     pub async fn media(&self, key: &str) -> AppResult<Option<(Vec<u8>, &'static str)>> {
-        let Some((stem, ext)) = key.split_once('.') else { return Ok(None) };
+        let Some((stem, ext)) = key.split_once('.') else {
+            return Ok(None);
+        };
         let content_type = match ext {
             "png" => "image/png",
             "jpg" => "image/jpeg",
@@ -60,9 +93,18 @@ impl Sweep {
             "gif" => "image/gif",
             _ => return Ok(None),
         };
-        if stem.len() != 64 || !stem.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        if stem.len() != 64
+            || !stem
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
             return Ok(None);
         }
-        Ok(self.repos.media.get(key).await?.map(|bytes| (bytes, content_type)))
+        Ok(self
+            .repos
+            .media
+            .get(key)
+            .await?
+            .map(|bytes| (bytes, content_type)))
     }
 }

@@ -1,0 +1,215 @@
+//! Configuration, in layers: built-in defaults, then `sweep.toml`, then `SWEEP_*`
+//! environment variables, then command-line flags.
+
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Where `sweep serve` listens.
+    pub addr: String,
+    /// The address shoppers' phones and staff browsers reach; defaults to the listen address.
+    pub public_url: Option<String>,
+    /// Everything Sweep keeps on disk: the SQLite database and uploaded images.
+    pub data_dir: PathBuf,
+    /// `sqlite://...` or `postgres://...`; defaults to a SQLite file in the data directory.
+    pub database_url: Option<String>,
+    pub database_max_connections: u32,
+    /// Serve HTTPS directly with this certificate chain and key (PEM).
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    /// Proxies (CIDR) whose X-Forwarded-For is believed for the client address.
+    pub trusted_proxies: Vec<String>,
+    /// `text` or `json`.
+    pub log_format: String,
+    /// Run the background job worker in this process.
+    pub run_worker: bool,
+    pub session_ttl_minutes: i64,
+    pub login_attempts_per_account: i64,
+    pub login_attempts_per_client: i64,
+    pub login_window_minutes: i64,
+    pub max_image_kib: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            addr: "127.0.0.1:8080".into(),
+            public_url: None,
+            data_dir: PathBuf::from("sweep-data"),
+            database_url: None,
+            database_max_connections: 10,
+            tls_cert: None,
+            tls_key: None,
+            trusted_proxies: vec![],
+            log_format: "text".into(),
+            run_worker: true,
+            session_ttl_minutes: 12 * 60,
+            login_attempts_per_account: 5,
+            login_attempts_per_client: 30,
+            login_window_minutes: 15,
+            max_image_kib: 5 * 1024,
+        }
+    }
+}
+
+/// The default configuration as `sweep config` prints it, with what each setting does.
+pub const DEFAULT_TOML: &str = r#"# Sweep configuration. Put this in sweep.toml, or set SWEEP_<KEY> in the
+# environment (e.g. SWEEP_DATABASE_URL). Flags of `sweep serve` win over both.
+
+# Where `sweep serve` listens.
+addr = "127.0.0.1:8080"
+
+# The address shoppers' phones and staff browsers reach, used for every absolute
+# link, QR code and cookie flag (https makes cookies Secure). Default: the listen
+# address.
+# public_url = "https://shop.example.com"
+
+# Everything Sweep keeps on disk: the SQLite database and uploaded images.
+data_dir = "sweep-data"
+
+# sqlite://path/to/sweep.db or postgres://user@host/db. Default: a SQLite file in
+# the data directory.
+# database_url = "postgres://sweep@127.0.0.1/sweep"
+database_max_connections = 10
+
+# Serve HTTPS directly (PEM files), e.g. for a shop-floor demo without a proxy.
+# tls_cert = "cert.pem"
+# tls_key = "key.pem"
+
+# Proxies whose X-Forwarded-For header is believed when counting sign-in attempts
+# per client address, e.g. ["10.0.0.0/8"]. Empty: the peer address counts.
+trusted_proxies = []
+
+# "text" or "json".
+log_format = "text"
+
+# Run the background job worker in this process (several processes may).
+run_worker = true
+
+# Staff sessions and sign-in throttling.
+session_ttl_minutes = 720
+login_attempts_per_account = 5
+login_attempts_per_client = 30
+login_window_minutes = 15
+
+# Largest product image upload.
+max_image_kib = 5120
+"#;
+
+const KEYS: &[&str] = &[
+    "addr",
+    "public_url",
+    "data_dir",
+    "database_url",
+    "database_max_connections",
+    "tls_cert",
+    "tls_key",
+    "trusted_proxies",
+    "log_format",
+    "run_worker",
+    "session_ttl_minutes",
+    "login_attempts_per_account",
+    "login_attempts_per_client",
+    "login_window_minutes",
+    "max_image_kib",
+];
+
+impl Config {
+    /// Loads defaults, then the TOML file (when it exists), then SWEEP_* variables.
+    pub fn load(file: &Path) -> anyhow::Result<Config> {
+        // Only known keys come from the environment, so unrelated SWEEP_* variables
+        // (such as SWEEP_TEST_DATABASE_URL) do not break start-up.
+        let env = Env::prefixed("SWEEP_").filter(|key| KEYS.contains(&key.as_str()));
+        let config: Config = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::file(file))
+            .merge(env)
+            .extract()
+            .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            matches!(self.log_format.as_str(), "text" | "json"),
+            "log_format must be \"text\" or \"json\""
+        );
+        anyhow::ensure!(
+            self.session_ttl_minutes > 0,
+            "session_ttl_minutes must be positive"
+        );
+        anyhow::ensure!(
+            self.login_window_minutes > 0,
+            "login_window_minutes must be positive"
+        );
+        anyhow::ensure!(
+            self.login_attempts_per_account > 0 && self.login_attempts_per_client > 0,
+            "login attempt limits must be positive"
+        );
+        anyhow::ensure!(
+            self.database_max_connections > 0,
+            "database_max_connections must be positive"
+        );
+        for net in &self.trusted_proxies {
+            net.parse::<ipnet::IpNet>()
+                .map_err(|_| anyhow::anyhow!("trusted_proxies: {net:?} is not a CIDR range"))?;
+        }
+        Ok(())
+    }
+
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("sweep.db").display()
+            ),
+        }
+    }
+
+    pub fn media_dir(&self) -> PathBuf {
+        self.data_dir.join("media")
+    }
+
+    pub fn settings(&self) -> sweep_app::Settings {
+        sweep_app::Settings {
+            session_ttl_secs: self.session_ttl_minutes * 60,
+            login_attempts_per_account: self.login_attempts_per_account,
+            login_attempts_per_client: self.login_attempts_per_client,
+            login_window_secs: self.login_window_minutes * 60,
+            max_image_bytes: self.max_image_kib * 1024,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn printed_defaults_are_the_defaults() {
+        let parsed: Config = Figment::from(Toml::string(DEFAULT_TOML)).extract().unwrap();
+        assert_eq!(parsed, Config::default());
+    }
+
+    #[test]
+    fn layers_apply_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("sweep.toml");
+        std::fs::write(&file, "addr = \"0.0.0.0:9000\"\nlogin_window_minutes = 5\n").unwrap();
+        let config = Config::load(&file).unwrap();
+        assert_eq!(config.addr, "0.0.0.0:9000");
+        assert_eq!(config.login_window_minutes, 5);
+        assert_eq!(
+            config.session_ttl_minutes, 720,
+            "untouched keys keep their default"
+        );
+        std::fs::write(&file, "adrr = \"typo\"\n").unwrap();
+        assert!(Config::load(&file).is_err(), "unknown keys are refused");
+    }
+}

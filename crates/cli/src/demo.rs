@@ -1,0 +1,719 @@
+//! The demo merchant: 云眠家纺 (Yunmian Home Textiles), a Hangzhou brand with one
+//! warehouse, six stores in the city's malls, 209 SKUs, stock everywhere and staff of
+//! every role. Seeding goes through the same use cases as the API, so the demo obeys
+//! every rule a real merchant does. Seeding twice changes nothing.
+
+use std::collections::BTreeMap;
+
+use sweep_app::catalog::{CreateCategoryInput, CreateProductInput, CreateSkuInput};
+use sweep_app::inventory::{QuantityLine, ReceiveInput};
+use sweep_app::locations::{CreateLocationInput, LocalizedInput, PointInput};
+use sweep_app::merchants::{CreateMerchantInput, NewOwnerInput};
+use sweep_app::pricing::SetPriceInput;
+use sweep_app::staff::CreateStaffInput;
+use sweep_app::{AppResult, Sweep};
+use sweep_domain::catalog::ProductStatus;
+use sweep_domain::channel::Channel;
+use sweep_domain::ids::{LocationId, SkuId};
+use sweep_domain::pricing::PriceScope;
+use sweep_domain::roles::{Actor, Role};
+use sweep_domain::text::Login;
+
+pub const PASSWORD: &str = "sweep-demo-2026";
+pub const ADMIN: &str = "admin@sweep.demo";
+pub const SLUG: &str = "yunmian";
+
+/// (login, role, where)
+pub const LOGINS: &[(&str, &str, &str)] = &[
+    (ADMIN, "platform admin", "the whole deployment"),
+    (
+        "owner@yunmian.demo",
+        "merchant owner",
+        "云眠家纺 head office",
+    ),
+    (
+        "manager@yunmian.demo",
+        "merchant manager",
+        "云眠家纺 head office",
+    ),
+    (
+        "hubin.manager@yunmian.demo",
+        "store manager",
+        "湖滨银泰店 HZ-HB",
+    ),
+    ("hubin.clerk@yunmian.demo", "clerk", "湖滨银泰店 HZ-HB"),
+    (
+        "binjiang.clerk@yunmian.demo",
+        "clerk",
+        "滨江龙湖天街店 HZ-BJ",
+    ),
+];
+
+pub struct Seeded {
+    pub created: bool,
+    pub skus: usize,
+}
+
+struct Place {
+    code: &'static str,
+    zh: &'static str,
+    en: &'static str,
+    district: &'static str,
+    address: &'static str,
+    lat: f64,
+    lng: f64,
+}
+
+const WAREHOUSE: Place = Place {
+    code: "HZ-WH",
+    zh: "余杭仓",
+    en: "Yuhang Warehouse",
+    district: "余杭区",
+    address: "余杭区良渚街道古墩路 1888 号",
+    lat: 30.4188,
+    lng: 120.2990,
+};
+
+const STORES: &[Place] = &[
+    Place {
+        code: "HZ-HB",
+        zh: "湖滨银泰店",
+        en: "Hubin Intime",
+        district: "上城区",
+        address: "上城区延安路 258 号湖滨银泰 B1",
+        lat: 30.2566,
+        lng: 120.1637,
+    },
+    Place {
+        code: "HZ-WL",
+        zh: "武林银泰店",
+        en: "Wulin Intime",
+        district: "拱墅区",
+        address: "拱墅区延安路 530 号武林银泰 5F",
+        lat: 30.2729,
+        lng: 120.1628,
+    },
+    Place {
+        code: "HZ-XX",
+        zh: "西溪印象城店",
+        en: "Xixi Impression City",
+        district: "余杭区",
+        address: "余杭区五常大道 1 号西溪印象城 3F",
+        lat: 30.2837,
+        lng: 120.0692,
+    },
+    Place {
+        code: "HZ-BJ",
+        zh: "滨江龙湖天街店",
+        en: "Binjiang Paradise Walk",
+        district: "滨江区",
+        address: "滨江区江汉路 1515 号龙湖天街 2F",
+        lat: 30.2097,
+        lng: 120.2118,
+    },
+    Place {
+        code: "HZ-XS",
+        zh: "萧山万象汇店",
+        en: "Xiaoshan MixC",
+        district: "萧山区",
+        address: "萧山区金城路 1038 号万象汇 4F",
+        lat: 30.1633,
+        lng: 120.2655,
+    },
+    Place {
+        code: "HZ-CX",
+        zh: "城西银泰店",
+        en: "Chengxi Intime",
+        district: "西湖区",
+        address: "西湖区丰潭路 380 号城西银泰 3F",
+        lat: 30.2932,
+        lng: 120.1167,
+    },
+];
+
+/// A product line: variants are the cross product of two attribute lists; the price
+/// of a variant is the base price times the first attribute's factor (in percent).
+struct Line {
+    category: usize,
+    zh: &'static str,
+    en: &'static str,
+    base_yuan: i64,
+    first: (&'static str, &'static [(&'static str, i64)]),
+    second: (&'static str, &'static [&'static str]),
+    rgb: [u8; 3],
+}
+
+const CATEGORIES: &[(&str, &str)] = &[
+    ("床品套件", "Bedding sets"),
+    ("被子", "Duvets"),
+    ("枕头", "Pillows"),
+    ("毛巾浴巾", "Towels"),
+    ("家居服", "Loungewear"),
+    ("毯子", "Blankets"),
+];
+
+const BED_SIZES: &[(&str, i64)] = &[("1.5m", 100), ("1.8m", 115), ("2.0m", 130)];
+const BED_COLOURS: &[&str] = &["雾霾蓝", "燕麦色", "樱花粉", "月光白"];
+const DUVET_SIZES: &[(&str, i64)] = &[("150×200cm", 100), ("200×230cm", 130), ("220×240cm", 150)];
+const WARMTH: &[&str] = &["春秋被", "冬被"];
+const PILLOW_HEIGHTS: &[(&str, i64)] = &[("标准 48×74cm", 100), ("高枕 48×74cm", 110)];
+const FIRMNESS: &[&str] = &["软", "中", "硬"];
+const TOWEL_KINDS: &[(&str, i64)] = &[("毛巾 34×76cm", 100), ("浴巾 70×140cm", 330)];
+const TOWEL_COLOURS: &[&str] = &["白", "灰", "蓝", "粉", "绿"];
+const WEAR_SIZES: &[(&str, i64)] = &[("S", 100), ("M", 100), ("L", 100), ("XL", 108)];
+const WEAR_COLOURS: &[&str] = &["米白", "藏青"];
+const THROW_SIZES: &[(&str, i64)] = &[("100×150cm", 100), ("150×200cm", 150), ("200×230cm", 190)];
+const THROW_COLOURS: &[&str] = &["驼色", "灰色", "酒红"];
+
+const LINES: &[Line] = &[
+    Line {
+        category: 0,
+        zh: "60支长绒棉四件套",
+        en: "60s Long-Staple Cotton Bedding Set",
+        base_yuan: 699,
+        first: ("size", BED_SIZES),
+        second: ("colour", BED_COLOURS),
+        rgb: [150, 175, 205],
+    },
+    Line {
+        category: 0,
+        zh: "天丝四件套",
+        en: "Tencel Bedding Set",
+        base_yuan: 899,
+        first: ("size", BED_SIZES),
+        second: ("colour", BED_COLOURS),
+        rgb: [200, 190, 170],
+    },
+    Line {
+        category: 0,
+        zh: "水洗棉四件套",
+        en: "Washed Cotton Bedding Set",
+        base_yuan: 399,
+        first: ("size", BED_SIZES),
+        second: ("colour", BED_COLOURS),
+        rgb: [225, 185, 190],
+    },
+    Line {
+        category: 0,
+        zh: "真丝四件套",
+        en: "Mulberry Silk Bedding Set",
+        base_yuan: 2699,
+        first: ("size", BED_SIZES),
+        second: ("colour", BED_COLOURS),
+        rgb: [235, 225, 210],
+    },
+    Line {
+        category: 0,
+        zh: "磨毛四件套",
+        en: "Brushed Cotton Bedding Set",
+        base_yuan: 459,
+        first: ("size", BED_SIZES),
+        second: ("colour", BED_COLOURS),
+        rgb: [170, 160, 150],
+    },
+    Line {
+        category: 0,
+        zh: "亚麻四件套",
+        en: "Linen Bedding Set",
+        base_yuan: 999,
+        first: ("size", BED_SIZES),
+        second: ("colour", BED_COLOURS),
+        rgb: [205, 195, 175],
+    },
+    Line {
+        category: 1,
+        zh: "白鹅绒被",
+        en: "White Goose Down Duvet",
+        base_yuan: 1299,
+        first: ("size", DUVET_SIZES),
+        second: ("warmth", WARMTH),
+        rgb: [240, 240, 235],
+    },
+    Line {
+        category: 1,
+        zh: "蚕丝被",
+        en: "Mulberry Silk Duvet",
+        base_yuan: 1599,
+        first: ("size", DUVET_SIZES),
+        second: ("warmth", WARMTH),
+        rgb: [245, 235, 215],
+    },
+    Line {
+        category: 1,
+        zh: "大豆纤维被",
+        en: "Soy Fibre Duvet",
+        base_yuan: 399,
+        first: ("size", DUVET_SIZES),
+        second: ("warmth", WARMTH),
+        rgb: [230, 220, 180],
+    },
+    Line {
+        category: 1,
+        zh: "新疆棉花被",
+        en: "Xinjiang Cotton Duvet",
+        base_yuan: 499,
+        first: ("size", DUVET_SIZES),
+        second: ("warmth", WARMTH),
+        rgb: [250, 248, 240],
+    },
+    Line {
+        category: 2,
+        zh: "天然乳胶枕",
+        en: "Natural Latex Pillow",
+        base_yuan: 299,
+        first: ("height", PILLOW_HEIGHTS),
+        second: ("firmness", FIRMNESS),
+        rgb: [235, 230, 200],
+    },
+    Line {
+        category: 2,
+        zh: "羽绒枕",
+        en: "Down Pillow",
+        base_yuan: 259,
+        first: ("height", PILLOW_HEIGHTS),
+        second: ("firmness", FIRMNESS),
+        rgb: [240, 240, 245],
+    },
+    Line {
+        category: 2,
+        zh: "记忆棉枕",
+        en: "Memory Foam Pillow",
+        base_yuan: 199,
+        first: ("height", PILLOW_HEIGHTS),
+        second: ("firmness", FIRMNESS),
+        rgb: [210, 215, 225],
+    },
+    Line {
+        category: 2,
+        zh: "荞麦枕",
+        en: "Buckwheat Pillow",
+        base_yuan: 129,
+        first: ("height", PILLOW_HEIGHTS),
+        second: ("firmness", FIRMNESS),
+        rgb: [180, 150, 110],
+    },
+    Line {
+        category: 3,
+        zh: "新疆长绒棉毛巾",
+        en: "Xinjiang Cotton Towel",
+        base_yuan: 39,
+        first: ("type", TOWEL_KINDS),
+        second: ("colour", TOWEL_COLOURS),
+        rgb: [245, 245, 245],
+    },
+    Line {
+        category: 3,
+        zh: "竹纤维毛巾",
+        en: "Bamboo Fibre Towel",
+        base_yuan: 35,
+        first: ("type", TOWEL_KINDS),
+        second: ("colour", TOWEL_COLOURS),
+        rgb: [190, 215, 190],
+    },
+    Line {
+        category: 3,
+        zh: "纱布毛巾",
+        en: "Cotton Gauze Towel",
+        base_yuan: 45,
+        first: ("type", TOWEL_KINDS),
+        second: ("colour", TOWEL_COLOURS),
+        rgb: [230, 220, 225],
+    },
+    Line {
+        category: 4,
+        zh: "纯棉女士家居服",
+        en: "Women's Cotton Loungewear",
+        base_yuan: 259,
+        first: ("size", WEAR_SIZES),
+        second: ("colour", WEAR_COLOURS),
+        rgb: [235, 200, 205],
+    },
+    Line {
+        category: 4,
+        zh: "纯棉男士家居服",
+        en: "Men's Cotton Loungewear",
+        base_yuan: 259,
+        first: ("size", WEAR_SIZES),
+        second: ("colour", WEAR_COLOURS),
+        rgb: [90, 105, 135],
+    },
+    Line {
+        category: 4,
+        zh: "珊瑚绒睡袍",
+        en: "Coral Fleece Robe",
+        base_yuan: 199,
+        first: ("size", WEAR_SIZES),
+        second: ("colour", WEAR_COLOURS),
+        rgb: [220, 170, 160],
+    },
+    Line {
+        category: 4,
+        zh: "真丝睡衣",
+        en: "Silk Pyjamas",
+        base_yuan: 899,
+        first: ("size", WEAR_SIZES),
+        second: ("colour", WEAR_COLOURS),
+        rgb: [200, 160, 170],
+    },
+    Line {
+        category: 5,
+        zh: "羊毛毯",
+        en: "Wool Blanket",
+        base_yuan: 599,
+        first: ("size", THROW_SIZES),
+        second: ("colour", THROW_COLOURS),
+        rgb: [185, 150, 115],
+    },
+    Line {
+        category: 5,
+        zh: "法兰绒毯",
+        en: "Flannel Blanket",
+        base_yuan: 159,
+        first: ("size", THROW_SIZES),
+        second: ("colour", THROW_COLOURS),
+        rgb: [160, 165, 175],
+    },
+    Line {
+        category: 5,
+        zh: "针织沙发毯",
+        en: "Knitted Throw",
+        base_yuan: 229,
+        first: ("size", THROW_SIZES),
+        second: ("colour", THROW_COLOURS),
+        rgb: [150, 70, 80],
+    },
+];
+
+/// A small deterministic generator: the demo is the same on every machine.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+/// An EAN-13 with the GS1 China prefix and a valid check digit.
+fn ean13(serial: u32) -> String {
+    let body = format!("690123{serial:06}");
+    let sum: u32 = body
+        .bytes()
+        .enumerate()
+        .map(|(i, b)| (b - b'0') as u32 * if i % 2 == 0 { 1 } else { 3 })
+        .sum();
+    format!("{body}{}", (10 - sum % 10) % 10)
+}
+
+fn text(zh: &str, en: &str) -> LocalizedInput {
+    LocalizedInput {
+        zh: zh.into(),
+        en: en.into(),
+    }
+}
+
+fn place(p: &Place, kind: sweep_domain::location::LocationKind) -> CreateLocationInput {
+    let hours = sweep_domain::location::WEEKDAYS
+        .iter()
+        .map(|d| {
+            (
+                d.to_string(),
+                vec![
+                    if *d == "fri" || *d == "sat" {
+                        "10:00-22:30"
+                    } else {
+                        "10:00-22:00"
+                    }
+                    .to_string(),
+                ],
+            )
+        })
+        .collect::<BTreeMap<_, _>>();
+    CreateLocationInput {
+        code: p.code.into(),
+        kind,
+        name: text(p.zh, p.en),
+        address: p.address.into(),
+        city: "杭州".into(),
+        district: p.district.into(),
+        phone: "0571-8888 6600".into(),
+        point: PointInput {
+            lat: p.lat,
+            lng: p.lng,
+        },
+        opening_hours: if kind == sweep_domain::location::LocationKind::Store {
+            hours
+        } else {
+            BTreeMap::new()
+        },
+        pickup_enabled: kind == sweep_domain::location::LocationKind::Store,
+        delivery_enabled: true,
+    }
+}
+
+/// Seeds the demo merchant unless it exists.
+pub async fn seed(sweep: &Sweep) -> AppResult<Seeded> {
+    if sweep
+        .repos()
+        .merchants
+        .merchant_by_slug(SLUG)
+        .await?
+        .is_some()
+    {
+        return Ok(Seeded {
+            created: false,
+            skus: 0,
+        });
+    }
+    let admin_login = Login::parse("login", ADMIN)?;
+    let admin = match sweep.repos().staff.staff_by_login(&admin_login).await? {
+        Some((staff, _)) => staff,
+        None => {
+            sweep
+                .create_platform_admin(ADMIN, "平台管理员 Platform admin", PASSWORD)
+                .await?
+        }
+    };
+    let admin = Actor {
+        staff_id: admin.id,
+        role: Role::PlatformAdmin,
+        merchant_id: None,
+        stores: vec![],
+    };
+    let created = sweep
+        .create_merchant(
+            &admin,
+            CreateMerchantInput {
+                name: "云眠家纺 Yunmian Home Textiles".into(),
+                slug: SLUG.into(),
+                time_zone: None,
+                owner: NewOwnerInput {
+                    login: LOGINS[1].0.into(),
+                    display_name: "陈静 Chen Jing".into(),
+                    password: PASSWORD.into(),
+                },
+            },
+        )
+        .await?;
+    let owner = Actor {
+        staff_id: created.owner.id,
+        role: Role::MerchantOwner,
+        merchant_id: Some(created.merchant.id),
+        stores: vec![],
+    };
+
+    let warehouse = sweep
+        .create_location(
+            &owner,
+            place(&WAREHOUSE, sweep_domain::location::LocationKind::Warehouse),
+        )
+        .await?;
+    let mut stores = Vec::new();
+    for p in STORES {
+        stores.push(
+            sweep
+                .create_location(
+                    &owner,
+                    place(p, sweep_domain::location::LocationKind::Store),
+                )
+                .await?,
+        );
+    }
+
+    let people: [(&str, &str, Role, Vec<LocationId>); 4] = [
+        (LOGINS[2].0, "王磊 Wang Lei", Role::MerchantManager, vec![]),
+        (
+            LOGINS[3].0,
+            "李娜 Li Na",
+            Role::StoreManager,
+            vec![stores[0].id],
+        ),
+        (
+            LOGINS[4].0,
+            "张敏 Zhang Min",
+            Role::Clerk,
+            vec![stores[0].id],
+        ),
+        (
+            LOGINS[5].0,
+            "刘洋 Liu Yang",
+            Role::Clerk,
+            vec![stores[3].id],
+        ),
+    ];
+    for (login, name, role, stores) in people {
+        let input = CreateStaffInput {
+            login: login.into(),
+            display_name: name.into(),
+            password: PASSWORD.into(),
+            role,
+            stores,
+        };
+        sweep.create_staff(&owner, input).await?;
+    }
+
+    let mut categories = Vec::new();
+    for (i, (zh, en)) in CATEGORIES.iter().enumerate() {
+        let input = CreateCategoryInput {
+            name: text(zh, en),
+            parent_id: None,
+            sort_order: i as i64,
+        };
+        categories.push(sweep.create_category(&owner, input).await?);
+    }
+
+    let mut rng = Rng(0x5EED_2026_1111);
+    let mut skus: Vec<SkuId> = Vec::new();
+    let mut serial = 0u32;
+    for (n, line) in LINES.iter().enumerate() {
+        let description = format!("{}，云眠家纺出品。", line.zh);
+        let product = sweep
+            .create_product(
+                &owner,
+                CreateProductInput {
+                    name: text(line.zh, line.en),
+                    description: Some(text(&description, &format!("{} by Yunmian.", line.en))),
+                    category_id: Some(categories[line.category].id),
+                    status: Some(ProductStatus::Active),
+                },
+            )
+            .await?;
+        sweep
+            .add_product_image(
+                &owner,
+                product.id,
+                &crate::images::swatch(line.rgb, n as u32),
+            )
+            .await?;
+        for (first, factor) in line.first.1 {
+            for second in line.second.1 {
+                serial += 1;
+                let base = line.base_yuan * 100 * factor / 100;
+                let mut attributes = BTreeMap::new();
+                attributes.insert(line.first.0.to_string(), first.to_string());
+                attributes.insert(line.second.0.to_string(), second.to_string());
+                let sku = sweep
+                    .create_sku(
+                        &owner,
+                        product.id,
+                        CreateSkuInput {
+                            code: format!("YM{:02}-{serial:04}", n + 1),
+                            barcode: Some(ean13(serial)),
+                            attributes,
+                            base_price: base,
+                            // Members pay 90%, rounded down to the yuan.
+                            member_price: Some(base * 9 / 10 / 100 * 100),
+                        },
+                    )
+                    .await?;
+                skus.push(sku.id);
+            }
+        }
+    }
+
+    // Stock: plenty in the warehouse, a little in each store, some stores out of some SKUs.
+    let receive = |location: LocationId, quantities: Vec<(SkuId, i64)>| ReceiveInput {
+        location_id: location,
+        lines: quantities
+            .into_iter()
+            .map(|(sku_id, quantity)| QuantityLine { sku_id, quantity })
+            .collect(),
+        note: "开业备货 Opening stock".into(),
+    };
+    let in_warehouse: Vec<(SkuId, i64)> = skus
+        .iter()
+        .map(|s| (*s, 80 + rng.below(320) as i64))
+        .collect();
+    sweep
+        .receive_stock(&owner, receive(warehouse.id, in_warehouse))
+        .await?;
+    for store in &stores {
+        let mut lines: Vec<(SkuId, i64)> = Vec::new();
+        for sku in &skus {
+            if rng.below(100) >= 15 {
+                lines.push((*sku, 1 + rng.below(24) as i64));
+            }
+        }
+        sweep
+            .receive_stock(&owner, receive(store.id, lines))
+            .await?;
+    }
+
+    // An online-only offer on the first bedding set and a cheaper store in Xiaoshan:
+    // both show in the price-parity report.
+    for sku in skus.iter().take(3) {
+        let base = sweep.get_sku(&owner, *sku).await?.base_price.minor();
+        for channel in Channel::PHONE {
+            sweep
+                .set_price_override(
+                    &owner,
+                    *sku,
+                    PriceScope::Channel(channel),
+                    SetPriceInput { price: base - 2000 },
+                )
+                .await?;
+        }
+    }
+    for sku in skus.iter().skip(150).take(5) {
+        let base = sweep.get_sku(&owner, *sku).await?.base_price.minor();
+        sweep
+            .set_price_override(
+                &owner,
+                *sku,
+                PriceScope::Store(stores[4].id),
+                SetPriceInput { price: base - 500 },
+            )
+            .await?;
+    }
+    Ok(Seeded {
+        created: true,
+        skus: skus.len(),
+    })
+}
+
+pub fn print_logins(seeded: Seeded) {
+    if seeded.created {
+        println!(
+            "Demo merchant 云眠家纺 seeded: 1 warehouse, {} stores, {} SKUs.",
+            STORES.len(),
+            seeded.skus
+        );
+    }
+    println!("Demo logins (password for all: {PASSWORD}):");
+    for (login, role, place) in LOGINS {
+        println!("  {login:<30} {role:<17} {place}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn barcodes_have_valid_check_digits() {
+        // 6901234567892 is a well-known valid EAN-13.
+        assert_eq!(ean13(0).len(), 13);
+        let check = |code: &str| {
+            let sum: u32 = code[..12]
+                .bytes()
+                .enumerate()
+                .map(|(i, b)| (b - b'0') as u32 * if i % 2 == 0 { 1 } else { 3 })
+                .sum();
+            (10 - sum % 10) % 10 == (code.as_bytes()[12] - b'0') as u32
+        };
+        assert!(check("6901234567892"));
+        assert!((1..300).all(|s| check(&ean13(s))));
+    }
+
+    #[test]
+    fn the_catalog_is_big_enough() {
+        let skus: usize = LINES
+            .iter()
+            .map(|l| l.first.1.len() * l.second.1.len())
+            .sum();
+        assert!(skus >= 200, "{skus} SKUs");
+        assert!(STORES.len() >= 5);
+    }
+}

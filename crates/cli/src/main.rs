@@ -1,0 +1,255 @@
+//! `sweep`: the one binary. It serves the API, pages and background jobs, and runs the
+//! chores around them (migrations, demo data, imports, checks).
+
+mod config;
+mod demo;
+mod images;
+mod serve;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use sweep_app::{Sweep, SystemClock};
+use sweep_store::{Db, DbOptions};
+
+use crate::config::Config;
+
+#[derive(Parser)]
+#[command(
+    name = "sweep",
+    version,
+    about = "Sweep: O2O commerce for shops on the street and shoppers on their phones"
+)]
+struct Cli {
+    /// Configuration file (TOML); read when it exists.
+    #[arg(
+        long,
+        global = true,
+        default_value = "sweep.toml",
+        env = "SWEEP_CONFIG"
+    )]
+    config: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API, the pages and the background jobs.
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate(DbArgs),
+    /// Seed the demo merchant (a Hangzhou home-textiles brand) and print its logins.
+    Demo(DbArgs),
+    /// Verify that every stock level equals the sum of its movements; exits 1 and names
+    /// the rows that do not.
+    Check(DbArgs),
+    /// Print the default configuration.
+    Config,
+    /// Platform administration.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Args, Clone, Default)]
+pub struct DbArgs {
+    /// Database URL (sqlite://... or postgres://...); default: SQLite in the data directory.
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Data directory (SQLite database, uploaded images).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// Listen address, HOST:PORT.
+    #[arg(long)]
+    addr: Option<String>,
+    /// The address shoppers' phones reach, for links, QR codes and cookie flags.
+    #[arg(long)]
+    public_url: Option<String>,
+    /// Seed the demo merchant on first start.
+    #[arg(long)]
+    demo: bool,
+    /// Serve HTTPS with this certificate chain (PEM); needs --tls-key.
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM).
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create a platform admin (the first one of a deployment comes from here).
+    Create {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        login: String,
+        #[arg(long, default_value = "Platform admin")]
+        name: String,
+        /// Read the password from standard input instead of SWEEP_ADMIN_PASSWORD.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+impl DbArgs {
+    fn apply(&self, config: &mut Config) {
+        if let Some(url) = &self.database_url {
+            config.database_url = Some(url.clone());
+        }
+        if let Some(dir) = &self.data_dir {
+            config.data_dir = dir.clone();
+        }
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let mut config = Config::load(&cli.config)?;
+    if let Command::Config = cli.command {
+        print!("{}", config::DEFAULT_TOML);
+        return Ok(());
+    }
+    init_logging(&config.log_format);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Serve(args) => {
+                args.db.apply(&mut config);
+                serve::run(config, args).await
+            }
+            Command::Migrate(db) => {
+                db.apply(&mut config);
+                open(&config).await?;
+                println!(
+                    "Migrations applied to {}",
+                    sweep_store::redact(&config.database_url())
+                );
+                Ok(())
+            }
+            Command::Demo(db) => {
+                db.apply(&mut config);
+                let (sweep, _) = open(&config).await?;
+                let seeded = demo::seed(&sweep).await?;
+                demo::print_logins(seeded);
+                Ok(())
+            }
+            Command::Check(db) => {
+                db.apply(&mut config);
+                let (sweep, _) = open(&config).await?;
+                check(&sweep).await
+            }
+            Command::Admin {
+                command:
+                    AdminCommand::Create {
+                        db,
+                        login,
+                        name,
+                        password_stdin,
+                    },
+            } => {
+                db.apply(&mut config);
+                let password = if password_stdin {
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    line.trim_end_matches(['\r', '\n']).to_string()
+                } else {
+                    std::env::var("SWEEP_ADMIN_PASSWORD")
+                        .context("set SWEEP_ADMIN_PASSWORD or pass --password-stdin")?
+                };
+                let (sweep, _) = open(&config).await?;
+                let admin = sweep
+                    .create_platform_admin(&login, &name, &password)
+                    .await
+                    .map_err(app_error)?;
+                println!("Platform admin {} created ({}).", admin.login, admin.id);
+                Ok(())
+            }
+            Command::Config => unreachable!("handled above"),
+        }
+    })
+}
+
+fn init_logging(format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SWEEP_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+/// Connects, migrates and builds the use cases.
+pub async fn open(config: &Config) -> anyhow::Result<(Arc<Sweep>, Arc<Db>)> {
+    let url = config.database_url();
+    if url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&config.data_dir).with_context(|| {
+            format!("creating the data directory {}", config.data_dir.display())
+        })?;
+    }
+    let options = DbOptions {
+        max_connections: config.database_max_connections,
+        ..DbOptions::default()
+    };
+    let db = Db::connect(&url, &options)
+        .await
+        .with_context(|| format!("connecting to {}", sweep_store::redact(&url)))?;
+    db.migrate().await.context("applying migrations")?;
+    let db = Arc::new(db);
+    let repos = sweep_store::repos(db.clone(), config.media_dir());
+    Ok((
+        Arc::new(Sweep::new(repos, Arc::new(SystemClock), config.settings())),
+        db,
+    ))
+}
+
+pub fn app_error(e: sweep_app::AppError) -> anyhow::Error {
+    match e {
+        sweep_app::AppError::Invalid(fields) => {
+            let lines: Vec<String> = fields
+                .iter()
+                .map(|f| format!("  {}: {}", f.field, f.message))
+                .collect();
+            anyhow::anyhow!("invalid input:\n{}", lines.join("\n"))
+        }
+        other => anyhow::anyhow!("{other}"),
+    }
+}
+
+async fn check(sweep: &Sweep) -> anyhow::Result<()> {
+    let report = sweep.check().await.map_err(app_error)?;
+    if report.is_clean() {
+        println!("ok: every stock level equals the sum of its movements");
+        return Ok(());
+    }
+    eprintln!("stock ledger mismatches ({}):", report.stock_ledger.len());
+    for m in &report.stock_ledger {
+        eprintln!(
+            "  merchant {} sku {} location {}: on_hand {} reserved {}, ledger says on_hand {} reserved {}",
+            m.merchant_id,
+            m.sku_id,
+            m.location_id,
+            m.on_hand,
+            m.reserved,
+            m.ledger_on_hand,
+            m.ledger_reserved
+        );
+    }
+    std::process::exit(1);
+}

@@ -1,0 +1,150 @@
+//! `sweep serve`: the API, the pages and the background worker in one process.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use sweep_domain::ids::JobId;
+use sweep_web::{AppState, WebConfig};
+
+use crate::config::Config;
+use crate::{ServeArgs, demo, open};
+
+pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
+    if let Some(addr) = args.addr {
+        config.addr = addr;
+    }
+    if let Some(url) = args.public_url {
+        config.public_url = Some(url);
+    }
+    if let (Some(cert), Some(key)) = (args.tls_cert, args.tls_key) {
+        config.tls_cert = Some(cert);
+        config.tls_key = Some(key);
+    }
+    let addr: SocketAddr = config
+        .addr
+        .parse()
+        .with_context(|| format!("--addr {:?} is not HOST:PORT", config.addr))?;
+    let tls = match (&config.tls_cert, &config.tls_key) {
+        (Some(cert), Some(key)) => Some((cert.clone(), key.clone())),
+        (None, None) => None,
+        _ => anyhow::bail!("TLS needs both a certificate and a key"),
+    };
+
+    let (sweep, db) = open(&config).await?;
+    let seeded = if args.demo {
+        Some(demo::seed(&sweep).await.map_err(crate::app_error)?)
+    } else {
+        None
+    };
+
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let public_url = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| default_public_url(scheme, addr));
+    let mut web = WebConfig::new(&public_url);
+    web.trusted_proxies = config
+        .trusted_proxies
+        .iter()
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    let state = AppState {
+        sweep: sweep.clone(),
+        config: Arc::new(web),
+        metrics: sweep_web::metrics::handle(),
+    };
+    let app = sweep_web::router(state).into_make_service_with_connect_info::<SocketAddr>();
+
+    let (stop_worker, worker_stopped) = tokio::sync::watch::channel(false);
+    let worker = config.run_worker.then(|| {
+        tokio::spawn(sweep.clone().run_worker(
+            format!("worker-{}-{}", std::process::id(), JobId::new()),
+            worker_stopped,
+        ))
+    });
+
+    let base = public_url.trim_end_matches('/');
+    println!(
+        "Sweep is running on {} ({}).",
+        sweep_store::redact(&config.database_url()),
+        db.backend().name()
+    );
+    println!("  Open           {base}/");
+    println!("  Staff sign-in  {base}/login");
+    println!("  API            {base}/api/openapi.json");
+    if addr.ip().is_unspecified() && config.public_url.is_none() {
+        println!(
+            "  (listening on every interface: pass --public-url http://<this machine's LAN address>:{} for phones)",
+            addr.port()
+        );
+    }
+    if let Some(seeded) = seeded {
+        demo::print_logins(seeded);
+    }
+
+    match tls {
+        Some((cert, key)) => {
+            let rustls = axum_server::tls_rustls::RustlsConfig::from_pem_file(&cert, &key)
+                .await
+                .with_context(|| {
+                    format!(
+                        "loading TLS certificate {} and key {}",
+                        cert.display(),
+                        key.display()
+                    )
+                })?;
+            let handle = axum_server::Handle::new();
+            let stopper = handle.clone();
+            tokio::spawn(async move {
+                shutdown_signal().await;
+                stopper.graceful_shutdown(Some(Duration::from_secs(10)));
+            });
+            axum_server::bind_rustls(addr, rustls)
+                .handle(handle)
+                .serve(app)
+                .await?;
+        }
+        None => {
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("listening on {addr}"))?;
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown_signal())
+                .await?;
+        }
+    }
+    let _ = stop_worker.send(true);
+    if let Some(worker) = worker {
+        let _ = worker.await;
+    }
+    db.close().await;
+    Ok(())
+}
+
+fn default_public_url(scheme: &str, addr: SocketAddr) -> String {
+    if addr.ip().is_unspecified() {
+        format!("{scheme}://127.0.0.1:{}", addr.port())
+    } else {
+        format!("{scheme}://{addr}")
+    }
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {}
+        _ = terminate => {}
+    }
+    tracing::info!("shutting down");
+}

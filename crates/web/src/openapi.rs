@@ -1,0 +1,112 @@
+//! The OpenAPI 3 document, served at `/api/openapi.json` and snapshot-tested.
+
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::api;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Sweep API",
+        description = "Sweep: O2O commerce for retailers with shops on the street and shoppers on their phones. \
+            Authenticate with `Authorization: Bearer <API token>`, or with the session cookie from \
+            `/api/v1/auth/login` plus `X-CSRF-Token` on state-changing requests. Platform admins pick the \
+            merchant they act in with `X-Merchant-Id`. Money is integer minor units (fen). POSTs that create \
+            things honour `Idempotency-Key`.",
+        license(name = "MIT OR Apache-2.0")
+    ),
+    paths(
+        api::session::login, api::session::logout, api::session::me, api::session::change_password,
+        api::session::create_token, api::session::list_tokens, api::session::revoke_token,
+        api::merchants::create, api::merchants::list, api::merchants::show, api::merchants::update,
+        api::staff::create, api::staff::list, api::staff::show, api::staff::update,
+        api::locations::create, api::locations::list, api::locations::show, api::locations::update, api::locations::archive,
+        api::catalog::create_category, api::catalog::list_categories, api::catalog::show_category,
+        api::catalog::update_category, api::catalog::archive_category,
+        api::catalog::create_product, api::catalog::list_products, api::catalog::show_product,
+        api::catalog::update_product, api::catalog::archive_product,
+        api::catalog::upload_image, api::catalog::delete_image,
+        api::catalog::create_sku, api::catalog::list_skus, api::catalog::show_sku, api::catalog::update_sku,
+        api::catalog::archive_sku,
+        api::prices::show, api::prices::set_channel, api::prices::delete_channel, api::prices::set_store,
+        api::prices::delete_store, api::prices::quote, api::prices::parity,
+        api::stock::receive, api::stock::adjust, api::stock::transfer, api::stock::levels, api::stock::movements,
+    ),
+    modifiers(&Security, &ResponseDescriptions),
+    security(("bearer" = []), ("session" = [])),
+    tags(
+        (name = "auth", description = "Sign-in, sessions and API tokens"),
+        (name = "merchants", description = "Tenants of the deployment"),
+        (name = "staff", description = "Staff accounts, roles and store assignments"),
+        (name = "locations", description = "Stores and warehouses"),
+        (name = "catalog", description = "Categories, products, images and SKUs"),
+        (name = "prices", description = "Channel and store prices, quotes and price parity"),
+        (name = "stock", description = "Stock levels, movements, receipts, adjustments and transfers"),
+    )
+)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+                crate::auth::SESSION_COOKIE,
+            ))),
+        );
+    }
+}
+
+/// OpenAPI requires a description on every response (where a handler gives none, the
+/// status's reason phrase serves) and unique operation ids.
+struct ResponseDescriptions;
+
+impl Modify for ResponseDescriptions {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                // Handlers are named per area (`list`, `create`); the tag makes them unique.
+                if let (Some(tag), Some(id)) = (
+                    operation.tags.as_ref().and_then(|t| t.first()),
+                    &operation.operation_id,
+                ) {
+                    if !id.starts_with(tag.as_str()) {
+                        operation.operation_id = Some(format!("{tag}_{id}"));
+                    }
+                }
+                for (status, response) in operation.responses.responses.iter_mut() {
+                    if let utoipa::openapi::RefOr::T(response) = response {
+                        if response.description.is_empty() {
+                            let reason = status
+                                .parse::<u16>()
+                                .ok()
+                                .and_then(|code| axum::http::StatusCode::from_u16(code).ok())
+                                .and_then(|code| code.canonical_reason())
+                                .unwrap_or("Response");
+                            response.description = reason.to_string();
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub fn document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}

@@ -1,0 +1,255 @@
+//! Server-rendered pages: the home page and staff sign-in. Forms carry a CSRF token;
+//! sign-in uses a double-submit cookie because there is no session yet.
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use sweep_app::AppError;
+use sweep_app::auth::LoginInput;
+use sweep_app::secrets::{constant_time_eq, random_token};
+
+use crate::api::session::session_cookie;
+use crate::auth::{SESSION_COOKIE, cookie};
+use crate::extract::Peer;
+use crate::state::{AppState, WebConfig, client_ip};
+
+const LOGIN_CSRF_COOKIE: &str = "sweep_login_csrf";
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage;
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage<'a> {
+    csrf: &'a str,
+    login: &'a str,
+    error: Option<&'a str>,
+}
+
+#[derive(Template)]
+#[template(path = "console.html")]
+struct ConsolePage {
+    display_name: String,
+    login: String,
+    role: String,
+    merchant: String,
+    stores: String,
+    csrf: String,
+}
+
+fn render(template: &impl Template, status: StatusCode) -> Response {
+    match template.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "page failed to render").into_response()
+        }
+    }
+}
+
+pub async fn home() -> Response {
+    render(&HomePage, StatusCode::OK)
+}
+
+fn login_csrf_cookie(config: &WebConfig, value: &str) -> HeaderValue {
+    let secure = if config.is_https() { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{LOGIN_CSRF_COOKIE}={value}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600{secure}"
+    ))
+    .expect("visible ASCII")
+}
+
+fn login_form(s: &AppState, login: &str, error: Option<&str>, status: StatusCode) -> Response {
+    let csrf = match random_token("") {
+        Ok(t) => t,
+        Err(_) => return (StatusCode::INTERNAL_SERVER_ERROR, "no randomness").into_response(),
+    };
+    let mut response = render(
+        &LoginPage {
+            csrf: &csrf,
+            login,
+            error,
+        },
+        status,
+    );
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, login_csrf_cookie(&s.config, &csrf));
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+pub async fn login_page(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    if signed_in(&s, &headers).await.is_some() {
+        return Redirect::to("/console").into_response();
+    }
+    login_form(&s, "", None, StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    login: String,
+    password: String,
+    csrf: String,
+}
+
+/// A state-changing form must come from our own pages: same origin when the browser
+/// says where it comes from.
+fn same_origin(config: &WebConfig, headers: &HeaderMap) -> bool {
+    match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        None | Some("null") => true,
+        Some(origin) => origin == config.origin(),
+    }
+}
+
+pub async fn login_submit(
+    State(s): State<AppState>,
+    Peer(peer): Peer,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Ok(form) = serde_urlencoded::from_bytes::<LoginForm>(&body) else {
+        return login_form(
+            &s,
+            "",
+            Some("请填写账号和密码 · Enter your login and password."),
+            StatusCode::BAD_REQUEST,
+        );
+    };
+    let cookie_csrf = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
+    if cookie_csrf.is_empty()
+        || !constant_time_eq(cookie_csrf, &form.csrf)
+        || !same_origin(&s.config, &headers)
+    {
+        return login_form(
+            &s,
+            &form.login,
+            Some("页面已过期，请重试 · The page expired; please try again."),
+            StatusCode::FORBIDDEN,
+        );
+    }
+    let client = client_ip(&s.config, &headers, peer);
+    match s
+        .sweep
+        .login(
+            LoginInput {
+                login: form.login.clone(),
+                password: form.password,
+            },
+            &client,
+        )
+        .await
+    {
+        Ok(outcome) => {
+            let mut response = Redirect::to("/console").into_response();
+            let ttl = s.sweep.settings().session_ttl_secs;
+            response.headers_mut().insert(
+                header::SET_COOKIE,
+                session_cookie(&s.config, &outcome.session_token, ttl),
+            );
+            response
+        }
+        Err(AppError::TooManyAttempts { retry_after_secs }) => {
+            let minutes = (retry_after_secs + 59) / 60;
+            let message = format!(
+                "尝试次数过多，请 {minutes} 分钟后再试 · Too many attempts; try again in {minutes} min."
+            );
+            login_form(
+                &s,
+                &form.login,
+                Some(&message),
+                StatusCode::TOO_MANY_REQUESTS,
+            )
+        }
+        Err(AppError::Invalid(_)) | Err(AppError::InvalidCredentials) => login_form(
+            &s,
+            &form.login,
+            Some("账号或密码错误 · Wrong login or password."),
+            StatusCode::UNAUTHORIZED,
+        ),
+        Err(AppError::Conflict { .. }) => login_form(
+            &s,
+            &form.login,
+            Some("该商户已停用 · This merchant is suspended."),
+            StatusCode::FORBIDDEN,
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, "sign-in failed");
+            login_form(
+                &s,
+                &form.login,
+                Some("暂时无法登录 · Sign-in is unavailable; try again."),
+                StatusCode::SERVICE_UNAVAILABLE,
+            )
+        }
+    }
+}
+
+async fn signed_in(s: &AppState, headers: &HeaderMap) -> Option<sweep_app::auth::Authenticated> {
+    let token = cookie(headers, SESSION_COOKIE)?;
+    s.sweep.authenticate_session(token).await.ok().flatten()
+}
+
+pub async fn console(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(auth) = signed_in(&s, &headers).await else {
+        return Redirect::to("/login").into_response();
+    };
+    let staff = &auth.staff;
+    let merchant = match staff.merchant_id {
+        Some(id) => match s.sweep.repos().merchants.merchant(id).await {
+            Ok(Some(m)) => m.name,
+            _ => id.to_string(),
+        },
+        None => "平台 · Platform".into(),
+    };
+    let page = ConsolePage {
+        display_name: staff.display_name.clone(),
+        login: staff.login.to_string(),
+        role: staff.role.as_str().to_string(),
+        merchant,
+        stores: if staff.stores.is_empty() {
+            "—".into()
+        } else {
+            staff.stores.len().to_string()
+        },
+        csrf: auth.csrf_token.clone().unwrap_or_default(),
+    };
+    let mut response = render(&page, StatusCode::OK);
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+#[derive(Deserialize)]
+struct LogoutForm {
+    csrf: String,
+}
+
+pub async fn logout(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let form = serde_urlencoded::from_bytes::<LogoutForm>(&body).ok();
+    if let (Some(auth), Some(form), Some(token)) = (
+        signed_in(&s, &headers).await,
+        form,
+        cookie(&headers, SESSION_COOKIE),
+    ) {
+        let expected = auth.csrf_token.unwrap_or_default();
+        if !constant_time_eq(&expected, &form.csrf) || !same_origin(&s.config, &headers) {
+            return (StatusCode::FORBIDDEN, "page expired; go back and try again").into_response();
+        }
+        if let Err(e) = s.sweep.logout(token).await {
+            tracing::error!(error = %e, "sign-out failed");
+        }
+    }
+    let mut response = Redirect::to("/login").into_response();
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, session_cookie(&s.config, "", 0));
+    response
+}

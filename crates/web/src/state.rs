@@ -1,0 +1,118 @@
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use axum::http::HeaderMap;
+use ipnet::IpNet;
+use metrics_exporter_prometheus::PrometheusHandle;
+use sweep_app::Sweep;
+
+/// How the web layer is reached and what it trusts.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// The address shoppers' phones and staff browsers use, e.g. `https://shop.example.com`.
+    /// Absolute links use it; an `https` URL makes cookies `Secure` and turns on HSTS.
+    pub public_url: String,
+    /// Proxies whose `X-Forwarded-For` is believed. Empty: the peer address counts.
+    pub trusted_proxies: Vec<IpNet>,
+}
+
+impl WebConfig {
+    pub fn new(public_url: &str) -> WebConfig {
+        WebConfig {
+            public_url: public_url.trim_end_matches('/').to_string(),
+            trusted_proxies: vec![],
+        }
+    }
+
+    pub fn is_https(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    /// `scheme://host[:port]` of the public URL, for same-origin checks.
+    pub fn origin(&self) -> &str {
+        let after_scheme = self.public_url.find("://").map(|i| i + 3).unwrap_or(0);
+        match self.public_url[after_scheme..].find('/') {
+            Some(i) => &self.public_url[..after_scheme + i],
+            None => &self.public_url,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub sweep: Arc<Sweep>,
+    pub config: Arc<WebConfig>,
+    pub metrics: PrometheusHandle,
+}
+
+/// The client address that counts for throttling: the peer, unless the peer is a
+/// trusted proxy, in which case the right-most untrusted address in X-Forwarded-For.
+pub fn client_ip(config: &WebConfig, headers: &HeaderMap, peer: Option<SocketAddr>) -> String {
+    let Some(peer) = peer else {
+        return "unknown".into();
+    };
+    let peer_ip = peer.ip();
+    let trusted = |ip: &IpAddr| config.trusted_proxies.iter().any(|net| net.contains(ip));
+    if !trusted(&peer_ip) {
+        return peer_ip.to_string();
+    }
+    let forwarded: Vec<IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    forwarded
+        .iter()
+        .rev()
+        .find(|ip| !trusted(ip))
+        .copied()
+        .unwrap_or(peer_ip)
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(xff: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert("x-forwarded-for", xff.parse().unwrap());
+        h
+    }
+
+    #[test]
+    fn forwarded_for_counts_only_behind_trusted_proxies() {
+        let mut config = WebConfig::new("http://127.0.0.1:8080");
+        let proxy: SocketAddr = "10.0.0.2:5000".parse().unwrap();
+        let h = headers("203.0.113.9, 198.51.100.7");
+        assert_eq!(
+            client_ip(&config, &h, Some(proxy)),
+            "10.0.0.2",
+            "untrusted peer: its own address"
+        );
+        config.trusted_proxies = vec!["10.0.0.0/8".parse().unwrap()];
+        assert_eq!(
+            client_ip(&config, &h, Some(proxy)),
+            "198.51.100.7",
+            "right-most untrusted hop"
+        );
+        assert_eq!(
+            client_ip(&config, &headers("nonsense"), Some(proxy)),
+            "10.0.0.2"
+        );
+    }
+
+    #[test]
+    fn origin_of_public_url() {
+        assert_eq!(
+            WebConfig::new("https://shop.example.com/").origin(),
+            "https://shop.example.com"
+        );
+        assert_eq!(
+            WebConfig::new("http://192.168.1.5:8080/sweep").origin(),
+            "http://192.168.1.5:8080"
+        );
+    }
+}

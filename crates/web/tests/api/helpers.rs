@@ -1,0 +1,310 @@
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use sweep_app::{Settings, Sweep, SystemClock};
+use sweep_store::Backend;
+use sweep_store::testing::TestDb;
+use sweep_web::{AppState, WebConfig};
+
+pub const PASSWORD: &str = "correct horse battery";
+pub const ADMIN: &str = "admin@test.sweep";
+
+pub struct TestApp {
+    pub url: String,
+    pub sweep: Arc<Sweep>,
+    /// Kept alive for the test: dropping it deletes the database files.
+    #[allow(dead_code)]
+    pub db: TestDb,
+}
+
+/// Declares a test that runs against SQLite and PostgreSQL, like the store's suite.
+#[macro_export]
+macro_rules! api_test {
+    ($(#[$meta:meta])* async fn $name:ident($app:ident) $body:block) => {
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn body($app: $crate::helpers::TestApp) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                body($crate::helpers::TestApp::spawn(sweep_store::Backend::Sqlite).await).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[cfg_attr(not(sweep_pg_tests), ignore = "set SWEEP_TEST_DATABASE_URL to run the PostgreSQL tests")]
+            async fn postgres() {
+                body($crate::helpers::TestApp::spawn(sweep_store::Backend::Postgres).await).await
+            }
+        }
+    };
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_with(backend, Settings::default()).await
+    }
+
+    pub async fn spawn_with(backend: Backend, settings: Settings) -> TestApp {
+        let db = TestDb::new(backend).await;
+        let repos = sweep_store::repos(db.db.clone(), db.media_dir.clone());
+        let sweep = Arc::new(Sweep::new(repos, Arc::new(SystemClock), settings));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let state = AppState {
+            sweep: sweep.clone(),
+            config: Arc::new(WebConfig::new(&url)),
+            metrics: sweep_web::metrics::handle(),
+        };
+        let app = sweep_web::router(state).into_make_service_with_connect_info::<SocketAddr>();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        sweep
+            .create_platform_admin(ADMIN, "Admin", PASSWORD)
+            .await
+            .unwrap();
+        TestApp { url, sweep, db }
+    }
+
+    /// A client with no credentials.
+    pub fn anonymous(&self) -> Client {
+        Client {
+            base: self.url.clone(),
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .build()
+                .unwrap(),
+            headers: HeaderMap::new(),
+        }
+    }
+
+    /// Signs in through the API and returns a client with the session cookie and CSRF token.
+    pub async fn sign_in(&self, login: &str) -> Client {
+        let mut client = self.anonymous();
+        let (status, body) = client
+            .post(
+                "/api/v1/auth/login",
+                json!({"login": login, "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "sign-in of {login}: {body}");
+        client.headers.insert(
+            "x-csrf-token",
+            HeaderValue::from_str(body["csrf_token"].as_str().unwrap()).unwrap(),
+        );
+        client
+    }
+
+    pub async fn admin(&self) -> Client {
+        self.sign_in(ADMIN).await
+    }
+
+    /// Creates a merchant through the API; returns its id and a signed-in owner.
+    pub async fn merchant(&self, slug: &str) -> (String, Client) {
+        let admin = self.admin().await;
+        let owner_login = format!("owner@{slug}.test");
+        let (status, body) = admin
+            .post(
+                "/api/v1/merchants",
+                json!({"name": format!("Merchant {slug}"), "slug": slug,
+                       "owner": {"login": owner_login, "display_name": "Owner", "password": PASSWORD}}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        (
+            body["merchant"]["id"].as_str().unwrap().to_string(),
+            self.sign_in(&owner_login).await,
+        )
+    }
+}
+
+#[derive(Clone)]
+pub struct Client {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub headers: HeaderMap,
+}
+
+impl Client {
+    pub fn with_header(mut self, name: &'static str, value: &str) -> Client {
+        self.headers
+            .insert(name, HeaderValue::from_str(value).unwrap());
+        self
+    }
+
+    pub fn without_header(mut self, name: &'static str) -> Client {
+        self.headers.remove(name);
+        self
+    }
+
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .headers(self.headers.clone());
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let response = req.send().await.unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        let value = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        (status, value)
+    }
+
+    pub async fn raw(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, format!("{}{path}", self.base))
+            .headers(self.headers.clone())
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.send(Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(Method::POST, path, Some(body)).await
+    }
+
+    pub async fn post_empty(&self, path: &str) -> (StatusCode, Value) {
+        self.send(Method::POST, path, None).await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(Method::PATCH, path, Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(Method::PUT, path, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> (StatusCode, Value) {
+        self.send(Method::DELETE, path, None).await
+    }
+
+    /// POST that must succeed with 201; returns the body.
+    pub async fn create(&self, path: &str, body: Value) -> Value {
+        let (status, value) = self.post(path, body).await;
+        assert_eq!(status, StatusCode::CREATED, "POST {path}: {value}");
+        value
+    }
+}
+
+pub fn location_body(code: &str, kind: &str) -> Value {
+    json!({
+        "code": code,
+        "kind": kind,
+        "name": {"zh": format!("{code}店"), "en": format!("{code} store")},
+        "address": "西湖区文三路 1 号",
+        "city": "杭州",
+        "point": {"lat": 30.2741, "lng": 120.1551},
+        "opening_hours": {"mon": ["10:00-22:00"]},
+        "pickup_enabled": kind == "store",
+        "delivery_enabled": true
+    })
+}
+
+/// A merchant's basic world built through the API: a warehouse, two stores, a
+/// product with one SKU, and stock in the warehouse.
+pub struct World {
+    pub merchant_id: String,
+    pub owner: Client,
+    pub warehouse: String,
+    pub store_a: String,
+    pub store_b: String,
+    pub product: String,
+    pub sku: String,
+}
+
+pub async fn world(app: &TestApp, slug: &str) -> World {
+    let (merchant_id, owner) = app.merchant(slug).await;
+    let warehouse = owner
+        .create("/api/v1/locations", location_body("WH", "warehouse"))
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let store_a = owner
+        .create("/api/v1/locations", location_body("SA", "store"))
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let store_b = owner
+        .create("/api/v1/locations", location_body("SB", "store"))
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let product = owner
+        .create(
+            "/api/v1/products",
+            json!({"name": {"zh": "纯棉毛巾", "en": "Cotton towel"}, "status": "active"}),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let sku = owner
+        .create(
+            &format!("/api/v1/products/{product}/skus"),
+            json!({"code": "TWL-1", "base_price": 3900, "member_price": 3500}),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    owner
+        .create(
+            "/api/v1/stock/receipts",
+            json!({"location_id": warehouse, "lines": [{"sku_id": sku, "quantity": 100}]}),
+        )
+        .await;
+    World {
+        merchant_id,
+        owner,
+        warehouse,
+        store_a,
+        store_b,
+        product,
+        sku,
+    }
+}
+
+/// Creates a staff member through `by` and signs them in.
+pub async fn staff(app: &TestApp, by: &Client, login: &str, role: &str, stores: &[&str]) -> Client {
+    by.create(
+        "/api/v1/staff",
+        json!({"login": login, "display_name": login, "password": PASSWORD, "role": role, "stores": stores}),
+    )
+    .await;
+    app.sign_in(login).await
+}
+
+pub async fn available(client: &Client, sku: &str, location: &str) -> i64 {
+    let (status, body) = client
+        .get(&format!(
+            "/api/v1/stock?sku_id={sku}&location_id={location}"
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["items"]
+        .as_array()
+        .unwrap()
+        .first()
+        .map(|r| r["available"].as_i64().unwrap())
+        .unwrap_or(0)
+}

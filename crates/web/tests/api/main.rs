@@ -1,0 +1,13 @@
+//! HTTP tests of the API and pages: real requests against a server on a free port,
+//! each test with its own SQLite file or PostgreSQL schema.
+
+mod helpers;
+
+mod auth;
+mod errors;
+mod idempotency;
+mod isolation;
+mod merchant_story;
+mod openapi;
+mod pages;
+mod roles;
