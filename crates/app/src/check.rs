@@ -17,8 +17,6 @@ impl CheckReport {
 
 impl Sweep {
     pub async fn check(&self) -> AppResult<CheckReport> {
-        Ok(CheckReport {
-            stock_ledger: self.repos.inventory.ledger_mismatches().await?,
-        })
+        Ok(CheckReport { stock_ledger: self.repos.inventory.ledger_mismatches().await? })
     }
 }

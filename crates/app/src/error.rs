@@ -20,11 +20,7 @@ pub enum AppError {
     #[error("not allowed")]
     Forbidden,
     #[error("{message}")]
-    Conflict {
-        code: &'static str,
-        field: Option<String>,
-        message: String,
-    },
+    Conflict { code: &'static str, field: Option<String>, message: String },
     #[error("not enough stock for {field}: {available} available")]
     InsufficientStock { field: String, available: i64 },
     #[error("too many attempts; try again in {retry_after_secs} s")]
@@ -36,20 +32,12 @@ pub enum AppError {
 }
 
 impl AppError {
-    pub fn invalid(
-        field: impl Into<String>,
-        code: &'static str,
-        message: impl Into<String>,
-    ) -> Self {
+    pub fn invalid(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
         AppError::Invalid(vec![FieldError::new(field, code, message)])
     }
 
     pub fn conflict(code: &'static str, field: Option<&str>, message: impl Into<String>) -> Self {
-        AppError::Conflict {
-            code,
-            field: field.map(str::to_string),
-            message: message.into(),
-        }
+        AppError::Conflict { code, field: field.map(str::to_string), message: message.into() }
     }
 }
 
@@ -68,15 +56,12 @@ impl From<FieldError> for AppError {
 impl From<StoreError> for AppError {
     fn from(error: StoreError) -> Self {
         match error {
-            StoreError::Duplicate { field } => AppError::conflict(
-                "duplicate",
-                Some(field),
-                format!("{field} is already in use"),
-            ),
-            StoreError::InsufficientStock { line, available } => AppError::InsufficientStock {
-                field: format!("lines.{line}"),
-                available,
-            },
+            StoreError::Duplicate { field } => {
+                AppError::conflict("duplicate", Some(field), format!("{field} is already in use"))
+            }
+            StoreError::InsufficientStock { line, available } => {
+                AppError::InsufficientStock { field: format!("lines.{line}"), available }
+            }
             StoreError::Busy(m) => AppError::Unavailable(m),
             StoreError::Other(m) => AppError::Internal(m),
         }

@@ -4,9 +4,7 @@ use serde::Deserialize;
 use sweep_domain::FieldError;
 use sweep_domain::error::Validator;
 use sweep_domain::ids::{LocationId, SkuId, TransferId};
-use sweep_domain::inventory::{
-    AdjustReason, Movement, MovementKind, Quantity, StockChange, StockRow,
-};
+use sweep_domain::inventory::{AdjustReason, Movement, MovementKind, Quantity, StockChange, StockRow};
 use sweep_domain::location::{Location, LocationStatus};
 use sweep_domain::roles::{Actor, Permission};
 use sweep_domain::text;
@@ -69,15 +67,9 @@ pub struct StockResult {
 }
 
 impl Sweep {
-    pub async fn receive_stock(
-        &self,
-        actor: &Actor,
-        input: ReceiveInput,
-    ) -> AppResult<StockResult> {
+    pub async fn receive_stock(&self, actor: &Actor, input: ReceiveInput) -> AppResult<StockResult> {
         require(actor, Permission::ReceiveStock)?;
-        let location = self
-            .stock_location(actor, input.location_id, "location_id")
-            .await?;
+        let location = self.stock_location(actor, input.location_id, "location_id").await?;
         let mut v = Validator::new();
         let note = v.check(note("note", &input.note)).unwrap_or_default();
         let quantities = self.check_lines(actor, &input.lines, &mut v).await?;
@@ -93,44 +85,21 @@ impl Sweep {
                 reference: None,
             })
             .collect();
-        let movements = self
-            .repos
-            .inventory
-            .apply_stock(
-                location.merchant_id,
-                &lines,
-                Some(actor.staff_id),
-                self.now(),
-            )
-            .await?;
-        Ok(StockResult {
-            reference: None,
-            movements,
-        })
+        let movements =
+            self.repos.inventory.apply_stock(location.merchant_id, &lines, Some(actor.staff_id), self.now()).await?;
+        Ok(StockResult { reference: None, movements })
     }
 
     pub async fn adjust_stock(&self, actor: &Actor, input: AdjustInput) -> AppResult<StockResult> {
         require(actor, Permission::AdjustStock)?;
-        let location = self
-            .stock_location(actor, input.location_id, "location_id")
-            .await?;
+        let location = self.stock_location(actor, input.location_id, "location_id").await?;
         let mut v = Validator::new();
         let change = v.check(StockChange::adjust("delta", input.delta));
         let note = v.check(note("note", &input.note)).unwrap_or_default();
         if input.reason == AdjustReason::Other && note.is_empty() {
-            v.push(FieldError::new(
-                "note",
-                "required",
-                "say why when the reason is 'other'",
-            ));
+            v.push(FieldError::new("note", "required", "say why when the reason is 'other'"));
         }
-        if self
-            .repos
-            .catalog
-            .sku(location.merchant_id, input.sku_id)
-            .await?
-            .is_none()
-        {
+        if self.repos.catalog.sku(location.merchant_id, input.sku_id).await?.is_none() {
             v.push(FieldError::new("sku_id", "unknown_sku", "no such SKU"));
         }
         v.finish()?;
@@ -145,37 +114,22 @@ impl Sweep {
         let movements = self
             .repos
             .inventory
-            .apply_stock(
-                location.merchant_id,
-                &[line],
-                Some(actor.staff_id),
-                self.now(),
-            )
+            .apply_stock(location.merchant_id, &[line], Some(actor.staff_id), self.now())
             .await
             .map_err(|e| match AppError::from(e) {
-                AppError::InsufficientStock { available, .. } => AppError::InsufficientStock {
-                    field: "delta".into(),
-                    available,
-                },
+                AppError::InsufficientStock { available, .. } => {
+                    AppError::InsufficientStock { field: "delta".into(), available }
+                }
                 other => other,
             })?;
-        Ok(StockResult {
-            reference: None,
-            movements,
-        })
+        Ok(StockResult { reference: None, movements })
     }
 
     /// Moves stock between two locations at once: out of one and into the other in the
     /// same transaction, only from what is available at the source.
-    pub async fn transfer_stock(
-        &self,
-        actor: &Actor,
-        input: TransferInput,
-    ) -> AppResult<StockResult> {
+    pub async fn transfer_stock(&self, actor: &Actor, input: TransferInput) -> AppResult<StockResult> {
         require(actor, Permission::TransferStock)?;
-        let from = self
-            .stock_location(actor, input.from_location_id, "from_location_id")
-            .await?;
+        let from = self.stock_location(actor, input.from_location_id, "from_location_id").await?;
         let merchant_id = from.merchant_id;
         // The destination may be any of the merchant's locations, also outside a store
         // manager's own stores: sending stock to a sister store is their job.
@@ -185,19 +139,9 @@ impl Sweep {
             .location(merchant_id, input.to_location_id)
             .await?
             .filter(|l| l.status == LocationStatus::Active)
-            .ok_or_else(|| {
-                AppError::invalid(
-                    "to_location_id",
-                    "unknown_location",
-                    "no such active location",
-                )
-            })?;
+            .ok_or_else(|| AppError::invalid("to_location_id", "unknown_location", "no such active location"))?;
         if to.id == from.id {
-            return Err(AppError::invalid(
-                "to_location_id",
-                "same_location",
-                "choose a different destination",
-            ));
+            return Err(AppError::invalid("to_location_id", "same_location", "choose a different destination"));
         }
         let mut v = Validator::new();
         let note = v.check(note("note", &input.note)).unwrap_or_default();
@@ -213,24 +157,11 @@ impl Sweep {
             reference: Some(reference.clone()),
         };
         // Outgoing lines first, so a failing line's index is the request's line index.
-        let mut lines: Vec<StockLine> = quantities
-            .iter()
-            .map(|(s, q)| line(from.id, MovementKind::TransferOut, *s, *q))
-            .collect();
-        lines.extend(
-            quantities
-                .iter()
-                .map(|(s, q)| line(to.id, MovementKind::TransferIn, *s, *q)),
-        );
-        let movements = self
-            .repos
-            .inventory
-            .apply_stock(merchant_id, &lines, Some(actor.staff_id), self.now())
-            .await?;
-        Ok(StockResult {
-            reference: Some(reference),
-            movements,
-        })
+        let mut lines: Vec<StockLine> =
+            quantities.iter().map(|(s, q)| line(from.id, MovementKind::TransferOut, *s, *q)).collect();
+        lines.extend(quantities.iter().map(|(s, q)| line(to.id, MovementKind::TransferIn, *s, *q)));
+        let movements = self.repos.inventory.apply_stock(merchant_id, &lines, Some(actor.staff_id), self.now()).await?;
+        Ok(StockResult { reference: Some(reference), movements })
     }
 
     pub async fn stock_levels(
@@ -242,11 +173,7 @@ impl Sweep {
         require(actor, Permission::ViewStock)?;
         let merchant_id = tenant(actor)?;
         self.scope_filter(actor, &mut filter)?;
-        Ok(self
-            .repos
-            .inventory
-            .stock_levels(merchant_id, &filter, page)
-            .await?)
+        Ok(self.repos.inventory.stock_levels(merchant_id, &filter, page).await?)
     }
 
     pub async fn stock_movements(
@@ -258,19 +185,15 @@ impl Sweep {
         require(actor, Permission::ViewStock)?;
         let merchant_id = tenant(actor)?;
         self.scope_filter(actor, &mut filter)?;
-        Ok(self
-            .repos
-            .inventory
-            .movements(merchant_id, &filter, page)
-            .await?)
+        Ok(self.repos.inventory.movements(merchant_id, &filter, page).await?)
     }
 
     fn scope_filter(&self, actor: &Actor, filter: &mut StockFilter) -> AppResult<()> {
         if !actor.is_head_office() {
-            if let Some(location) = filter.location {
-                if !actor.can_see_location(location) {
-                    return Err(AppError::NotFound("location"));
-                }
+            if let Some(location) = filter.location
+                && !actor.can_see_location(location)
+            {
+                return Err(AppError::NotFound("location"));
             }
             filter.only = Some(actor.stores.clone());
         }
@@ -278,22 +201,13 @@ impl Sweep {
     }
 
     /// A location the caller may move stock at: theirs, active.
-    async fn stock_location(
-        &self,
-        actor: &Actor,
-        id: LocationId,
-        field: &str,
-    ) -> AppResult<Location> {
+    async fn stock_location(&self, actor: &Actor, id: LocationId, field: &str) -> AppResult<Location> {
         let location = match self.get_location(actor, id).await {
             Err(AppError::NotFound(_)) => return Err(AppError::NotFound("location")),
             other => other?,
         };
         if location.status != LocationStatus::Active {
-            return Err(AppError::invalid(
-                field,
-                "archived_location",
-                "this location is archived",
-            ));
+            return Err(AppError::invalid(field, "archived_location", "this location is archived"));
         }
         Ok(location)
     }
@@ -307,11 +221,7 @@ impl Sweep {
     ) -> AppResult<Vec<(SkuId, Quantity)>> {
         let merchant_id = tenant(actor)?;
         if lines.is_empty() || lines.len() > MAX_LINES {
-            v.push(FieldError::new(
-                "lines",
-                "invalid_length",
-                format!("give 1 to {MAX_LINES} lines"),
-            ));
+            v.push(FieldError::new("lines", "invalid_length", format!("give 1 to {MAX_LINES} lines")));
             return Ok(vec![]);
         }
         let mut out = Vec::with_capacity(lines.len());
@@ -320,25 +230,11 @@ impl Sweep {
             let at = format!("lines.{i}");
             let q = v.check(Quantity::parse(&format!("{at}.quantity"), line.quantity));
             if !seen.insert(line.sku_id) {
-                v.push(FieldError::new(
-                    format!("{at}.sku_id"),
-                    "duplicate",
-                    "each SKU once per request",
-                ));
+                v.push(FieldError::new(format!("{at}.sku_id"), "duplicate", "each SKU once per request"));
                 continue;
             }
-            if self
-                .repos
-                .catalog
-                .sku(merchant_id, line.sku_id)
-                .await?
-                .is_none()
-            {
-                v.push(FieldError::new(
-                    format!("{at}.sku_id"),
-                    "unknown_sku",
-                    "no such SKU",
-                ));
+            if self.repos.catalog.sku(merchant_id, line.sku_id).await?.is_none() {
+                v.push(FieldError::new(format!("{at}.sku_id"), "unknown_sku", "no such SKU"));
                 continue;
             }
             if let Some(q) = q {
@@ -350,9 +246,5 @@ impl Sweep {
 }
 
 fn note(field: &str, value: &str) -> Result<String, FieldError> {
-    if value.trim().is_empty() {
-        Ok(String::new())
-    } else {
-        text::bounded_text(field, value, 0, 500)
-    }
+    if value.trim().is_empty() { Ok(String::new()) } else { text::bounded_text(field, value, 0, 500) }
 }

@@ -48,26 +48,14 @@ impl Sweep {
             Err(e) => {
                 let backoff = 30 * (1 << job.attempts.clamp(0, 8));
                 tracing::warn!(job = %job.id, attempts = job.attempts, error = %e, "job failed; retrying later");
-                self.repos
-                    .jobs
-                    .retry_later(
-                        job.id,
-                        worker,
-                        &e.to_string(),
-                        self.now().plus_seconds(backoff),
-                    )
-                    .await?;
+                self.repos.jobs.retry_later(job.id, worker, &e.to_string(), self.now().plus_seconds(backoff)).await?;
             }
         }
         Ok(true)
     }
 
     /// Runs jobs until `shutdown` fires.
-    pub async fn run_worker(
-        self: Arc<Self>,
-        worker: String,
-        mut shutdown: tokio::sync::watch::Receiver<bool>,
-    ) {
+    pub async fn run_worker(self: Arc<Self>, worker: String, mut shutdown: tokio::sync::watch::Receiver<bool>) {
         let mut tick = tokio::time::interval(Duration::from_secs(2));
         loop {
             tokio::select! {

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod catalog;
 pub mod check;
 pub mod error;
+pub mod import;
 pub mod inventory;
 pub mod jobs;
 pub mod locations;
@@ -87,11 +88,7 @@ pub struct Sweep {
 
 impl Sweep {
     pub fn new(repos: Repos, clock: Arc<dyn Clock>, settings: Settings) -> Self {
-        Sweep {
-            repos,
-            clock,
-            settings,
-        }
+        Sweep { repos, clock, settings }
     }
 
     pub fn settings(&self) -> &Settings {
@@ -123,9 +120,5 @@ pub(crate) fn tenant(actor: &Actor) -> AppResult<MerchantId> {
 }
 
 pub(crate) fn require(actor: &Actor, permission: Permission) -> AppResult<()> {
-    if actor.can(permission) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
+    if actor.can(permission) { Ok(()) } else { Err(AppError::Forbidden) }
 }

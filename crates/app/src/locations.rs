@@ -93,11 +93,7 @@ pub(crate) fn localized(
     max: usize,
 ) -> Localized {
     let check = |f: &str, value: &str| -> Result<String, sweep_domain::FieldError> {
-        if max <= 120 {
-            text::name(f, value)
-        } else {
-            text::bounded_text(f, value, 1, max)
-        }
+        if max <= 120 { text::name(f, value) } else { text::bounded_text(f, value, 1, max) }
     };
     match Localized::parse(field, &input.zh, &input.en, required, check) {
         Ok(l) => l,
@@ -112,22 +108,15 @@ fn optional_text(v: &mut Validator, field: &str, value: &str, max: usize) -> Str
     if value.trim().is_empty() {
         return String::new();
     }
-    v.check(text::bounded_text(field, value, 0, max))
-        .unwrap_or_default()
+    v.check(text::bounded_text(field, value, 0, max)).unwrap_or_default()
 }
 
 impl Sweep {
-    pub async fn create_location(
-        &self,
-        actor: &Actor,
-        input: CreateLocationInput,
-    ) -> AppResult<Location> {
+    pub async fn create_location(&self, actor: &Actor, input: CreateLocationInput) -> AppResult<Location> {
         require(actor, Permission::CreateLocations)?;
         let merchant_id = tenant(actor)?;
         let mut v = Validator::new();
-        let code = v
-            .check(text::code("code", &input.code, 32))
-            .unwrap_or_default();
+        let code = v.check(text::code("code", &input.code, 32)).unwrap_or_default();
         let name = localized(&mut v, "name", &input.name, true, 120);
         let address = optional_text(&mut v, "address", &input.address, 300);
         let city = optional_text(&mut v, "city", &input.city, 60);
@@ -156,11 +145,7 @@ impl Sweep {
             updated_at: now,
         };
         if input.pickup_enabled && input.kind != LocationKind::Store {
-            return Err(AppError::invalid(
-                "pickup_enabled",
-                "not_a_store",
-                "only stores offer pickup",
-            ));
+            return Err(AppError::invalid("pickup_enabled", "not_a_store", "only stores offer pickup"));
         }
         self.repos.locations.insert_location(&location).await?;
         Ok(location)
@@ -174,11 +159,7 @@ impl Sweep {
         if !actor.can_see_location(id) {
             return Err(AppError::NotFound("location"));
         }
-        self.repos
-            .locations
-            .location(merchant_id, id)
-            .await?
-            .ok_or(AppError::NotFound("location"))
+        self.repos.locations.location(merchant_id, id).await?.ok_or(AppError::NotFound("location"))
     }
 
     pub async fn list_locations(
@@ -192,11 +173,7 @@ impl Sweep {
         if !actor.is_head_office() {
             filter.only = Some(actor.stores.clone());
         }
-        Ok(self
-            .repos
-            .locations
-            .list_locations(merchant_id, &filter, page)
-            .await?)
+        Ok(self.repos.locations.list_locations(merchant_id, &filter, page).await?)
     }
 
     pub async fn update_location(
@@ -223,23 +200,19 @@ impl Sweep {
         if let Some(p) = &input.phone {
             loc.phone = optional_text(&mut v, "phone", p, 40);
         }
-        if let Some(p) = &input.point {
-            if let Some(point) = v.check(GeoPoint::parse("point", p.lat, p.lng)) {
-                loc.point = point;
-            }
+        if let Some(p) = &input.point
+            && let Some(point) = v.check(GeoPoint::parse("point", p.lat, p.lng))
+        {
+            loc.point = point;
         }
-        if let Some(h) = &input.opening_hours {
-            if let Some(hours) = v.check(OpeningHours::parse("opening_hours", h)) {
-                loc.opening_hours = hours;
-            }
+        if let Some(h) = &input.opening_hours
+            && let Some(hours) = v.check(OpeningHours::parse("opening_hours", h))
+        {
+            loc.opening_hours = hours;
         }
         if let Some(p) = input.pickup_enabled {
             if p && loc.kind != LocationKind::Store {
-                v.push(sweep_domain::FieldError::new(
-                    "pickup_enabled",
-                    "not_a_store",
-                    "only stores offer pickup",
-                ));
+                v.push(sweep_domain::FieldError::new("pickup_enabled", "not_a_store", "only stores offer pickup"));
             }
             loc.pickup_enabled = p;
         }

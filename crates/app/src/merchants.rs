@@ -54,28 +54,18 @@ pub struct CreatedMerchant {
 }
 
 impl Sweep {
-    pub async fn create_merchant(
-        &self,
-        actor: &Actor,
-        input: CreateMerchantInput,
-    ) -> AppResult<CreatedMerchant> {
+    pub async fn create_merchant(&self, actor: &Actor, input: CreateMerchantInput) -> AppResult<CreatedMerchant> {
         require(actor, Permission::ManageMerchants)?;
         let mut v = Validator::new();
         let name = v.check(text::name("name", &input.name));
         let slug = v.check(text::slug("slug", &input.slug));
         let tz = v.check(MerchantTimeZone::parse(
             "time_zone",
-            input
-                .time_zone
-                .as_deref()
-                .unwrap_or(MerchantTimeZone::DEFAULT_NAME),
+            input.time_zone.as_deref().unwrap_or(MerchantTimeZone::DEFAULT_NAME),
         ));
         let login = v.check(Login::parse("owner.login", &input.owner.login));
         let owner_name = v.check(text::name("owner.display_name", &input.owner.display_name));
-        let password = v.check(Password::new_password(
-            "owner.password",
-            &input.owner.password,
-        ));
+        let password = v.check(Password::new_password("owner.password", &input.owner.password));
         v.finish()?;
         let (Some(name), Some(slug), Some(tz), Some(login), Some(owner_name), Some(password)) =
             (name, slug, tz, login, owner_name, password)
@@ -106,10 +96,7 @@ impl Sweep {
             updated_at: now,
         };
         let hash = hash_password(password.expose()).await?;
-        self.repos
-            .merchants
-            .create_merchant(&merchant, &owner, &hash)
-            .await?;
+        self.repos.merchants.create_merchant(&merchant, &owner, &hash).await?;
         Ok(CreatedMerchant { merchant, owner })
     }
 
@@ -119,35 +106,18 @@ impl Sweep {
         if !visible {
             return Err(AppError::NotFound("merchant"));
         }
-        self.repos
-            .merchants
-            .merchant(id)
-            .await?
-            .ok_or(AppError::NotFound("merchant"))
+        self.repos.merchants.merchant(id).await?.ok_or(AppError::NotFound("merchant"))
     }
 
-    pub async fn list_merchants(
-        &self,
-        actor: &Actor,
-        page: &PageRequest,
-    ) -> AppResult<Page<Merchant>> {
+    pub async fn list_merchants(&self, actor: &Actor, page: &PageRequest) -> AppResult<Page<Merchant>> {
         if actor.role == Role::PlatformAdmin {
             return Ok(self.repos.merchants.list_merchants(page).await?);
         }
         let own = match actor.merchant_id {
-            Some(id) => self
-                .repos
-                .merchants
-                .merchant(id)
-                .await?
-                .into_iter()
-                .collect(),
+            Some(id) => self.repos.merchants.merchant(id).await?.into_iter().collect(),
             None => vec![],
         };
-        Ok(Page {
-            items: own,
-            next_cursor: None,
-        })
+        Ok(Page { items: own, next_cursor: None })
     }
 
     pub async fn update_merchant(
@@ -162,10 +132,10 @@ impl Sweep {
         if let Some(name) = &input.name {
             merchant.name = v.check(text::name("name", name)).unwrap_or_default();
         }
-        if let Some(tz) = &input.time_zone {
-            if let Some(tz) = v.check(MerchantTimeZone::parse("time_zone", tz)) {
-                merchant.time_zone = tz.name().to_string();
-            }
+        if let Some(tz) = &input.time_zone
+            && let Some(tz) = v.check(MerchantTimeZone::parse("time_zone", tz))
+        {
+            merchant.time_zone = tz.name().to_string();
         }
         if let Some(status) = input.status {
             if actor.role != Role::PlatformAdmin {

@@ -19,11 +19,7 @@ impl PageRequest {
             None => DEFAULT_LIMIT,
             Some(l) if (1..=MAX_LIMIT as i64).contains(&l) => l as u32,
             Some(_) => {
-                return Err(FieldError::new(
-                    "limit",
-                    "out_of_range",
-                    format!("must be 1 to {MAX_LIMIT}"),
-                ));
+                return Err(FieldError::new("limit", "out_of_range", format!("must be 1 to {MAX_LIMIT}")));
             }
         };
         let after = match after {
@@ -31,11 +27,7 @@ impl PageRequest {
             Some(c) => {
                 // Cursors are ids we handed out: 36 characters of hex and dashes.
                 if c.len() != 36 || !c.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-') {
-                    return Err(FieldError::new(
-                        "cursor",
-                        "invalid_cursor",
-                        "not a cursor from a previous page",
-                    ));
+                    return Err(FieldError::new("cursor", "invalid_cursor", "not a cursor from a previous page"));
                 }
                 Some(c.to_ascii_lowercase())
             }
@@ -61,17 +53,11 @@ impl<T> Page<T> {
         let more = rows.len() > limit as usize;
         rows.truncate(limit as usize);
         let next_cursor = if more { rows.last().map(&id_of) } else { None };
-        Page {
-            items: rows,
-            next_cursor,
-        }
+        Page { items: rows, next_cursor }
     }
 
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page {
-            items: self.items.into_iter().map(f).collect(),
-            next_cursor: self.next_cursor,
-        }
+        Page { items: self.items.into_iter().map(f).collect(), next_cursor: self.next_cursor }
     }
 }
 
@@ -82,20 +68,9 @@ mod tests {
     #[test]
     fn limits_and_cursors_are_checked() {
         assert_eq!(PageRequest::parse(None, None).unwrap().limit, DEFAULT_LIMIT);
-        assert_eq!(
-            PageRequest::parse(None, Some(0)).unwrap_err().field,
-            "limit"
-        );
-        assert_eq!(
-            PageRequest::parse(None, Some(10_000)).unwrap_err().field,
-            "limit"
-        );
-        assert_eq!(
-            PageRequest::parse(Some("'; drop table x"), None)
-                .unwrap_err()
-                .code,
-            "invalid_cursor"
-        );
+        assert_eq!(PageRequest::parse(None, Some(0)).unwrap_err().field, "limit");
+        assert_eq!(PageRequest::parse(None, Some(10_000)).unwrap_err().field, "limit");
+        assert_eq!(PageRequest::parse(Some("'; drop table x"), None).unwrap_err().code, "invalid_cursor");
     }
 
     #[test]

@@ -39,12 +39,7 @@ pub trait Clock: Send + Sync {
 #[async_trait]
 pub trait MerchantRepo: Send + Sync {
     /// Creates the merchant and its first owner in one transaction.
-    async fn create_merchant(
-        &self,
-        merchant: &Merchant,
-        owner: &Staff,
-        owner_password_hash: &str,
-    ) -> StoreResult<()>;
+    async fn create_merchant(&self, merchant: &Merchant, owner: &Staff, owner_password_hash: &str) -> StoreResult<()>;
     async fn merchant(&self, id: MerchantId) -> StoreResult<Option<Merchant>>;
     async fn merchant_by_slug(&self, slug: &str) -> StoreResult<Option<Merchant>>;
     async fn list_merchants(&self, page: &PageRequest) -> StoreResult<Page<Merchant>>;
@@ -73,12 +68,7 @@ pub trait StaffRepo: Send + Sync {
     ) -> StoreResult<Page<Staff>>;
     /// Saves profile, role, status and store assignments together.
     async fn update_staff(&self, staff: &Staff) -> StoreResult<()>;
-    async fn set_password(
-        &self,
-        staff: StaffId,
-        password_hash: &str,
-        now: Timestamp,
-    ) -> StoreResult<()>;
+    async fn set_password(&self, staff: StaffId, password_hash: &str, now: Timestamp) -> StoreResult<()>;
     async fn count_platform_admins(&self) -> StoreResult<i64>;
 }
 
@@ -101,25 +91,13 @@ pub struct AttemptCount {
 pub trait AuthRepo: Send + Sync {
     async fn insert_session(&self, session: &SessionRecord) -> StoreResult<()>;
     /// A live session and its staff member.
-    async fn session(
-        &self,
-        token_hash: &str,
-        now: Timestamp,
-    ) -> StoreResult<Option<(SessionRecord, Staff)>>;
+    async fn session(&self, token_hash: &str, now: Timestamp) -> StoreResult<Option<(SessionRecord, Staff)>>;
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
     async fn delete_sessions_of(&self, staff: StaffId) -> StoreResult<()>;
     async fn insert_token(&self, token: &ApiToken, token_hash: &str) -> StoreResult<()>;
     /// A live (unrevoked, unexpired) token and its staff member.
-    async fn token_by_hash(
-        &self,
-        token_hash: &str,
-        now: Timestamp,
-    ) -> StoreResult<Option<(ApiToken, Staff)>>;
-    async fn token(
-        &self,
-        merchant: Option<MerchantId>,
-        id: ApiTokenId,
-    ) -> StoreResult<Option<ApiToken>>;
+    async fn token_by_hash(&self, token_hash: &str, now: Timestamp) -> StoreResult<Option<(ApiToken, Staff)>>;
+    async fn token(&self, merchant: Option<MerchantId>, id: ApiTokenId) -> StoreResult<Option<ApiToken>>;
     async fn list_tokens(
         &self,
         merchant: Option<MerchantId>,
@@ -131,12 +109,7 @@ pub trait AuthRepo: Send + Sync {
     async fn touch_token(&self, id: ApiTokenId, now: Timestamp) -> StoreResult<()>;
     /// Counts one attempt against `key` in a fixed window of `window_secs`, in one atomic
     /// write shared by every process, and returns the count so far in the current window.
-    async fn count_attempt(
-        &self,
-        key: &str,
-        now: Timestamp,
-        window_secs: i64,
-    ) -> StoreResult<AttemptCount>;
+    async fn count_attempt(&self, key: &str, now: Timestamp, window_secs: i64) -> StoreResult<AttemptCount>;
     async fn clear_attempts(&self, key: &str) -> StoreResult<()>;
 }
 
@@ -152,8 +125,7 @@ pub struct LocationFilter {
 #[async_trait]
 pub trait LocationRepo: Send + Sync {
     async fn insert_location(&self, location: &Location) -> StoreResult<()>;
-    async fn location(&self, merchant: MerchantId, id: LocationId)
-    -> StoreResult<Option<Location>>;
+    async fn location(&self, merchant: MerchantId, id: LocationId) -> StoreResult<Option<Location>>;
     async fn list_locations(
         &self,
         merchant: MerchantId,
@@ -182,8 +154,7 @@ pub struct SkuFilter {
 #[async_trait]
 pub trait CatalogRepo: Send + Sync {
     async fn insert_category(&self, category: &Category) -> StoreResult<()>;
-    async fn category(&self, merchant: MerchantId, id: CategoryId)
-    -> StoreResult<Option<Category>>;
+    async fn category(&self, merchant: MerchantId, id: CategoryId) -> StoreResult<Option<Category>>;
     async fn list_categories(
         &self,
         merchant: MerchantId,
@@ -204,50 +175,45 @@ pub trait CatalogRepo: Send + Sync {
     async fn update_product(&self, product: &Product) -> StoreResult<()>;
 
     async fn insert_image(&self, image: &ProductImage) -> StoreResult<()>;
-    async fn images(
-        &self,
-        merchant: MerchantId,
-        product: ProductId,
-    ) -> StoreResult<Vec<ProductImage>>;
-    async fn delete_image(
-        &self,
-        merchant: MerchantId,
-        product: ProductId,
-        image: ImageId,
-    ) -> StoreResult<bool>;
+    async fn images(&self, merchant: MerchantId, product: ProductId) -> StoreResult<Vec<ProductImage>>;
+    async fn delete_image(&self, merchant: MerchantId, product: ProductId, image: ImageId) -> StoreResult<bool>;
 
     async fn insert_sku(&self, sku: &Sku) -> StoreResult<()>;
     async fn sku(&self, merchant: MerchantId, id: SkuId) -> StoreResult<Option<Sku>>;
-    async fn list_skus(
-        &self,
-        merchant: MerchantId,
-        filter: &SkuFilter,
-        page: &PageRequest,
-    ) -> StoreResult<Page<Sku>>;
+    async fn list_skus(&self, merchant: MerchantId, filter: &SkuFilter, page: &PageRequest) -> StoreResult<Page<Sku>>;
     async fn update_sku(&self, sku: &Sku) -> StoreResult<()>;
 
-    async fn price_overrides(
-        &self,
-        merchant: MerchantId,
-        sku: SkuId,
-    ) -> StoreResult<Vec<PriceOverride>>;
+    async fn price_overrides(&self, merchant: MerchantId, sku: SkuId) -> StoreResult<Vec<PriceOverride>>;
     /// Every override of the merchant's SKUs in `skus`.
-    async fn price_overrides_for(
+    async fn price_overrides_for(&self, merchant: MerchantId, skus: &[SkuId]) -> StoreResult<Vec<PriceOverride>>;
+    async fn set_price_override(&self, merchant: MerchantId, price: &PriceOverride) -> StoreResult<()>;
+    async fn delete_price_override(&self, merchant: MerchantId, sku: SkuId, scope: PriceScope) -> StoreResult<bool>;
+
+    /// Writes a whole import in one transaction: everything or nothing. `progress` is
+    /// told how many records are written so far.
+    async fn import_catalog(
         &self,
         merchant: MerchantId,
-        skus: &[SkuId],
-    ) -> StoreResult<Vec<PriceOverride>>;
-    async fn set_price_override(
-        &self,
-        merchant: MerchantId,
-        price: &PriceOverride,
+        batch: &CatalogImport,
+        actor: Option<StaffId>,
+        now: Timestamp,
+        progress: &(dyn Fn(usize) + Send + Sync),
     ) -> StoreResult<()>;
-    async fn delete_price_override(
-        &self,
-        merchant: MerchantId,
-        sku: SkuId,
-        scope: PriceScope,
-    ) -> StoreResult<bool>;
+}
+
+/// New catalog records and opening stock, checked and ready to write.
+#[derive(Debug, Clone, Default)]
+pub struct CatalogImport {
+    pub categories: Vec<Category>,
+    pub products: Vec<Product>,
+    pub skus: Vec<Sku>,
+    pub stock: Vec<StockLine>,
+}
+
+impl CatalogImport {
+    pub fn records(&self) -> usize {
+        self.categories.len() + self.products.len() + self.skus.len() + self.stock.len()
+    }
 }
 
 /// One line of an atomic stock operation.
@@ -324,13 +290,7 @@ pub enum IdempotencyStart {
 
 #[async_trait]
 pub trait IdempotencyRepo: Send + Sync {
-    async fn start(
-        &self,
-        scope: &str,
-        key: &str,
-        request_hash: &str,
-        now: Timestamp,
-    ) -> StoreResult<IdempotencyStart>;
+    async fn start(&self, scope: &str, key: &str, request_hash: &str, now: Timestamp) -> StoreResult<IdempotencyStart>;
     async fn complete(&self, scope: &str, key: &str, status: u16, body: &[u8]) -> StoreResult<()>;
     async fn abandon(&self, scope: &str, key: &str) -> StoreResult<()>;
 }
@@ -358,20 +318,9 @@ pub trait JobRepo: Send + Sync {
     async fn enqueue(&self, job: &NewJob) -> StoreResult<bool>;
     /// Takes the oldest due job whose lease is free, leasing it to `worker` until
     /// `now + lease_secs`. Two workers never hold the same job.
-    async fn claim(
-        &self,
-        worker: &str,
-        now: Timestamp,
-        lease_secs: i64,
-    ) -> StoreResult<Option<ClaimedJob>>;
+    async fn claim(&self, worker: &str, now: Timestamp, lease_secs: i64) -> StoreResult<Option<ClaimedJob>>;
     async fn finish(&self, id: JobId, worker: &str, now: Timestamp) -> StoreResult<()>;
-    async fn retry_later(
-        &self,
-        id: JobId,
-        worker: &str,
-        error: &str,
-        run_at: Timestamp,
-    ) -> StoreResult<()>;
+    async fn retry_later(&self, id: JobId, worker: &str, error: &str, run_at: Timestamp) -> StoreResult<()>;
     /// Deletes expired sessions, old idempotency keys, stale attempt counters and
     /// finished jobs; returns how many rows went.
     async fn purge_expired(&self, now: Timestamp) -> StoreResult<u64>;

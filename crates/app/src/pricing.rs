@@ -42,11 +42,7 @@ pub struct ParityIssue {
 impl Sweep {
     pub async fn sku_prices(&self, actor: &Actor, sku: SkuId) -> AppResult<SkuPrices> {
         let sku = self.get_sku(actor, sku).await?;
-        let mut overrides = self
-            .repos
-            .catalog
-            .price_overrides(sku.merchant_id, sku.id)
-            .await?;
+        let mut overrides = self.repos.catalog.price_overrides(sku.merchant_id, sku.id).await?;
         // A store manager sees only their stores' overrides.
         overrides.retain(|o| match o.scope {
             PriceScope::Store(s) => actor.can_see_location(s),
@@ -67,44 +63,22 @@ impl Sweep {
         if let PriceScope::Store(store) = scope {
             let location = self.get_location(actor, store).await?;
             if location.kind != LocationKind::Store {
-                return Err(AppError::invalid(
-                    "location_id",
-                    "not_a_store",
-                    "only stores have their own prices",
-                ));
+                return Err(AppError::invalid("location_id", "not_a_store", "only stores have their own prices"));
             }
         }
         let price = Money::price("price", input.price, sku.base_price.currency())?;
-        let o = PriceOverride {
-            sku_id: sku.id,
-            scope,
-            price,
-            updated_at: self.now(),
-        };
-        self.repos
-            .catalog
-            .set_price_override(sku.merchant_id, &o)
-            .await?;
+        let o = PriceOverride { sku_id: sku.id, scope, price, updated_at: self.now() };
+        self.repos.catalog.set_price_override(sku.merchant_id, &o).await?;
         Ok(o)
     }
 
-    pub async fn delete_price_override(
-        &self,
-        actor: &Actor,
-        sku: SkuId,
-        scope: PriceScope,
-    ) -> AppResult<()> {
+    pub async fn delete_price_override(&self, actor: &Actor, sku: SkuId, scope: PriceScope) -> AppResult<()> {
         let sku = self.get_sku(actor, sku).await?;
         require(actor, Permission::EditPrices)?;
         if let PriceScope::Store(store) = scope {
             self.get_location(actor, store).await?;
         }
-        if self
-            .repos
-            .catalog
-            .delete_price_override(sku.merchant_id, sku.id, scope)
-            .await?
-        {
+        if self.repos.catalog.delete_price_override(sku.merchant_id, sku.id, scope).await? {
             Ok(())
         } else {
             Err(AppError::NotFound("price override"))
@@ -124,24 +98,15 @@ impl Sweep {
         if let Some(store) = store {
             self.get_location(actor, store).await?;
         }
-        let inputs = PriceInputs::for_context(
-            prices.sku.base_price,
-            prices.sku.member_price,
-            &prices.overrides,
-            channel,
-            store,
-        );
+        let inputs =
+            PriceInputs::for_context(prices.sku.base_price, prices.sku.member_price, &prices.overrides, channel, store);
         Ok(resolve_price(&inputs, member))
     }
 
     /// For each store in the caller's scope (or the one given), the active SKUs of
     /// active products whose phone price in that store's context differs from the price
     /// at its till.
-    pub async fn price_parity(
-        &self,
-        actor: &Actor,
-        store: Option<LocationId>,
-    ) -> AppResult<Vec<ParityIssue>> {
+    pub async fn price_parity(&self, actor: &Actor, store: Option<LocationId>) -> AppResult<Vec<ParityIssue>> {
         require(actor, Permission::ViewReports)?;
         let merchant_id = tenant(actor)?;
         let stores: Vec<Location> = match store {
@@ -161,14 +126,8 @@ impl Sweep {
         };
         let active_products: std::collections::HashSet<_> = all_pages(|page| {
             Box::pin(async move {
-                let filter = ProductFilter {
-                    status: Some(ProductStatus::Active),
-                    ..Default::default()
-                };
-                self.repos
-                    .catalog
-                    .list_products(merchant_id, &filter, &page)
-                    .await
+                let filter = ProductFilter { status: Some(ProductStatus::Active), ..Default::default() };
+                self.repos.catalog.list_products(merchant_id, &filter, &page).await
             })
         })
         .await?
@@ -177,14 +136,8 @@ impl Sweep {
         .collect();
         let skus: Vec<Sku> = all_pages(|page| {
             Box::pin(async move {
-                let filter = SkuFilter {
-                    status: Some(RecordStatus::Active),
-                    ..Default::default()
-                };
-                self.repos
-                    .catalog
-                    .list_skus(merchant_id, &filter, &page)
-                    .await
+                let filter = SkuFilter { status: Some(RecordStatus::Active), ..Default::default() };
+                self.repos.catalog.list_skus(merchant_id, &filter, &page).await
             })
         })
         .await?
@@ -194,34 +147,17 @@ impl Sweep {
         let mut issues = Vec::new();
         for chunk in skus.chunks(500) {
             let ids: Vec<SkuId> = chunk.iter().map(|s| s.id).collect();
-            let overrides = self
-                .repos
-                .catalog
-                .price_overrides_for(merchant_id, &ids)
-                .await?;
+            let overrides = self.repos.catalog.price_overrides_for(merchant_id, &ids).await?;
             for sku in chunk {
-                let own: Vec<PriceOverride> = overrides
-                    .iter()
-                    .filter(|o| o.sku_id == sku.id)
-                    .cloned()
-                    .collect();
+                let own: Vec<PriceOverride> = overrides.iter().filter(|o| o.sku_id == sku.id).cloned().collect();
                 for store in &stores {
                     let price_on = |channel| {
-                        let inputs = PriceInputs::for_context(
-                            sku.base_price,
-                            None,
-                            &own,
-                            channel,
-                            Some(store.id),
-                        );
+                        let inputs = PriceInputs::for_context(sku.base_price, None, &own, channel, Some(store.id));
                         resolve_price(&inputs, false).unit
                     };
                     let till = price_on(Channel::Pos);
-                    let differing: Vec<(Channel, Money)> = Channel::PHONE
-                        .into_iter()
-                        .map(|c| (c, price_on(c)))
-                        .filter(|(_, p)| *p != till)
-                        .collect();
+                    let differing: Vec<(Channel, Money)> =
+                        Channel::PHONE.into_iter().map(|c| (c, price_on(c))).filter(|(_, p)| *p != till).collect();
                     if !differing.is_empty() {
                         issues.push(ParityIssue {
                             store_id: store.id,
@@ -239,13 +175,10 @@ impl Sweep {
     }
 }
 
-type PageFuture<'a, T, E> =
-    std::pin::Pin<Box<dyn std::future::Future<Output = Result<Page<T>, E>> + Send + 'a>>;
+type PageFuture<'a, T, E> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Page<T>, E>> + Send + 'a>>;
 
 /// Collects every page of a list.
-pub(crate) async fn all_pages<'a, T, E>(
-    mut fetch: impl FnMut(PageRequest) -> PageFuture<'a, T, E>,
-) -> AppResult<Vec<T>>
+pub(crate) async fn all_pages<'a, T, E>(mut fetch: impl FnMut(PageRequest) -> PageFuture<'a, T, E>) -> AppResult<Vec<T>>
 where
     AppError: From<E>,
 {

@@ -37,23 +37,16 @@ pub async fn hash_password(password: &str) -> Result<String, AppError> {
 pub async fn verify_password(password: &str, hash: &str) -> bool {
     let password = password.to_string();
     let hash = hash.to_string();
-    tokio::task::spawn_blocking(move || {
-        Argon2::default()
-            .verify_password(password.as_bytes(), hash.as_str())
-            .is_ok()
-    })
-    .await
-    .unwrap_or(false)
+    tokio::task::spawn_blocking(move || Argon2::default().verify_password(password.as_bytes(), hash.as_str()).is_ok())
+        .await
+        .unwrap_or(false)
 }
 
 /// A hash of a random password nobody knows, verified when a login names no account
 /// so that unknown and known logins take the same time.
 pub async fn dummy_hash() -> Result<&'static str, AppError> {
     static DUMMY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
-    DUMMY
-        .get_or_try_init(|| async { hash_password(&random_token("")?).await })
-        .await
-        .map(String::as_str)
+    DUMMY.get_or_try_init(|| async { hash_password(&random_token("")?).await }).await.map(String::as_str)
 }
 
 pub fn constant_time_eq(a: &str, b: &str) -> bool {

@@ -64,13 +64,9 @@ impl Sweep {
         let login = v.check(Login::parse("login", &input.login));
         let display_name = v.check(text::name("display_name", &input.display_name));
         let password = v.check(Password::new_password("password", &input.password));
-        v.extend(
-            self.check_store_assignment(actor, input.role, &input.stores)
-                .await?,
-        );
+        v.extend(self.check_store_assignment(actor, input.role, &input.stores).await?);
         v.finish()?;
-        let (Some(login), Some(display_name), Some(password)) = (login, display_name, password)
-        else {
+        let (Some(login), Some(display_name), Some(password)) = (login, display_name, password) else {
             unreachable!("validated above")
         };
         let now = self.now();
@@ -91,16 +87,8 @@ impl Sweep {
     }
 
     pub async fn me(&self, actor: &Actor) -> AppResult<Staff> {
-        let own_merchant = if actor.role == Role::PlatformAdmin {
-            None
-        } else {
-            actor.merchant_id
-        };
-        self.repos
-            .staff
-            .staff(own_merchant, actor.staff_id)
-            .await?
-            .ok_or(AppError::Unauthenticated)
+        let own_merchant = if actor.role == Role::PlatformAdmin { None } else { actor.merchant_id };
+        self.repos.staff.staff(own_merchant, actor.staff_id).await?.ok_or(AppError::Unauthenticated)
     }
 
     /// A staff member the caller may see: head office sees the whole merchant, a store
@@ -113,19 +101,9 @@ impl Sweep {
             return Err(AppError::NotFound("staff"));
         }
         let merchant_id = tenant(actor)?;
-        let staff = self
-            .repos
-            .staff
-            .staff(Some(merchant_id), id)
-            .await?
-            .ok_or(AppError::NotFound("staff"))?;
-        let visible =
-            actor.is_head_office() || staff.stores.iter().any(|s| actor.stores.contains(s));
-        if visible {
-            Ok(staff)
-        } else {
-            Err(AppError::NotFound("staff"))
-        }
+        let staff = self.repos.staff.staff(Some(merchant_id), id).await?.ok_or(AppError::NotFound("staff"))?;
+        let visible = actor.is_head_office() || staff.stores.iter().any(|s| actor.stores.contains(s));
+        if visible { Ok(staff) } else { Err(AppError::NotFound("staff")) }
     }
 
     pub async fn list_staff(
@@ -135,34 +113,18 @@ impl Sweep {
         page: &PageRequest,
     ) -> AppResult<Page<Staff>> {
         require(actor, Permission::ViewStaff)?;
-        let merchant = if actor.role == Role::PlatformAdmin {
-            actor.merchant_id
-        } else {
-            Some(tenant(actor)?)
-        };
+        let merchant = if actor.role == Role::PlatformAdmin { actor.merchant_id } else { Some(tenant(actor)?) };
         if !actor.is_head_office() {
             let wanted = filter.stores.take().unwrap_or_else(|| actor.stores.clone());
-            filter.stores = Some(
-                wanted
-                    .into_iter()
-                    .filter(|s| actor.stores.contains(s))
-                    .collect(),
-            );
+            filter.stores = Some(wanted.into_iter().filter(|s| actor.stores.contains(s)).collect());
         }
         Ok(self.repos.staff.list_staff(merchant, &filter, page).await?)
     }
 
-    pub async fn update_staff(
-        &self,
-        actor: &Actor,
-        id: StaffId,
-        input: UpdateStaffInput,
-    ) -> AppResult<Staff> {
+    pub async fn update_staff(&self, actor: &Actor, id: StaffId, input: UpdateStaffInput) -> AppResult<Staff> {
         let mut staff = self.get_staff(actor, id).await?;
         require(actor, Permission::ManageStaff)?;
-        if id == actor.staff_id
-            && (input.role.is_some() || input.status.is_some() || input.stores.is_some())
-        {
+        if id == actor.staff_id && (input.role.is_some() || input.status.is_some() || input.stores.is_some()) {
             return Err(AppError::conflict(
                 "cannot_change_self",
                 None,
@@ -174,9 +136,7 @@ impl Sweep {
         }
         let mut v = Validator::new();
         if let Some(name) = &input.display_name {
-            staff.display_name = v
-                .check(text::name("display_name", name))
-                .unwrap_or_default();
+            staff.display_name = v.check(text::name("display_name", name)).unwrap_or_default();
         }
         if let Some(role) = input.role {
             if !actor.role.can_manage_staff_role(role) {
@@ -189,16 +149,9 @@ impl Sweep {
         }
         let stores = input.stores.unwrap_or_else(|| staff.stores.clone());
         if input.role.is_some() || !stores.is_empty() || staff.role.is_store_scoped() {
-            v.extend(
-                self.check_store_assignment(actor, staff.role, &stores)
-                    .await?,
-            );
+            v.extend(self.check_store_assignment(actor, staff.role, &stores).await?);
         }
-        staff.stores = if staff.role.is_store_scoped() {
-            dedup(stores)
-        } else {
-            vec![]
-        };
+        staff.stores = if staff.role.is_store_scoped() { dedup(stores) } else { vec![] };
         let password = match &input.password {
             Some(p) => v.check(Password::new_password("password", p)),
             None => None,
@@ -208,10 +161,7 @@ impl Sweep {
         self.repos.staff.update_staff(&staff).await?;
         if let Some(password) = password {
             let hash = hash_password(password.expose()).await?;
-            self.repos
-                .staff
-                .set_password(staff.id, &hash, staff.updated_at)
-                .await?;
+            self.repos.staff.set_password(staff.id, &hash, staff.updated_at).await?;
         }
         if input.password.is_some() || staff.status == StaffStatus::Disabled {
             self.repos.auth.delete_sessions_of(staff.id).await?;
@@ -220,11 +170,7 @@ impl Sweep {
     }
 
     /// A signed-in member changes their own password, proving they know the current one.
-    pub async fn change_own_password(
-        &self,
-        actor: &Actor,
-        input: ChangePasswordInput,
-    ) -> AppResult<()> {
+    pub async fn change_own_password(&self, actor: &Actor, input: ChangePasswordInput) -> AppResult<()> {
         let me = self.me(actor).await?;
         let new = Password::new_password("new_password", &input.new_password)?;
         let current = Password::attempt("current_password", &input.current_password)?;
@@ -232,17 +178,10 @@ impl Sweep {
             return Err(AppError::Unauthenticated);
         };
         if !verify_password(current.expose(), &hash).await {
-            return Err(AppError::invalid(
-                "current_password",
-                "wrong_password",
-                "the current password is wrong",
-            ));
+            return Err(AppError::invalid("current_password", "wrong_password", "the current password is wrong"));
         }
         let new_hash = hash_password(new.expose()).await?;
-        self.repos
-            .staff
-            .set_password(me.id, &new_hash, self.now())
-            .await?;
+        self.repos.staff.set_password(me.id, &new_hash, self.now()).await?;
         self.repos.auth.delete_sessions_of(me.id).await?;
         Ok(())
     }
@@ -257,36 +196,20 @@ impl Sweep {
     ) -> AppResult<Vec<FieldError>> {
         let mut errors = Vec::new();
         if role.is_store_scoped() && stores.is_empty() {
-            errors.push(FieldError::new(
-                "stores",
-                "required",
-                "store managers and clerks need at least one store",
-            ));
+            errors.push(FieldError::new("stores", "required", "store managers and clerks need at least one store"));
         }
         if !role.is_store_scoped() && !stores.is_empty() {
-            errors.push(FieldError::new(
-                "stores",
-                "not_allowed",
-                "head-office roles are not tied to stores",
-            ));
+            errors.push(FieldError::new("stores", "not_allowed", "head-office roles are not tied to stores"));
         }
         if stores.len() > MAX_STORES_PER_STAFF {
-            errors.push(FieldError::new(
-                "stores",
-                "too_many",
-                format!("at most {MAX_STORES_PER_STAFF} stores"),
-            ));
+            errors.push(FieldError::new("stores", "too_many", format!("at most {MAX_STORES_PER_STAFF} stores")));
             return Ok(errors);
         }
         let merchant_id = tenant(actor)?;
         for (i, store) in stores.iter().enumerate() {
             let found = self.repos.locations.location(merchant_id, *store).await?;
             if found.is_none() || !actor.can_see_location(*store) {
-                errors.push(FieldError::new(
-                    format!("stores.{i}"),
-                    "unknown_location",
-                    "no such location",
-                ));
+                errors.push(FieldError::new(format!("stores.{i}"), "unknown_location", "no such location"));
             }
         }
         Ok(errors)

@@ -135,29 +135,16 @@ impl Config {
     }
 
     fn validate(&self) -> anyhow::Result<()> {
-        anyhow::ensure!(
-            matches!(self.log_format.as_str(), "text" | "json"),
-            "log_format must be \"text\" or \"json\""
-        );
-        anyhow::ensure!(
-            self.session_ttl_minutes > 0,
-            "session_ttl_minutes must be positive"
-        );
-        anyhow::ensure!(
-            self.login_window_minutes > 0,
-            "login_window_minutes must be positive"
-        );
+        anyhow::ensure!(matches!(self.log_format.as_str(), "text" | "json"), "log_format must be \"text\" or \"json\"");
+        anyhow::ensure!(self.session_ttl_minutes > 0, "session_ttl_minutes must be positive");
+        anyhow::ensure!(self.login_window_minutes > 0, "login_window_minutes must be positive");
         anyhow::ensure!(
             self.login_attempts_per_account > 0 && self.login_attempts_per_client > 0,
             "login attempt limits must be positive"
         );
-        anyhow::ensure!(
-            self.database_max_connections > 0,
-            "database_max_connections must be positive"
-        );
+        anyhow::ensure!(self.database_max_connections > 0, "database_max_connections must be positive");
         for net in &self.trusted_proxies {
-            net.parse::<ipnet::IpNet>()
-                .map_err(|_| anyhow::anyhow!("trusted_proxies: {net:?} is not a CIDR range"))?;
+            net.parse::<ipnet::IpNet>().map_err(|_| anyhow::anyhow!("trusted_proxies: {net:?} is not a CIDR range"))?;
         }
         Ok(())
     }
@@ -165,10 +152,7 @@ impl Config {
     pub fn database_url(&self) -> String {
         match &self.database_url {
             Some(url) => url.clone(),
-            None => format!(
-                "sqlite://{}?mode=rwc",
-                self.data_dir.join("sweep.db").display()
-            ),
+            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("sweep.db").display()),
         }
     }
 
@@ -205,10 +189,7 @@ mod tests {
         let config = Config::load(&file).unwrap();
         assert_eq!(config.addr, "0.0.0.0:9000");
         assert_eq!(config.login_window_minutes, 5);
-        assert_eq!(
-            config.session_ttl_minutes, 720,
-            "untouched keys keep their default"
-        );
+        assert_eq!(config.session_ttl_minutes, 720, "untouched keys keep their default");
         std::fs::write(&file, "adrr = \"typo\"\n").unwrap();
         assert!(Config::load(&file).is_err(), "unknown keys are refused");
     }

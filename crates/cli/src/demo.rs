@@ -26,27 +26,11 @@ pub const SLUG: &str = "yunmian";
 /// (login, role, where)
 pub const LOGINS: &[(&str, &str, &str)] = &[
     (ADMIN, "platform admin", "the whole deployment"),
-    (
-        "owner@yunmian.demo",
-        "merchant owner",
-        "云眠家纺 head office",
-    ),
-    (
-        "manager@yunmian.demo",
-        "merchant manager",
-        "云眠家纺 head office",
-    ),
-    (
-        "hubin.manager@yunmian.demo",
-        "store manager",
-        "湖滨银泰店 HZ-HB",
-    ),
+    ("owner@yunmian.demo", "merchant owner", "云眠家纺 head office"),
+    ("manager@yunmian.demo", "merchant manager", "云眠家纺 head office"),
+    ("hubin.manager@yunmian.demo", "store manager", "湖滨银泰店 HZ-HB"),
     ("hubin.clerk@yunmian.demo", "clerk", "湖滨银泰店 HZ-HB"),
-    (
-        "binjiang.clerk@yunmian.demo",
-        "clerk",
-        "滨江龙湖天街店 HZ-BJ",
-    ),
+    ("binjiang.clerk@yunmian.demo", "clerk", "滨江龙湖天街店 HZ-BJ"),
 ];
 
 pub struct Seeded {
@@ -399,36 +383,19 @@ impl Rng {
 /// An EAN-13 with the GS1 China prefix and a valid check digit.
 fn ean13(serial: u32) -> String {
     let body = format!("690123{serial:06}");
-    let sum: u32 = body
-        .bytes()
-        .enumerate()
-        .map(|(i, b)| (b - b'0') as u32 * if i % 2 == 0 { 1 } else { 3 })
-        .sum();
+    let sum: u32 = body.bytes().enumerate().map(|(i, b)| (b - b'0') as u32 * if i % 2 == 0 { 1 } else { 3 }).sum();
     format!("{body}{}", (10 - sum % 10) % 10)
 }
 
 fn text(zh: &str, en: &str) -> LocalizedInput {
-    LocalizedInput {
-        zh: zh.into(),
-        en: en.into(),
-    }
+    LocalizedInput { zh: zh.into(), en: en.into() }
 }
 
 fn place(p: &Place, kind: sweep_domain::location::LocationKind) -> CreateLocationInput {
     let hours = sweep_domain::location::WEEKDAYS
         .iter()
         .map(|d| {
-            (
-                d.to_string(),
-                vec![
-                    if *d == "fri" || *d == "sat" {
-                        "10:00-22:30"
-                    } else {
-                        "10:00-22:00"
-                    }
-                    .to_string(),
-                ],
-            )
+            (d.to_string(), vec![if *d == "fri" || *d == "sat" { "10:00-22:30" } else { "10:00-22:00" }.to_string()])
         })
         .collect::<BTreeMap<_, _>>();
     CreateLocationInput {
@@ -439,15 +406,8 @@ fn place(p: &Place, kind: sweep_domain::location::LocationKind) -> CreateLocatio
         city: "杭州".into(),
         district: p.district.into(),
         phone: "0571-8888 6600".into(),
-        point: PointInput {
-            lat: p.lat,
-            lng: p.lng,
-        },
-        opening_hours: if kind == sweep_domain::location::LocationKind::Store {
-            hours
-        } else {
-            BTreeMap::new()
-        },
+        point: PointInput { lat: p.lat, lng: p.lng },
+        opening_hours: if kind == sweep_domain::location::LocationKind::Store { hours } else { BTreeMap::new() },
         pickup_enabled: kind == sweep_domain::location::LocationKind::Store,
         delivery_enabled: true,
     }
@@ -455,33 +415,15 @@ fn place(p: &Place, kind: sweep_domain::location::LocationKind) -> CreateLocatio
 
 /// Seeds the demo merchant unless it exists.
 pub async fn seed(sweep: &Sweep) -> AppResult<Seeded> {
-    if sweep
-        .repos()
-        .merchants
-        .merchant_by_slug(SLUG)
-        .await?
-        .is_some()
-    {
-        return Ok(Seeded {
-            created: false,
-            skus: 0,
-        });
+    if sweep.repos().merchants.merchant_by_slug(SLUG).await?.is_some() {
+        return Ok(Seeded { created: false, skus: 0 });
     }
     let admin_login = Login::parse("login", ADMIN)?;
     let admin = match sweep.repos().staff.staff_by_login(&admin_login).await? {
         Some((staff, _)) => staff,
-        None => {
-            sweep
-                .create_platform_admin(ADMIN, "平台管理员 Platform admin", PASSWORD)
-                .await?
-        }
+        None => sweep.create_platform_admin(ADMIN, "平台管理员 Platform admin", PASSWORD).await?,
     };
-    let admin = Actor {
-        staff_id: admin.id,
-        role: Role::PlatformAdmin,
-        merchant_id: None,
-        stores: vec![],
-    };
+    let admin = Actor { staff_id: admin.id, role: Role::PlatformAdmin, merchant_id: None, stores: vec![] };
     let created = sweep
         .create_merchant(
             &admin,
@@ -504,44 +446,18 @@ pub async fn seed(sweep: &Sweep) -> AppResult<Seeded> {
         stores: vec![],
     };
 
-    let warehouse = sweep
-        .create_location(
-            &owner,
-            place(&WAREHOUSE, sweep_domain::location::LocationKind::Warehouse),
-        )
-        .await?;
+    let warehouse =
+        sweep.create_location(&owner, place(&WAREHOUSE, sweep_domain::location::LocationKind::Warehouse)).await?;
     let mut stores = Vec::new();
     for p in STORES {
-        stores.push(
-            sweep
-                .create_location(
-                    &owner,
-                    place(p, sweep_domain::location::LocationKind::Store),
-                )
-                .await?,
-        );
+        stores.push(sweep.create_location(&owner, place(p, sweep_domain::location::LocationKind::Store)).await?);
     }
 
     let people: [(&str, &str, Role, Vec<LocationId>); 4] = [
         (LOGINS[2].0, "王磊 Wang Lei", Role::MerchantManager, vec![]),
-        (
-            LOGINS[3].0,
-            "李娜 Li Na",
-            Role::StoreManager,
-            vec![stores[0].id],
-        ),
-        (
-            LOGINS[4].0,
-            "张敏 Zhang Min",
-            Role::Clerk,
-            vec![stores[0].id],
-        ),
-        (
-            LOGINS[5].0,
-            "刘洋 Liu Yang",
-            Role::Clerk,
-            vec![stores[3].id],
-        ),
+        (LOGINS[3].0, "李娜 Li Na", Role::StoreManager, vec![stores[0].id]),
+        (LOGINS[4].0, "张敏 Zhang Min", Role::Clerk, vec![stores[0].id]),
+        (LOGINS[5].0, "刘洋 Liu Yang", Role::Clerk, vec![stores[3].id]),
     ];
     for (login, name, role, stores) in people {
         let input = CreateStaffInput {
@@ -556,11 +472,7 @@ pub async fn seed(sweep: &Sweep) -> AppResult<Seeded> {
 
     let mut categories = Vec::new();
     for (i, (zh, en)) in CATEGORIES.iter().enumerate() {
-        let input = CreateCategoryInput {
-            name: text(zh, en),
-            parent_id: None,
-            sort_order: i as i64,
-        };
+        let input = CreateCategoryInput { name: text(zh, en), parent_id: None, sort_order: i as i64 };
         categories.push(sweep.create_category(&owner, input).await?);
     }
 
@@ -580,13 +492,7 @@ pub async fn seed(sweep: &Sweep) -> AppResult<Seeded> {
                 },
             )
             .await?;
-        sweep
-            .add_product_image(
-                &owner,
-                product.id,
-                &crate::images::swatch(line.rgb, n as u32),
-            )
-            .await?;
+        sweep.add_product_image(&owner, product.id, &crate::images::swatch(line.rgb, n as u32)).await?;
         for (first, factor) in line.first.1 {
             for second in line.second.1 {
                 serial += 1;
@@ -616,19 +522,11 @@ pub async fn seed(sweep: &Sweep) -> AppResult<Seeded> {
     // Stock: plenty in the warehouse, a little in each store, some stores out of some SKUs.
     let receive = |location: LocationId, quantities: Vec<(SkuId, i64)>| ReceiveInput {
         location_id: location,
-        lines: quantities
-            .into_iter()
-            .map(|(sku_id, quantity)| QuantityLine { sku_id, quantity })
-            .collect(),
+        lines: quantities.into_iter().map(|(sku_id, quantity)| QuantityLine { sku_id, quantity }).collect(),
         note: "开业备货 Opening stock".into(),
     };
-    let in_warehouse: Vec<(SkuId, i64)> = skus
-        .iter()
-        .map(|s| (*s, 80 + rng.below(320) as i64))
-        .collect();
-    sweep
-        .receive_stock(&owner, receive(warehouse.id, in_warehouse))
-        .await?;
+    let in_warehouse: Vec<(SkuId, i64)> = skus.iter().map(|s| (*s, 80 + rng.below(320) as i64)).collect();
+    sweep.receive_stock(&owner, receive(warehouse.id, in_warehouse)).await?;
     for store in &stores {
         let mut lines: Vec<(SkuId, i64)> = Vec::new();
         for sku in &skus {
@@ -636,9 +534,7 @@ pub async fn seed(sweep: &Sweep) -> AppResult<Seeded> {
                 lines.push((*sku, 1 + rng.below(24) as i64));
             }
         }
-        sweep
-            .receive_stock(&owner, receive(store.id, lines))
-            .await?;
+        sweep.receive_stock(&owner, receive(store.id, lines)).await?;
     }
 
     // An online-only offer on the first bedding set and a cheaper store in Xiaoshan:
@@ -647,39 +543,22 @@ pub async fn seed(sweep: &Sweep) -> AppResult<Seeded> {
         let base = sweep.get_sku(&owner, *sku).await?.base_price.minor();
         for channel in Channel::PHONE {
             sweep
-                .set_price_override(
-                    &owner,
-                    *sku,
-                    PriceScope::Channel(channel),
-                    SetPriceInput { price: base - 2000 },
-                )
+                .set_price_override(&owner, *sku, PriceScope::Channel(channel), SetPriceInput { price: base - 2000 })
                 .await?;
         }
     }
     for sku in skus.iter().skip(150).take(5) {
         let base = sweep.get_sku(&owner, *sku).await?.base_price.minor();
         sweep
-            .set_price_override(
-                &owner,
-                *sku,
-                PriceScope::Store(stores[4].id),
-                SetPriceInput { price: base - 500 },
-            )
+            .set_price_override(&owner, *sku, PriceScope::Store(stores[4].id), SetPriceInput { price: base - 500 })
             .await?;
     }
-    Ok(Seeded {
-        created: true,
-        skus: skus.len(),
-    })
+    Ok(Seeded { created: true, skus: skus.len() })
 }
 
 pub fn print_logins(seeded: Seeded) {
     if seeded.created {
-        println!(
-            "Demo merchant 云眠家纺 seeded: 1 warehouse, {} stores, {} SKUs.",
-            STORES.len(),
-            seeded.skus
-        );
+        println!("Demo merchant 云眠家纺 seeded: 1 warehouse, {} stores, {} SKUs.", STORES.len(), seeded.skus);
     }
     println!("Demo logins (password for all: {PASSWORD}):");
     for (login, role, place) in LOGINS {
@@ -696,11 +575,8 @@ mod tests {
         // 6901234567892 is a well-known valid EAN-13.
         assert_eq!(ean13(0).len(), 13);
         let check = |code: &str| {
-            let sum: u32 = code[..12]
-                .bytes()
-                .enumerate()
-                .map(|(i, b)| (b - b'0') as u32 * if i % 2 == 0 { 1 } else { 3 })
-                .sum();
+            let sum: u32 =
+                code[..12].bytes().enumerate().map(|(i, b)| (b - b'0') as u32 * if i % 2 == 0 { 1 } else { 3 }).sum();
             (10 - sum % 10) % 10 == (code.as_bytes()[12] - b'0') as u32
         };
         assert!(check("6901234567892"));
@@ -709,10 +585,7 @@ mod tests {
 
     #[test]
     fn the_catalog_is_big_enough() {
-        let skus: usize = LINES
-            .iter()
-            .map(|l| l.first.1.len() * l.second.1.len())
-            .sum();
+        let skus: usize = LINES.iter().map(|l| l.first.1.len() * l.second.1.len()).sum();
         assert!(skus >= 200, "{skus} SKUs");
         assert!(STORES.len() >= 5);
     }

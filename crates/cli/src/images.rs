@@ -8,7 +8,7 @@ pub fn swatch(rgb: [u8; 3], pattern: u32) -> Vec<u8> {
         for x in 0..SIZE {
             // Lighter towards the top left, a weave of stripes whose spacing depends on the product.
             let shade = 255 - ((x + y) * 40 / (2 * SIZE)) as u8;
-            let stripe = ((x / (6 + pattern % 7)) + (y / (6 + pattern % 5))) % 2 == 0;
+            let stripe = ((x / (6 + pattern % 7)) + (y / (6 + pattern % 5))).is_multiple_of(2);
             let weave = if stripe { 1.0 } else { 0.9 };
             for c in rgb {
                 let v = (c as f32 * shade as f32 / 255.0 * weave) as u8;
@@ -22,9 +22,7 @@ pub fn swatch(rgb: [u8; 3], pattern: u32) -> Vec<u8> {
         encoder.set_color(png::ColorType::Rgb);
         encoder.set_depth(png::BitDepth::Eight);
         let mut writer = encoder.write_header().expect("PNG header to memory");
-        writer
-            .write_image_data(&pixels)
-            .expect("PNG data to memory");
+        writer.write_image_data(&pixels).expect("PNG data to memory");
     }
     out
 }
@@ -35,9 +33,6 @@ mod tests {
     fn swatches_are_png() {
         let png = super::swatch([120, 150, 200], 3);
         assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
-        assert_eq!(
-            sweep_domain::catalog::sniff_image(&png),
-            Some(("image/png", "png"))
-        );
+        assert_eq!(sweep_domain::catalog::sniff_image(&png), Some(("image/png", "png")));
     }
 }

@@ -4,6 +4,7 @@
 mod config;
 mod demo;
 mod images;
+mod import;
 mod serve;
 
 use std::path::PathBuf;
@@ -17,19 +18,10 @@ use sweep_store::{Db, DbOptions};
 use crate::config::Config;
 
 #[derive(Parser)]
-#[command(
-    name = "sweep",
-    version,
-    about = "Sweep: O2O commerce for shops on the street and shoppers on their phones"
-)]
+#[command(name = "sweep", version, about = "Sweep: O2O commerce for shops on the street and shoppers on their phones")]
 struct Cli {
     /// Configuration file (TOML); read when it exists.
-    #[arg(
-        long,
-        global = true,
-        default_value = "sweep.toml",
-        env = "SWEEP_CONFIG"
-    )]
+    #[arg(long, global = true, default_value = "sweep.toml", env = "SWEEP_CONFIG")]
     config: PathBuf,
     #[command(subcommand)]
     command: Command,
@@ -43,6 +35,23 @@ enum Command {
     Migrate(DbArgs),
     /// Seed the demo merchant (a Hangzhou home-textiles brand) and print its logins.
     Demo(DbArgs),
+    /// Import products, SKUs and opening stock from a CSV file: all rows or none.
+    Import {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The merchant's slug.
+        #[arg(long)]
+        merchant: String,
+        /// The CSV file (UTF-8; see docs/IMPORT.md).
+        #[arg(long)]
+        file: PathBuf,
+        /// Record the import as this staff member (default: the merchant's owner).
+        #[arg(long = "as")]
+        as_login: Option<String>,
+        /// Check the file and report, without writing anything.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Verify that every stock level equals the sum of its movements; exits 1 and names
     /// the rows that do not.
     Check(DbArgs),
@@ -121,9 +130,7 @@ fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     init_logging(&config.log_format);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
         match cli.command {
             Command::Serve(args) => {
@@ -133,10 +140,7 @@ fn main() -> anyhow::Result<()> {
             Command::Migrate(db) => {
                 db.apply(&mut config);
                 open(&config).await?;
-                println!(
-                    "Migrations applied to {}",
-                    sweep_store::redact(&config.database_url())
-                );
+                println!("Migrations applied to {}", sweep_store::redact(&config.database_url()));
                 Ok(())
             }
             Command::Demo(db) => {
@@ -146,20 +150,18 @@ fn main() -> anyhow::Result<()> {
                 demo::print_logins(seeded);
                 Ok(())
             }
+            Command::Import { db, merchant, file, as_login, dry_run } => {
+                db.apply(&mut config);
+                let args =
+                    import::ImportArgs { merchant: &merchant, file: &file, as_login: as_login.as_deref(), dry_run };
+                import::run(&config, args).await
+            }
             Command::Check(db) => {
                 db.apply(&mut config);
                 let (sweep, _) = open(&config).await?;
                 check(&sweep).await
             }
-            Command::Admin {
-                command:
-                    AdminCommand::Create {
-                        db,
-                        login,
-                        name,
-                        password_stdin,
-                    },
-            } => {
+            Command::Admin { command: AdminCommand::Create { db, login, name, password_stdin } } => {
                 db.apply(&mut config);
                 let password = if password_stdin {
                     let mut line = String::new();
@@ -170,10 +172,7 @@ fn main() -> anyhow::Result<()> {
                         .context("set SWEEP_ADMIN_PASSWORD or pass --password-stdin")?
                 };
                 let (sweep, _) = open(&config).await?;
-                let admin = sweep
-                    .create_platform_admin(&login, &name, &password)
-                    .await
-                    .map_err(app_error)?;
+                let admin = sweep.create_platform_admin(&login, &name, &password).await.map_err(app_error)?;
                 println!("Platform admin {} created ({}).", admin.login, admin.id);
                 Ok(())
             }
@@ -185,9 +184,7 @@ fn main() -> anyhow::Result<()> {
 fn init_logging(format: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("SWEEP_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     if format == "json" {
         builder.json().init();
     } else {
@@ -199,33 +196,22 @@ fn init_logging(format: &str) {
 pub async fn open(config: &Config) -> anyhow::Result<(Arc<Sweep>, Arc<Db>)> {
     let url = config.database_url();
     if url.starts_with("sqlite:") {
-        std::fs::create_dir_all(&config.data_dir).with_context(|| {
-            format!("creating the data directory {}", config.data_dir.display())
-        })?;
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
     }
-    let options = DbOptions {
-        max_connections: config.database_max_connections,
-        ..DbOptions::default()
-    };
-    let db = Db::connect(&url, &options)
-        .await
-        .with_context(|| format!("connecting to {}", sweep_store::redact(&url)))?;
+    let options = DbOptions { max_connections: config.database_max_connections, ..DbOptions::default() };
+    let db =
+        Db::connect(&url, &options).await.with_context(|| format!("connecting to {}", sweep_store::redact(&url)))?;
     db.migrate().await.context("applying migrations")?;
     let db = Arc::new(db);
     let repos = sweep_store::repos(db.clone(), config.media_dir());
-    Ok((
-        Arc::new(Sweep::new(repos, Arc::new(SystemClock), config.settings())),
-        db,
-    ))
+    Ok((Arc::new(Sweep::new(repos, Arc::new(SystemClock), config.settings())), db))
 }
 
 pub fn app_error(e: sweep_app::AppError) -> anyhow::Error {
     match e {
         sweep_app::AppError::Invalid(fields) => {
-            let lines: Vec<String> = fields
-                .iter()
-                .map(|f| format!("  {}: {}", f.field, f.message))
-                .collect();
+            let lines: Vec<String> = fields.iter().map(|f| format!("  {}: {}", f.field, f.message)).collect();
             anyhow::anyhow!("invalid input:\n{}", lines.join("\n"))
         }
         other => anyhow::anyhow!("{other}"),
@@ -242,13 +228,7 @@ async fn check(sweep: &Sweep) -> anyhow::Result<()> {
     for m in &report.stock_ledger {
         eprintln!(
             "  merchant {} sku {} location {}: on_hand {} reserved {}, ledger says on_hand {} reserved {}",
-            m.merchant_id,
-            m.sku_id,
-            m.location_id,
-            m.on_hand,
-            m.reserved,
-            m.ledger_on_hand,
-            m.ledger_reserved
+            m.merchant_id, m.sku_id, m.location_id, m.on_hand, m.reserved, m.ledger_on_hand, m.ledger_reserved
         );
     }
     std::process::exit(1);

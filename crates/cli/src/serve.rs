@@ -22,10 +22,7 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
         config.tls_cert = Some(cert);
         config.tls_key = Some(key);
     }
-    let addr: SocketAddr = config
-        .addr
-        .parse()
-        .with_context(|| format!("--addr {:?} is not HOST:PORT", config.addr))?;
+    let addr: SocketAddr = config.addr.parse().with_context(|| format!("--addr {:?} is not HOST:PORT", config.addr))?;
     let tls = match (&config.tls_cert, &config.tls_key) {
         (Some(cert), Some(key)) => Some((cert.clone(), key.clone())),
         (None, None) => None,
@@ -33,44 +30,24 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
     };
 
     let (sweep, db) = open(&config).await?;
-    let seeded = if args.demo {
-        Some(demo::seed(&sweep).await.map_err(crate::app_error)?)
-    } else {
-        None
-    };
+    let seeded = if args.demo { Some(demo::seed(&sweep).await.map_err(crate::app_error)?) } else { None };
 
     let scheme = if tls.is_some() { "https" } else { "http" };
-    let public_url = config
-        .public_url
-        .clone()
-        .unwrap_or_else(|| default_public_url(scheme, addr));
+    let public_url = config.public_url.clone().unwrap_or_else(|| default_public_url(scheme, addr));
     let mut web = WebConfig::new(&public_url);
-    web.trusted_proxies = config
-        .trusted_proxies
-        .iter()
-        .filter_map(|n| n.parse().ok())
-        .collect();
-    let state = AppState {
-        sweep: sweep.clone(),
-        config: Arc::new(web),
-        metrics: sweep_web::metrics::handle(),
-    };
+    web.trusted_proxies = config.trusted_proxies.iter().filter_map(|n| n.parse().ok()).collect();
+    let state = AppState { sweep: sweep.clone(), config: Arc::new(web), metrics: sweep_web::metrics::handle() };
     let app = sweep_web::router(state).into_make_service_with_connect_info::<SocketAddr>();
 
     let (stop_worker, worker_stopped) = tokio::sync::watch::channel(false);
     let worker = config.run_worker.then(|| {
-        tokio::spawn(sweep.clone().run_worker(
-            format!("worker-{}-{}", std::process::id(), JobId::new()),
-            worker_stopped,
-        ))
+        tokio::spawn(
+            sweep.clone().run_worker(format!("worker-{}-{}", std::process::id(), JobId::new()), worker_stopped),
+        )
     });
 
     let base = public_url.trim_end_matches('/');
-    println!(
-        "Sweep is running on {} ({}).",
-        sweep_store::redact(&config.database_url()),
-        db.backend().name()
-    );
+    println!("Sweep is running on {} ({}).", sweep_store::redact(&config.database_url()), db.backend().name());
     println!("  Open           {base}/");
     println!("  Staff sign-in  {base}/login");
     println!("  API            {base}/api/openapi.json");
@@ -88,31 +65,18 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
         Some((cert, key)) => {
             let rustls = axum_server::tls_rustls::RustlsConfig::from_pem_file(&cert, &key)
                 .await
-                .with_context(|| {
-                    format!(
-                        "loading TLS certificate {} and key {}",
-                        cert.display(),
-                        key.display()
-                    )
-                })?;
+                .with_context(|| format!("loading TLS certificate {} and key {}", cert.display(), key.display()))?;
             let handle = axum_server::Handle::new();
             let stopper = handle.clone();
             tokio::spawn(async move {
                 shutdown_signal().await;
                 stopper.graceful_shutdown(Some(Duration::from_secs(10)));
             });
-            axum_server::bind_rustls(addr, rustls)
-                .handle(handle)
-                .serve(app)
-                .await?;
+            axum_server::bind_rustls(addr, rustls).handle(handle).serve(app).await?;
         }
         None => {
-            let listener = tokio::net::TcpListener::bind(addr)
-                .await
-                .with_context(|| format!("listening on {addr}"))?;
-            axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown_signal())
-                .await?;
+            let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("listening on {addr}"))?;
+            axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
         }
     }
     let _ = stop_worker.send(true);
@@ -135,8 +99,7 @@ async fn shutdown_signal() {
     let interrupt = tokio::signal::ctrl_c();
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             s.recv().await;
         }
     };

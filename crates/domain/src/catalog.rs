@@ -70,22 +70,14 @@ pub const MAX_ATTRIBUTES: usize = 8;
 
 pub fn validate_attributes(field: &str, attributes: &Attributes) -> Result<Attributes, FieldError> {
     if attributes.len() > MAX_ATTRIBUTES {
-        return Err(FieldError::new(
-            field,
-            "too_many",
-            format!("at most {MAX_ATTRIBUTES} attributes"),
-        ));
+        return Err(FieldError::new(field, "too_many", format!("at most {MAX_ATTRIBUTES} attributes")));
     }
     let mut out = Attributes::new();
     for (key, value) in attributes {
         let k = crate::text::bounded_text(&format!("{field}.{key}"), key, 1, 32)?;
         let v = crate::text::name(&format!("{field}.{key}"), value)?;
         if v.chars().count() > 64 {
-            return Err(FieldError::new(
-                format!("{field}.{key}"),
-                "too_long",
-                "must be at most 64 characters",
-            ));
+            return Err(FieldError::new(format!("{field}.{key}"), "too_long", "must be at most 64 characters"));
         }
         out.insert(k, v);
     }
@@ -103,23 +95,14 @@ mod tests {
     fn attributes_are_bounded() {
         let mut a = Attributes::new();
         a.insert("colour".into(), " 雾霾蓝 ".into());
-        assert_eq!(
-            validate_attributes("attributes", &a).unwrap()["colour"],
-            "雾霾蓝"
-        );
+        assert_eq!(validate_attributes("attributes", &a).unwrap()["colour"], "雾霾蓝");
         for i in 0..MAX_ATTRIBUTES {
             a.insert(format!("k{i}"), "v".into());
         }
-        assert_eq!(
-            validate_attributes("attributes", &a).unwrap_err().code,
-            "too_many"
-        );
+        assert_eq!(validate_attributes("attributes", &a).unwrap_err().code, "too_many");
         let mut b = Attributes::new();
         b.insert("size".into(), "x".repeat(65));
-        assert_eq!(
-            validate_attributes("attributes", &b).unwrap_err().field,
-            "attributes.size"
-        );
+        assert_eq!(validate_attributes("attributes", &b).unwrap_err().field, "attributes.size");
     }
 }
 

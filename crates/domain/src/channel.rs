@@ -19,13 +19,7 @@ pub enum Channel {
 }
 
 impl Channel {
-    pub const ALL: [Channel; 5] = [
-        Channel::Mobile,
-        Channel::Wechat,
-        Channel::Alipay,
-        Channel::Web,
-        Channel::Pos,
-    ];
+    pub const ALL: [Channel; 5] = [Channel::Mobile, Channel::Wechat, Channel::Alipay, Channel::Web, Channel::Pos];
     /// Channels reached from a shopper's phone.
     pub const PHONE: [Channel; 3] = [Channel::Mobile, Channel::Wechat, Channel::Alipay];
 

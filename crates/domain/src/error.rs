@@ -12,20 +12,12 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
-        FieldError {
-            field: field.into(),
-            code,
-            message: message.into(),
-        }
+        FieldError { field: field.into(), code, message: message.into() }
     }
 
     /// Re-roots the error under a parent path: `quantity` becomes `lines.2.quantity`.
     pub fn under(mut self, parent: &str) -> Self {
-        self.field = if self.field.is_empty() {
-            parent.to_string()
-        } else {
-            format!("{parent}.{}", self.field)
-        };
+        self.field = if self.field.is_empty() { parent.to_string() } else { format!("{parent}.{}", self.field) };
         self
     }
 }
@@ -71,11 +63,7 @@ impl Validator {
     }
 
     pub fn finish(self) -> Result<(), Vec<FieldError>> {
-        if self.errors.is_empty() {
-            Ok(())
-        } else {
-            Err(self.errors)
-        }
+        if self.errors.is_empty() { Ok(()) } else { Err(self.errors) }
     }
 
     pub fn into_errors(self) -> Vec<FieldError> {

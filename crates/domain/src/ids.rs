@@ -79,10 +79,7 @@ mod tests {
         let texts: Vec<String> = ids.iter().map(|id| id.to_string()).collect();
         let mut sorted = texts.clone();
         sorted.sort();
-        assert_eq!(
-            texts, sorted,
-            "text order of v7 ids must follow creation order"
-        );
+        assert_eq!(texts, sorted, "text order of v7 ids must follow creation order");
     }
 
     #[test]

@@ -82,11 +82,7 @@ impl Quantity {
             return Err(FieldError::new(field, "not_positive", "must be at least 1"));
         }
         if value > MAX_QUANTITY {
-            return Err(FieldError::new(
-                field,
-                "too_large",
-                format!("must be at most {MAX_QUANTITY}"),
-            ));
+            return Err(FieldError::new(field, "too_large", format!("must be at most {MAX_QUANTITY}")));
         }
         Ok(Quantity(value))
     }
@@ -147,44 +143,25 @@ impl StockChange {
     pub fn of(kind: MovementKind, quantity: Quantity) -> StockChange {
         let q = quantity.get();
         let (on_hand_delta, reserved_delta) = match kind {
-            MovementKind::Receive
-            | MovementKind::TransferIn
-            | MovementKind::Return
-            | MovementKind::PoolIn => (q, 0),
+            MovementKind::Receive | MovementKind::TransferIn | MovementKind::Return | MovementKind::PoolIn => (q, 0),
             MovementKind::Adjust => (q, 0),
             MovementKind::TransferOut | MovementKind::PoolOut => (-q, 0),
             MovementKind::Reserve => (0, q),
             MovementKind::Release => (0, -q),
             MovementKind::Fulfil => (-q, -q),
         };
-        StockChange {
-            kind,
-            on_hand_delta,
-            reserved_delta,
-        }
+        StockChange { kind, on_hand_delta, reserved_delta }
     }
 
     /// An adjustment by a signed, non-zero delta within ±[`MAX_QUANTITY`].
     pub fn adjust(field: &str, delta: i64) -> Result<StockChange, FieldError> {
         if delta == 0 {
-            return Err(FieldError::new(
-                field,
-                "zero",
-                "an adjustment must change the figure",
-            ));
+            return Err(FieldError::new(field, "zero", "an adjustment must change the figure"));
         }
         if delta.unsigned_abs() > MAX_QUANTITY as u64 {
-            return Err(FieldError::new(
-                field,
-                "too_large",
-                format!("must be within ±{MAX_QUANTITY}"),
-            ));
+            return Err(FieldError::new(field, "too_large", format!("must be within ±{MAX_QUANTITY}")));
         }
-        Ok(StockChange {
-            kind: MovementKind::Adjust,
-            on_hand_delta: delta,
-            reserved_delta: 0,
-        })
+        Ok(StockChange { kind: MovementKind::Adjust, on_hand_delta: delta, reserved_delta: 0 })
     }
 
     /// A change that cannot make any level illegal: it only adds to on hand. Such a
@@ -223,13 +200,7 @@ impl StockLevel {
             on_hand: self.on_hand.saturating_add(change.on_hand_delta),
             reserved: self.reserved.saturating_add(change.reserved_delta),
         };
-        if next.is_legal() {
-            Ok(next)
-        } else {
-            Err(InsufficientStock {
-                available: self.available(),
-            })
-        }
+        if next.is_legal() { Ok(next) } else { Err(InsufficientStock { available: self.available() }) }
     }
 }
 
@@ -245,72 +216,32 @@ mod tests {
     fn quantities_are_positive_and_bounded() {
         assert_eq!(Quantity::parse("q", 0).unwrap_err().code, "not_positive");
         assert_eq!(Quantity::parse("q", -5).unwrap_err().code, "not_positive");
-        assert_eq!(
-            Quantity::parse("q", MAX_QUANTITY + 1).unwrap_err().code,
-            "too_large"
-        );
+        assert_eq!(Quantity::parse("q", MAX_QUANTITY + 1).unwrap_err().code, "too_large");
     }
 
     #[test]
     fn reservation_lifecycle() {
         let mut level = StockLevel::default();
-        level = level
-            .apply(StockChange::of(MovementKind::Receive, q(5)))
-            .unwrap();
-        level = level
-            .apply(StockChange::of(MovementKind::Reserve, q(3)))
-            .unwrap();
+        level = level.apply(StockChange::of(MovementKind::Receive, q(5))).unwrap();
+        level = level.apply(StockChange::of(MovementKind::Reserve, q(3))).unwrap();
         assert_eq!(level.available(), 2);
         assert!(
-            level
-                .apply(StockChange::of(MovementKind::Reserve, q(3)))
-                .is_err(),
+            level.apply(StockChange::of(MovementKind::Reserve, q(3))).is_err(),
             "cannot promise more than available"
         );
-        assert!(
-            level
-                .apply(StockChange::of(MovementKind::TransferOut, q(3)))
-                .is_err(),
-            "reserved units cannot leave"
-        );
-        level = level
-            .apply(StockChange::of(MovementKind::Fulfil, q(2)))
-            .unwrap();
-        assert_eq!(
-            level,
-            StockLevel {
-                on_hand: 3,
-                reserved: 1
-            }
-        );
-        level = level
-            .apply(StockChange::of(MovementKind::Release, q(1)))
-            .unwrap();
-        assert_eq!(
-            level,
-            StockLevel {
-                on_hand: 3,
-                reserved: 0
-            }
-        );
-        assert!(
-            level
-                .apply(StockChange::of(MovementKind::Release, q(1)))
-                .is_err()
-        );
+        assert!(level.apply(StockChange::of(MovementKind::TransferOut, q(3))).is_err(), "reserved units cannot leave");
+        level = level.apply(StockChange::of(MovementKind::Fulfil, q(2))).unwrap();
+        assert_eq!(level, StockLevel { on_hand: 3, reserved: 1 });
+        level = level.apply(StockChange::of(MovementKind::Release, q(1))).unwrap();
+        assert_eq!(level, StockLevel { on_hand: 3, reserved: 0 });
+        assert!(level.apply(StockChange::of(MovementKind::Release, q(1))).is_err());
     }
 
     #[test]
     fn adjustments_cannot_eat_reserved_units() {
-        let level = StockLevel {
-            on_hand: 5,
-            reserved: 4,
-        };
+        let level = StockLevel { on_hand: 5, reserved: 4 };
         assert!(level.apply(StockChange::adjust("d", -1).unwrap()).is_ok());
-        assert_eq!(
-            level.apply(StockChange::adjust("d", -2).unwrap()),
-            Err(InsufficientStock { available: 1 })
-        );
+        assert_eq!(level.apply(StockChange::adjust("d", -2).unwrap()), Err(InsufficientStock { available: 1 }));
         assert!(StockChange::adjust("d", 0).is_err());
     }
 

@@ -67,18 +67,10 @@ pub struct GeoPoint {
 impl GeoPoint {
     pub fn parse(field: &str, lat: f64, lng: f64) -> Result<GeoPoint, FieldError> {
         if !lat.is_finite() || !(-90.0..=90.0).contains(&lat) {
-            return Err(FieldError::new(
-                format!("{field}.lat"),
-                "out_of_range",
-                "latitude must be within -90..90",
-            ));
+            return Err(FieldError::new(format!("{field}.lat"), "out_of_range", "latitude must be within -90..90"));
         }
         if !lng.is_finite() || !(-180.0..=180.0).contains(&lng) {
-            return Err(FieldError::new(
-                format!("{field}.lng"),
-                "out_of_range",
-                "longitude must be within -180..180",
-            ));
+            return Err(FieldError::new(format!("{field}.lng"), "out_of_range", "longitude must be within -180..180"));
         }
         Ok(GeoPoint { lat, lng })
     }
@@ -96,10 +88,7 @@ pub const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"
 pub struct OpeningHours(BTreeMap<String, Vec<String>>);
 
 impl OpeningHours {
-    pub fn parse(
-        field: &str,
-        days: &BTreeMap<String, Vec<String>>,
-    ) -> Result<OpeningHours, FieldError> {
+    pub fn parse(field: &str, days: &BTreeMap<String, Vec<String>>) -> Result<OpeningHours, FieldError> {
         let mut normalised = BTreeMap::new();
         for (day, ranges) in days {
             if !WEEKDAYS.contains(&day.as_str()) {
@@ -110,40 +99,22 @@ impl OpeningHours {
                 ));
             }
             if ranges.len() > 4 {
-                return Err(FieldError::new(
-                    format!("{field}.{day}"),
-                    "too_many",
-                    "at most 4 ranges a day",
-                ));
+                return Err(FieldError::new(format!("{field}.{day}"), "too_many", "at most 4 ranges a day"));
             }
             let mut parsed: Vec<(u16, u16)> = Vec::with_capacity(ranges.len());
             for (i, range) in ranges.iter().enumerate() {
                 let at = format!("{field}.{day}.{i}");
-                let (open, close) = parse_range(range).ok_or_else(|| {
-                    FieldError::new(
-                        &at,
-                        "invalid_range",
-                        "use HH:MM-HH:MM, opening before closing",
-                    )
-                })?;
+                let (open, close) = parse_range(range)
+                    .ok_or_else(|| FieldError::new(&at, "invalid_range", "use HH:MM-HH:MM, opening before closing"))?;
                 parsed.push((open, close));
             }
             parsed.sort();
             if parsed.windows(2).any(|w| w[1].0 < w[0].1) {
-                return Err(FieldError::new(
-                    format!("{field}.{day}"),
-                    "overlapping",
-                    "ranges must not overlap",
-                ));
+                return Err(FieldError::new(format!("{field}.{day}"), "overlapping", "ranges must not overlap"));
             }
             if !parsed.is_empty() {
-                normalised.insert(
-                    day.clone(),
-                    parsed
-                        .iter()
-                        .map(|(o, c)| format!("{}-{}", hhmm(*o), hhmm(*c)))
-                        .collect(),
-                );
+                normalised
+                    .insert(day.clone(), parsed.iter().map(|(o, c)| format!("{}-{}", hhmm(*o), hhmm(*c))).collect());
             }
         }
         Ok(OpeningHours(normalised))
@@ -151,12 +122,7 @@ impl OpeningHours {
 
     /// Ten to ten every day, the usual mall hours.
     pub fn mall_hours() -> OpeningHours {
-        OpeningHours(
-            WEEKDAYS
-                .iter()
-                .map(|d| (d.to_string(), vec!["10:00-22:00".to_string()]))
-                .collect(),
-        )
+        OpeningHours(WEEKDAYS.iter().map(|d| (d.to_string(), vec!["10:00-22:00".to_string()])).collect())
     }
 
     pub fn days(&self) -> &BTreeMap<String, Vec<String>> {
@@ -168,10 +134,7 @@ impl OpeningHours {
         let Some(ranges) = WEEKDAYS.get(day).and_then(|d| self.0.get(*d)) else {
             return false;
         };
-        ranges
-            .iter()
-            .filter_map(|r| parse_range(r))
-            .any(|(open, close)| open <= minute_of_day && minute_of_day < close)
+        ranges.iter().filter_map(|r| parse_range(r)).any(|(open, close)| open <= minute_of_day && minute_of_day < close)
     }
 }
 
@@ -204,24 +167,14 @@ mod tests {
     use super::*;
 
     fn hours(pairs: &[(&str, &[&str])]) -> BTreeMap<String, Vec<String>> {
-        pairs
-            .iter()
-            .map(|(d, r)| (d.to_string(), r.iter().map(|s| s.to_string()).collect()))
-            .collect()
+        pairs.iter().map(|(d, r)| (d.to_string(), r.iter().map(|s| s.to_string()).collect())).collect()
     }
 
     #[test]
     fn parses_and_answers_open_questions() {
-        let h = OpeningHours::parse(
-            "h",
-            &hours(&[("mon", &["14:00-22:00", "09:00-12:00"]), ("sun", &[])]),
-        )
-        .unwrap();
+        let h = OpeningHours::parse("h", &hours(&[("mon", &["14:00-22:00", "09:00-12:00"]), ("sun", &[])])).unwrap();
         assert_eq!(h.days()["mon"], vec!["09:00-12:00", "14:00-22:00"]);
-        assert!(
-            !h.days().contains_key("sun"),
-            "an empty day is closed and dropped"
-        );
+        assert!(!h.days().contains_key("sun"), "an empty day is closed and dropped");
         assert!(h.is_open(0, 9 * 60));
         assert!(!h.is_open(0, 12 * 60 + 30));
         assert!(!h.is_open(6, 10 * 60));
@@ -229,28 +182,11 @@ mod tests {
 
     #[test]
     fn refuses_bad_hours() {
+        assert_eq!(OpeningHours::parse("h", &hours(&[("xyz", &[])])).unwrap_err().code, "unknown_day");
+        assert_eq!(OpeningHours::parse("h", &hours(&[("mon", &["22:00-09:00"])])).unwrap_err().code, "invalid_range");
+        assert_eq!(OpeningHours::parse("h", &hours(&[("mon", &["9:00-10:00"])])).unwrap_err().code, "invalid_range");
         assert_eq!(
-            OpeningHours::parse("h", &hours(&[("xyz", &[])]))
-                .unwrap_err()
-                .code,
-            "unknown_day"
-        );
-        assert_eq!(
-            OpeningHours::parse("h", &hours(&[("mon", &["22:00-09:00"])]))
-                .unwrap_err()
-                .code,
-            "invalid_range"
-        );
-        assert_eq!(
-            OpeningHours::parse("h", &hours(&[("mon", &["9:00-10:00"])]))
-                .unwrap_err()
-                .code,
-            "invalid_range"
-        );
-        assert_eq!(
-            OpeningHours::parse("h", &hours(&[("mon", &["09:00-12:00", "11:00-13:00"])]))
-                .unwrap_err()
-                .code,
+            OpeningHours::parse("h", &hours(&[("mon", &["09:00-12:00", "11:00-13:00"])])).unwrap_err().code,
             "overlapping"
         );
         assert!(OpeningHours::parse("h", &hours(&[("fri", &["10:00-24:00"])])).is_ok());
@@ -260,10 +196,7 @@ mod tests {
     fn coordinates_are_range_checked() {
         assert!(GeoPoint::parse("p", 30.25, 120.16).is_ok());
         assert_eq!(GeoPoint::parse("p", 91.0, 0.0).unwrap_err().field, "p.lat");
-        assert_eq!(
-            GeoPoint::parse("p", 0.0, f64::NAN).unwrap_err().field,
-            "p.lng"
-        );
+        assert_eq!(GeoPoint::parse("p", 0.0, f64::NAN).unwrap_err().field, "p.lng");
     }
 }
 

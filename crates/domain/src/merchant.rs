@@ -39,25 +39,15 @@ impl MerchantTimeZone {
         ZONES
             .iter()
             .find(|(n, _)| *n == name)
-            .map(|(n, o)| MerchantTimeZone {
-                name: n,
-                offset_minutes: *o,
-            })
+            .map(|(n, o)| MerchantTimeZone { name: n, offset_minutes: *o })
             .ok_or_else(|| {
                 let known: Vec<&str> = ZONES.iter().map(|(n, _)| *n).collect();
-                FieldError::new(
-                    field,
-                    "unknown_time_zone",
-                    format!("use one of: {}", known.join(", ")),
-                )
+                FieldError::new(field, "unknown_time_zone", format!("use one of: {}", known.join(", ")))
             })
     }
 
     pub fn shanghai() -> Self {
-        MerchantTimeZone {
-            name: "Asia/Shanghai",
-            offset_minutes: 480,
-        }
+        MerchantTimeZone { name: "Asia/Shanghai", offset_minutes: 480 }
     }
 
     pub fn name(&self) -> &'static str {
@@ -102,12 +92,7 @@ mod tests {
     fn shanghai_is_utc_plus_eight() {
         let tz = MerchantTimeZone::parse("tz", "Asia/Shanghai").unwrap();
         assert_eq!(tz.offset_minutes(), 480);
-        assert_eq!(
-            MerchantTimeZone::parse("tz", "Mars/Olympus")
-                .unwrap_err()
-                .code,
-            "unknown_time_zone"
-        );
+        assert_eq!(MerchantTimeZone::parse("tz", "Mars/Olympus").unwrap_err().code, "unknown_time_zone");
     }
 }
 

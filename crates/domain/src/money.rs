@@ -80,43 +80,26 @@ impl Money {
 
     pub fn checked_add(self, other: Money) -> Result<Money, MoneyError> {
         self.same_currency(other)?;
-        self.minor
-            .checked_add(other.minor)
-            .map(|m| Money::new(m, self.currency))
-            .ok_or(MoneyError::Overflow)
+        self.minor.checked_add(other.minor).map(|m| Money::new(m, self.currency)).ok_or(MoneyError::Overflow)
     }
 
     pub fn checked_sub(self, other: Money) -> Result<Money, MoneyError> {
         self.same_currency(other)?;
-        self.minor
-            .checked_sub(other.minor)
-            .map(|m| Money::new(m, self.currency))
-            .ok_or(MoneyError::Overflow)
+        self.minor.checked_sub(other.minor).map(|m| Money::new(m, self.currency)).ok_or(MoneyError::Overflow)
     }
 
     pub fn checked_mul(self, quantity: i64) -> Result<Money, MoneyError> {
-        self.minor
-            .checked_mul(quantity)
-            .map(|m| Money::new(m, self.currency))
-            .ok_or(MoneyError::Overflow)
+        self.minor.checked_mul(quantity).map(|m| Money::new(m, self.currency)).ok_or(MoneyError::Overflow)
     }
 
     fn same_currency(self, other: Money) -> Result<(), MoneyError> {
-        if self.currency == other.currency {
-            Ok(())
-        } else {
-            Err(MoneyError::CurrencyMismatch)
-        }
+        if self.currency == other.currency { Ok(()) } else { Err(MoneyError::CurrencyMismatch) }
     }
 
     /// A price as a merchant enters it: whole minor units, 0 ..= [`MAX_PRICE_MINOR`].
     pub fn price(field: &str, minor: i64, currency: Currency) -> Result<Money, FieldError> {
         if minor < 0 {
-            return Err(FieldError::new(
-                field,
-                "negative",
-                "a price cannot be negative",
-            ));
+            return Err(FieldError::new(field, "negative", "a price cannot be negative"));
         }
         if minor > MAX_PRICE_MINOR {
             return Err(FieldError::new(
@@ -193,9 +176,9 @@ impl utoipa::PartialSchema for Money {
             .description(Some("An amount in integer minor units (fen for CNY)."))
             .property(
                 "amount",
-                ObjectBuilder::new().schema_type(Type::Integer).format(Some(
-                    utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Int64),
-                )),
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Int64))),
             )
             .required("amount")
             .property("currency", Currency::schema())
@@ -224,16 +207,7 @@ mod tests {
         assert_eq!(Money::parse_major("129.5", c), Some(Money::cny(12950)));
         assert_eq!(Money::parse_major("0.01", c), Some(Money::cny(1)));
         assert_eq!(Money::parse_major("-3.20", c), Some(Money::cny(-320)));
-        for bad in [
-            "",
-            "1.234",
-            "1,00",
-            "abc",
-            "1.",
-            ".5",
-            "1e3",
-            "99999999999999999999",
-        ] {
+        for bad in ["", "1.234", "1,00", "abc", "1.", ".5", "1e3", "99999999999999999999"] {
             assert_eq!(Money::parse_major(bad, c), None, "{bad:?} must be refused");
         }
     }
@@ -247,19 +221,10 @@ mod tests {
 
     #[test]
     fn arithmetic_is_checked() {
-        assert_eq!(
-            Money::cny(i64::MAX).checked_add(Money::cny(1)),
-            Err(MoneyError::Overflow)
-        );
-        assert_eq!(
-            Money::cny(i64::MAX / 2).checked_mul(3),
-            Err(MoneyError::Overflow)
-        );
+        assert_eq!(Money::cny(i64::MAX).checked_add(Money::cny(1)), Err(MoneyError::Overflow));
+        assert_eq!(Money::cny(i64::MAX / 2).checked_mul(3), Err(MoneyError::Overflow));
         assert_eq!(Money::cny(100).checked_mul(3), Ok(Money::cny(300)));
-        assert_eq!(
-            Money::cny(100).checked_sub(Money::cny(250)),
-            Ok(Money::cny(-150))
-        );
+        assert_eq!(Money::cny(100).checked_sub(Money::cny(250)), Ok(Money::cny(-150)));
     }
 
     #[test]

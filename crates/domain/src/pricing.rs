@@ -49,16 +49,10 @@ pub fn resolve_price(inputs: &PriceInputs, is_member: bool) -> ResolvedPrice {
         (inputs.base, PriceSource::Base)
     };
     match inputs.member_price {
-        Some(member) if is_member && member < list => ResolvedPrice {
-            unit: member,
-            list,
-            source: PriceSource::MemberPrice,
-        },
-        _ => ResolvedPrice {
-            unit: list,
-            list,
-            source,
-        },
+        Some(member) if is_member && member < list => {
+            ResolvedPrice { unit: member, list, source: PriceSource::MemberPrice }
+        }
+        _ => ResolvedPrice { unit: list, list, source },
     }
 }
 
@@ -99,20 +93,9 @@ mod tests {
         i.member_price = Some(Money::cny(8800));
         assert_eq!(resolve_price(&i, false).unit, Money::cny(10000));
         let r = resolve_price(&i, true);
-        assert_eq!(
-            (r.unit, r.list, r.source),
-            (
-                Money::cny(8800),
-                Money::cny(10000),
-                PriceSource::MemberPrice
-            )
-        );
+        assert_eq!((r.unit, r.list, r.source), (Money::cny(8800), Money::cny(10000), PriceSource::MemberPrice));
         i.store_override = Some(Money::cny(8000));
-        assert_eq!(
-            resolve_price(&i, true).source,
-            PriceSource::StoreOverride,
-            "a lower list price stays"
-        );
+        assert_eq!(resolve_price(&i, true).source, PriceSource::StoreOverride, "a lower list price stays");
     }
 }
 

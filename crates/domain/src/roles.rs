@@ -21,13 +21,8 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
-        Role::PlatformAdmin,
-        Role::MerchantOwner,
-        Role::MerchantManager,
-        Role::StoreManager,
-        Role::Clerk,
-    ];
+    pub const ALL: [Role; 5] =
+        [Role::PlatformAdmin, Role::MerchantOwner, Role::MerchantManager, Role::StoreManager, Role::Clerk];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -131,11 +126,7 @@ impl Actor {
     }
 
     pub fn location_scope(&self) -> LocationScope {
-        if self.role.is_store_scoped() {
-            LocationScope::Only(self.stores.clone())
-        } else {
-            LocationScope::All
-        }
+        if self.role.is_store_scoped() { LocationScope::Only(self.stores.clone()) } else { LocationScope::All }
     }
 
     pub fn can_see_location(&self, location: LocationId) -> bool {
@@ -152,12 +143,7 @@ mod tests {
     use super::*;
 
     fn actor(role: Role, stores: Vec<LocationId>) -> Actor {
-        Actor {
-            staff_id: StaffId::new(),
-            role,
-            merchant_id: Some(MerchantId::new()),
-            stores,
-        }
+        Actor { staff_id: StaffId::new(), role, merchant_id: Some(MerchantId::new()), stores }
     }
 
     #[test]
@@ -196,15 +182,8 @@ mod tests {
     #[test]
     fn only_head_office_edits_the_catalog() {
         for role in Role::ALL {
-            let expected = matches!(
-                role,
-                Role::PlatformAdmin | Role::MerchantOwner | Role::MerchantManager
-            );
-            assert_eq!(
-                Permission::EditCatalog.granted_to(role),
-                expected,
-                "{role:?}"
-            );
+            let expected = matches!(role, Role::PlatformAdmin | Role::MerchantOwner | Role::MerchantManager);
+            assert_eq!(Permission::EditCatalog.granted_to(role), expected, "{role:?}");
         }
     }
 }

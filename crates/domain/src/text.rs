@@ -7,41 +7,21 @@ use serde::{Deserialize, Serialize};
 use crate::FieldError;
 
 /// Trims and checks a free-text field: length in characters, no control characters.
-pub fn bounded_text(
-    field: &str,
-    value: &str,
-    min: usize,
-    max: usize,
-) -> Result<String, FieldError> {
+pub fn bounded_text(field: &str, value: &str, min: usize, max: usize) -> Result<String, FieldError> {
     let trimmed = value.trim();
     let len = trimmed.chars().count();
     if len < min {
         return Err(if min == 1 {
             FieldError::new(field, "required", "must not be empty")
         } else {
-            FieldError::new(
-                field,
-                "too_short",
-                format!("must be at least {min} characters"),
-            )
+            FieldError::new(field, "too_short", format!("must be at least {min} characters"))
         });
     }
     if len > max {
-        return Err(FieldError::new(
-            field,
-            "too_long",
-            format!("must be at most {max} characters"),
-        ));
+        return Err(FieldError::new(field, "too_long", format!("must be at most {max} characters")));
     }
-    if trimmed
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t')
-    {
-        return Err(FieldError::new(
-            field,
-            "invalid_characters",
-            "must not contain control characters",
-        ));
+    if trimmed.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(FieldError::new(field, "invalid_characters", "must not contain control characters"));
     }
     Ok(trimmed.to_string())
 }
@@ -50,11 +30,7 @@ pub fn bounded_text(
 pub fn name(field: &str, value: &str) -> Result<String, FieldError> {
     let v = bounded_text(field, value, 1, 120)?;
     if v.contains('\n') || v.contains('\t') {
-        return Err(FieldError::new(
-            field,
-            "invalid_characters",
-            "must be a single line",
-        ));
+        return Err(FieldError::new(field, "invalid_characters", "must be a single line"));
     }
     Ok(v)
 }
@@ -66,21 +42,10 @@ pub fn code(field: &str, value: &str, max: usize) -> Result<String, FieldError> 
         return Err(FieldError::new(field, "required", "must not be empty"));
     }
     if v.len() > max {
-        return Err(FieldError::new(
-            field,
-            "too_long",
-            format!("must be at most {max} characters"),
-        ));
+        return Err(FieldError::new(field, "too_long", format!("must be at most {max} characters")));
     }
-    if !v
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-    {
-        return Err(FieldError::new(
-            field,
-            "invalid_characters",
-            "may contain only letters, digits, '-', '_' and '.'",
-        ));
+    if !v.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')) {
+        return Err(FieldError::new(field, "invalid_characters", "may contain only letters, digits, '-', '_' and '.'"));
     }
     Ok(v.to_string())
 }
@@ -89,23 +54,13 @@ pub fn code(field: &str, value: &str, max: usize) -> Result<String, FieldError> 
 pub fn slug(field: &str, value: &str) -> Result<String, FieldError> {
     let v = value.trim();
     if v.len() < 2 || v.len() > 40 {
-        return Err(FieldError::new(
-            field,
-            "invalid_length",
-            "must be 2 to 40 characters",
-        ));
+        return Err(FieldError::new(field, "invalid_length", "must be 2 to 40 characters"));
     }
-    if !v
-        .bytes()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    if !v.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         || v.starts_with('-')
         || v.ends_with('-')
     {
-        return Err(FieldError::new(
-            field,
-            "invalid_characters",
-            "may contain only a-z, 0-9 and inner '-'",
-        ));
+        return Err(FieldError::new(field, "invalid_characters", "may contain only a-z, 0-9 and inner '-'"));
     }
     Ok(v.to_string())
 }
@@ -114,18 +69,10 @@ pub fn slug(field: &str, value: &str) -> Result<String, FieldError> {
 pub fn barcode(field: &str, value: &str) -> Result<String, FieldError> {
     let v = value.trim();
     if v.is_empty() || v.len() > 48 {
-        return Err(FieldError::new(
-            field,
-            "invalid_length",
-            "must be 1 to 48 characters",
-        ));
+        return Err(FieldError::new(field, "invalid_length", "must be 1 to 48 characters"));
     }
     if !v.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(FieldError::new(
-            field,
-            "invalid_characters",
-            "must be printable ASCII without spaces",
-        ));
+        return Err(FieldError::new(field, "invalid_characters", "must be printable ASCII without spaces"));
     }
     Ok(v.to_string())
 }
@@ -141,33 +88,17 @@ impl Login {
     pub fn parse(field: &str, value: &str) -> Result<Login, FieldError> {
         let v = value.trim().to_lowercase();
         if v.len() < 3 || v.len() > 254 {
-            return Err(FieldError::new(
-                field,
-                "invalid_length",
-                "must be 3 to 254 characters",
-            ));
+            return Err(FieldError::new(field, "invalid_length", "must be 3 to 254 characters"));
         }
         let is_email = match v.split_once('@') {
             Some((local, domain)) => {
-                !local.is_empty()
-                    && domain.contains('.')
-                    && !domain.starts_with('.')
-                    && !domain.ends_with('.')
+                !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
             }
             None => false,
         };
-        let is_phone = v
-            .strip_prefix('+')
-            .unwrap_or(&v)
-            .bytes()
-            .all(|b| b.is_ascii_digit())
-            && v.len() >= 5;
+        let is_phone = v.strip_prefix('+').unwrap_or(&v).bytes().all(|b| b.is_ascii_digit()) && v.len() >= 5;
         if !(is_email || is_phone) || v.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(FieldError::new(
-                field,
-                "invalid_login",
-                "must be an e-mail address or a phone number",
-            ));
+            return Err(FieldError::new(field, "invalid_login", "must be an e-mail address or a phone number"));
         }
         Ok(Login(v))
     }
@@ -201,11 +132,7 @@ impl Password {
     pub fn new_password(field: &str, value: &str) -> Result<Password, FieldError> {
         let len = value.chars().count();
         if len < Self::MIN_LEN {
-            return Err(FieldError::new(
-                field,
-                "too_short",
-                format!("must be at least {} characters", Self::MIN_LEN),
-            ));
+            return Err(FieldError::new(field, "too_short", format!("must be at least {} characters", Self::MIN_LEN)));
         }
         Self::attempt(field, value)
     }
@@ -215,11 +142,7 @@ impl Password {
             return Err(FieldError::new(field, "required", "must not be empty"));
         }
         if value.chars().count() > Self::MAX_LEN {
-            return Err(FieldError::new(
-                field,
-                "too_long",
-                format!("must be at most {} characters", Self::MAX_LEN),
-            ));
+            return Err(FieldError::new(field, "too_long", format!("must be at most {} characters", Self::MAX_LEN)));
         }
         Ok(Password(value.to_string()))
     }
@@ -268,17 +191,9 @@ impl Localized {
         let zh = part("zh", zh);
         let en = part("en", en);
         if errors.is_empty() && required && zh.is_empty() && en.is_empty() {
-            errors.push(FieldError::new(
-                field,
-                "required",
-                "give a Chinese or an English text",
-            ));
+            errors.push(FieldError::new(field, "required", "give a Chinese or an English text"));
         }
-        if errors.is_empty() {
-            Ok(Localized { zh, en })
-        } else {
-            Err(errors)
-        }
+        if errors.is_empty() { Ok(Localized { zh, en }) } else { Err(errors) }
     }
 
     /// The text in the wanted language, falling back to the other one.
@@ -306,19 +221,13 @@ mod tests {
         assert_eq!(name("n", "  纯棉四件套 ").unwrap(), "纯棉四件套");
         assert_eq!(name("n", "").unwrap_err().code, "required");
         assert_eq!(name("n", &"长".repeat(121)).unwrap_err().code, "too_long");
-        assert!(
-            name("n", &"长".repeat(120)).is_ok(),
-            "limits count characters, not bytes"
-        );
+        assert!(name("n", &"长".repeat(120)).is_ok(), "limits count characters, not bytes");
         assert_eq!(name("n", "a\u{7}b").unwrap_err().code, "invalid_characters");
     }
 
     #[test]
     fn logins_are_emails_or_phones() {
-        assert_eq!(
-            Login::parse("l", " Owner@Example.COM ").unwrap().as_str(),
-            "owner@example.com"
-        );
+        assert_eq!(Login::parse("l", " Owner@Example.COM ").unwrap().as_str(), "owner@example.com");
         assert!(Login::parse("l", "+8613800138000").is_ok());
         assert!(Login::parse("l", "not a login").is_err());
         assert!(Login::parse("l", "a@b").is_err());
@@ -328,10 +237,7 @@ mod tests {
     fn passwords_never_print() {
         let p = Password::new_password("p", "correct horse battery").unwrap();
         assert_eq!(format!("{p:?}"), "Password(***)");
-        assert_eq!(
-            Password::new_password("p", "short").unwrap_err().code,
-            "too_short"
-        );
+        assert_eq!(Password::new_password("p", "short").unwrap_err().code, "too_short");
     }
 
     #[test]

@@ -29,8 +29,7 @@ impl Timestamp {
     }
 
     pub fn to_offset_datetime(self) -> OffsetDateTime {
-        OffsetDateTime::from_unix_timestamp_nanos(self.0 as i128 * 1000)
-            .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+        OffsetDateTime::from_unix_timestamp_nanos(self.0 as i128 * 1000).unwrap_or(OffsetDateTime::UNIX_EPOCH)
     }
 
     pub fn plus_seconds(self, seconds: i64) -> Self {
@@ -42,15 +41,11 @@ impl Timestamp {
     }
 
     pub fn to_rfc3339(self) -> String {
-        self.to_offset_datetime()
-            .format(&Rfc3339)
-            .unwrap_or_else(|_| self.0.to_string())
+        self.to_offset_datetime().format(&Rfc3339).unwrap_or_else(|_| self.0.to_string())
     }
 
     pub fn parse_rfc3339(text: &str) -> Option<Self> {
-        OffsetDateTime::parse(text, &Rfc3339)
-            .ok()
-            .map(Self::from_offset_datetime)
+        OffsetDateTime::parse(text, &Rfc3339).ok().map(Self::from_offset_datetime)
     }
 }
 
@@ -75,8 +70,7 @@ impl Serialize for Timestamp {
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
-        Timestamp::parse_rfc3339(&text)
-            .ok_or_else(|| serde::de::Error::custom("expected an RFC 3339 timestamp"))
+        Timestamp::parse_rfc3339(&text).ok_or_else(|| serde::de::Error::custom("expected an RFC 3339 timestamp"))
     }
 }
 
@@ -85,9 +79,7 @@ impl utoipa::PartialSchema for Timestamp {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         utoipa::openapi::ObjectBuilder::new()
             .schema_type(utoipa::openapi::schema::Type::String)
-            .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
-                utoipa::openapi::KnownFormat::DateTime,
-            )))
+            .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::DateTime)))
             .into()
     }
 }

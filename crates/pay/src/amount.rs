@@ -10,9 +10,7 @@ pub fn wechat_total(amount: Money) -> Option<i64> {
 /// Alipay `total_amount`: yuan with exactly two decimals, e.g. `"88.00"`, within
 /// Alipay's range of 0.01 to 100000000.00.
 pub fn alipay_total(amount: Money) -> Option<String> {
-    (1..=10_000_000_000)
-        .contains(&amount.minor())
-        .then(|| amount.to_major_string())
+    (1..=10_000_000_000).contains(&amount.minor()).then(|| amount.to_major_string())
 }
 
 /// Reads an Alipay amount (as in a notification's `total_amount`) back into fen,

@@ -33,10 +33,7 @@ fn token(row: &AnyRow) -> StoreResult<ApiToken> {
 }
 
 async fn one_staff(db: &Db, row: &AnyRow) -> StoreResult<Staff> {
-    Ok(with_stores(db, vec![staff_row(row)?])
-        .await?
-        .pop()
-        .expect("one staff"))
+    Ok(with_stores(db, vec![staff_row(row)?]).await?.pop().expect("one staff"))
 }
 
 #[async_trait]
@@ -54,14 +51,8 @@ impl AuthRepo for Db {
         Ok(())
     }
 
-    async fn session(
-        &self,
-        token_hash: &str,
-        now: Timestamp,
-    ) -> StoreResult<Option<(SessionRecord, Staff)>> {
-        let mut q = Sql::new(
-            "SELECT se.token_hash, se.csrf_token, se.created_at AS se_created_at, se.expires_at, ",
-        );
+    async fn session(&self, token_hash: &str, now: Timestamp) -> StoreResult<Option<(SessionRecord, Staff)>> {
+        let mut q = Sql::new("SELECT se.token_hash, se.csrf_token, se.created_at AS se_created_at, se.expires_at, ");
         q.push(STAFF_COLUMNS)
             .push(" FROM sessions se JOIN staff s ON s.id = se.staff_id WHERE se.token_hash = ")
             .bind(token_hash)
@@ -119,11 +110,7 @@ impl AuthRepo for Db {
         Ok(())
     }
 
-    async fn token_by_hash(
-        &self,
-        token_hash: &str,
-        now: Timestamp,
-    ) -> StoreResult<Option<(ApiToken, Staff)>> {
+    async fn token_by_hash(&self, token_hash: &str, now: Timestamp) -> StoreResult<Option<(ApiToken, Staff)>> {
         let mut q = Sql::new("SELECT ");
         q.push(TOKEN_COLUMNS)
             .push(", ")
@@ -140,26 +127,14 @@ impl AuthRepo for Db {
         Ok(Some((token(&row)?, one_staff(self, &row).await?)))
     }
 
-    async fn token(
-        &self,
-        merchant: Option<MerchantId>,
-        id: ApiTokenId,
-    ) -> StoreResult<Option<ApiToken>> {
+    async fn token(&self, merchant: Option<MerchantId>, id: ApiTokenId) -> StoreResult<Option<ApiToken>> {
         let mut q = Sql::new("SELECT ");
-        q.push(TOKEN_COLUMNS)
-            .push(" FROM api_tokens t WHERE t.id = ")
-            .bind(id.to_string());
+        q.push(TOKEN_COLUMNS).push(" FROM api_tokens t WHERE t.id = ").bind(id.to_string());
         match merchant {
             Some(m) => q.push(" AND t.merchant_id = ").bind(m.to_string()),
             None => q.push(" AND t.merchant_id IS NULL"),
         };
-        q.query()
-            .fetch_optional(self.reader())
-            .await
-            .map_err(err)?
-            .as_ref()
-            .map(token)
-            .transpose()
+        q.query().fetch_optional(self.reader()).await.map_err(err)?.as_ref().map(token).transpose()
     }
 
     async fn list_tokens(
@@ -184,14 +159,12 @@ impl AuthRepo for Db {
     }
 
     async fn revoke_token(&self, id: ApiTokenId, now: Timestamp) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
-        )
-        .bind(id.to_string())
-        .bind(now.unix_micros())
-        .execute(self.writer())
-        .await
-        .map_err(err)?;
+        let done = sqlx::query("UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
+            .bind(id.to_string())
+            .bind(now.unix_micros())
+            .execute(self.writer())
+            .await
+            .map_err(err)?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -205,12 +178,7 @@ impl AuthRepo for Db {
         Ok(())
     }
 
-    async fn count_attempt(
-        &self,
-        key: &str,
-        now: Timestamp,
-        window_secs: i64,
-    ) -> StoreResult<AttemptCount> {
+    async fn count_attempt(&self, key: &str, now: Timestamp, window_secs: i64) -> StoreResult<AttemptCount> {
         let window_opened_before = now.minus_seconds(window_secs).unix_micros();
         let row = sqlx::query(
             "INSERT INTO attempt_counters (key, window_start, count) VALUES ($1, $2, 1)
@@ -225,10 +193,7 @@ impl AuthRepo for Db {
         .fetch_one(self.writer())
         .await
         .map_err(err)?;
-        Ok(AttemptCount {
-            count: get(&row, "count")?,
-            window_start: ts(&row, "window_start")?,
-        })
+        Ok(AttemptCount { count: get(&row, "count")?, window_start: ts(&row, "window_start")? })
     }
 
     async fn clear_attempts(&self, key: &str) -> StoreResult<()> {

@@ -1,10 +1,13 @@
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
+use sqlx::{Any, Executor};
 use sweep_app::page::{Page, PageRequest};
-use sweep_app::ports::{CatalogRepo, ProductFilter, SkuFilter, StoreResult};
-use sweep_domain::catalog::{
-    Attributes, Category, Product, ProductImage, ProductStatus, RecordStatus, Sku,
-};
+use sweep_app::ports::{CatalogImport, CatalogRepo, ProductFilter, SkuFilter, StoreResult};
+use sweep_domain::Timestamp;
+use sweep_domain::ids::StaffId;
+
+use crate::inventory::apply_lines;
+use sweep_domain::catalog::{Attributes, Category, Product, ProductImage, ProductStatus, RecordStatus, Sku};
 use sweep_domain::channel::Channel;
 use sweep_domain::ids::{CategoryId, ImageId, MerchantId, ProductId, SkuId};
 use sweep_domain::pricing::{PriceOverride, PriceScope};
@@ -16,27 +19,20 @@ use crate::sql::{Sql, bad_data, enum_col, err, get, map_err, parse, parse_opt, t
 
 const CATEGORY_COLUMNS: &str =
     "id, merchant_id, parent_id, name_zh, name_en, sort_order, status, created_at, updated_at";
-const PRODUCT_COLUMNS: &str = "id, merchant_id, category_id, name_zh, name_en, description_zh, description_en, status, created_at, updated_at";
-const IMAGE_COLUMNS: &str =
-    "id, merchant_id, product_id, file_key, content_type, byte_size, sort_order, created_at";
+const PRODUCT_COLUMNS: &str =
+    "id, merchant_id, category_id, name_zh, name_en, description_zh, description_en, status, created_at, updated_at";
+const IMAGE_COLUMNS: &str = "id, merchant_id, product_id, file_key, content_type, byte_size, sort_order, created_at";
 const SKU_COLUMNS: &str = "id, merchant_id, product_id, code, barcode, attributes, currency, base_price, member_price, \
      status, created_at, updated_at";
-const SKU_UNIQUES: &[(&str, &'static str)] = &[
-    ("uq_skus_code", "code"),
-    ("skus.code", "code"),
-    ("uq_skus_barcode", "barcode"),
-    ("skus.barcode", "barcode"),
-];
+pub(crate) const SKU_UNIQUES: &[(&str, &str)] =
+    &[("uq_skus_code", "code"), ("skus.code", "code"), ("uq_skus_barcode", "barcode"), ("skus.barcode", "barcode")];
 
 fn category(row: &AnyRow) -> StoreResult<Category> {
     Ok(Category {
         id: parse(row, "id")?,
         merchant_id: parse(row, "merchant_id")?,
         parent_id: parse_opt(row, "parent_id")?,
-        name: Localized {
-            zh: get(row, "name_zh")?,
-            en: get(row, "name_en")?,
-        },
+        name: Localized { zh: get(row, "name_zh")?, en: get(row, "name_en")? },
         sort_order: get(row, "sort_order")?,
         status: enum_col(row, "status", RecordStatus::parse)?,
         created_at: ts(row, "created_at")?,
@@ -49,14 +45,8 @@ fn product(row: &AnyRow) -> StoreResult<Product> {
         id: parse(row, "id")?,
         merchant_id: parse(row, "merchant_id")?,
         category_id: parse_opt(row, "category_id")?,
-        name: Localized {
-            zh: get(row, "name_zh")?,
-            en: get(row, "name_en")?,
-        },
-        description: Localized {
-            zh: get(row, "description_zh")?,
-            en: get(row, "description_en")?,
-        },
+        name: Localized { zh: get(row, "name_zh")?, en: get(row, "name_en")? },
+        description: Localized { zh: get(row, "description_zh")?, en: get(row, "description_en")? },
         status: enum_col(row, "status", ProductStatus::parse)?,
         created_at: ts(row, "created_at")?,
         updated_at: ts(row, "updated_at")?,
@@ -85,8 +75,7 @@ fn sku(row: &AnyRow) -> StoreResult<Sku> {
         product_id: parse(row, "product_id")?,
         code: get(row, "code")?,
         barcode: get(row, "barcode")?,
-        attributes: serde_json::from_str::<Attributes>(&attributes)
-            .map_err(|e| bad_data("attributes", e))?,
+        attributes: serde_json::from_str::<Attributes>(&attributes).map_err(|e| bad_data("attributes", e))?,
         base_price: Money::new(get(row, "base_price")?, currency),
         member_price: get::<Option<i64>>(row, "member_price")?.map(|p| Money::new(p, currency)),
         status: enum_col(row, "status", RecordStatus::parse)?,
@@ -106,9 +95,7 @@ fn price_override(row: &AnyRow) -> StoreResult<PriceOverride> {
     let kind: String = get(row, "scope_kind")?;
     let key: String = get(row, "scope_key")?;
     let scope = match kind.as_str() {
-        "channel" => {
-            PriceScope::Channel(Channel::parse(&key).ok_or_else(|| bad_data("scope_key", &key))?)
-        }
+        "channel" => PriceScope::Channel(Channel::parse(&key).ok_or_else(|| bad_data("scope_key", &key))?),
         "store" => PriceScope::Store(key.parse().map_err(|_| bad_data("scope_key", &key))?),
         other => return Err(bad_data("scope_kind", other)),
     };
@@ -123,19 +110,15 @@ fn price_override(row: &AnyRow) -> StoreResult<PriceOverride> {
 
 /// Turns a search text into a LIKE pattern that matches it literally, anywhere.
 fn like_pattern(text: &str) -> String {
-    let escaped = text
-        .trim()
-        .to_lowercase()
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
+    let escaped = text.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     format!("%{escaped}%")
 }
 
-#[async_trait]
-impl CatalogRepo for Db {
-    async fn insert_category(&self, c: &Category) -> StoreResult<()> {
-        sqlx::query(
+pub(crate) async fn insert_category_row<'e, E: Executor<'e, Database = Any>>(
+    executor: E,
+    c: &Category,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
             "INSERT INTO categories (id, merchant_id, parent_id, name_zh, name_en, sort_order, status, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
@@ -148,30 +131,75 @@ impl CatalogRepo for Db {
         .bind(c.status.as_str())
         .bind(c.created_at.unix_micros())
         .bind(c.updated_at.unix_micros())
-        .execute(self.writer())
-        .await
-        .map_err(err)?;
-        Ok(())
+        .execute(executor)
+        .await?;
+    Ok(())
+}
+
+pub(crate) async fn insert_product_row<'e, E: Executor<'e, Database = Any>>(
+    executor: E,
+    p: &Product,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO products (id, merchant_id, category_id, name_zh, name_en, description_zh, description_en,
+                 status, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(p.id.to_string())
+    .bind(p.merchant_id.to_string())
+    .bind(p.category_id.map(|c| c.to_string()))
+    .bind(p.name.zh.clone())
+    .bind(p.name.en.clone())
+    .bind(p.description.zh.clone())
+    .bind(p.description.en.clone())
+    .bind(p.status.as_str())
+    .bind(p.created_at.unix_micros())
+    .bind(p.updated_at.unix_micros())
+    .execute(executor)
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn insert_sku_row<'e, E: Executor<'e, Database = Any>>(
+    executor: E,
+    s: &Sku,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO skus (id, merchant_id, product_id, code, barcode, attributes, currency, base_price, member_price,
+                 status, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(s.id.to_string())
+    .bind(s.merchant_id.to_string())
+    .bind(s.product_id.to_string())
+    .bind(s.code.clone())
+    .bind(s.barcode.clone())
+    .bind(serde_json::to_string(&s.attributes).expect("attributes serialise"))
+    .bind(s.base_price.currency().code())
+    .bind(s.base_price.minor())
+    .bind(s.member_price.map(|m| m.minor()))
+    .bind(s.status.as_str())
+    .bind(s.created_at.unix_micros())
+    .bind(s.updated_at.unix_micros())
+    .execute(executor)
+    .await?;
+    Ok(())
+}
+
+#[async_trait]
+impl CatalogRepo for Db {
+    async fn insert_category(&self, c: &Category) -> StoreResult<()> {
+        insert_category_row(self.writer(), c).await.map_err(err)
     }
 
-    async fn category(
-        &self,
-        merchant: MerchantId,
-        id: CategoryId,
-    ) -> StoreResult<Option<Category>> {
+    async fn category(&self, merchant: MerchantId, id: CategoryId) -> StoreResult<Option<Category>> {
         let mut q = Sql::new("SELECT ");
         q.push(CATEGORY_COLUMNS)
             .push(" FROM categories WHERE merchant_id = ")
             .bind(merchant.to_string())
             .push(" AND id = ")
             .bind(id.to_string());
-        q.query()
-            .fetch_optional(self.reader())
-            .await
-            .map_err(err)?
-            .as_ref()
-            .map(category)
-            .transpose()
+        q.query().fetch_optional(self.reader()).await.map_err(err)?.as_ref().map(category).transpose()
     }
 
     async fn list_categories(
@@ -182,9 +210,7 @@ impl CatalogRepo for Db {
         page: &PageRequest,
     ) -> StoreResult<Page<Category>> {
         let mut q = Sql::new("SELECT ");
-        q.push(CATEGORY_COLUMNS)
-            .push(" FROM categories WHERE merchant_id = ")
-            .bind(merchant.to_string());
+        q.push(CATEGORY_COLUMNS).push(" FROM categories WHERE merchant_id = ").bind(merchant.to_string());
         if let Some(p) = parent {
             q.push(" AND parent_id = ").bind(p.to_string());
         }
@@ -217,25 +243,7 @@ impl CatalogRepo for Db {
     }
 
     async fn insert_product(&self, p: &Product) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO products (id, merchant_id, category_id, name_zh, name_en, description_zh, description_en,
-                 status, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(p.id.to_string())
-        .bind(p.merchant_id.to_string())
-        .bind(p.category_id.map(|c| c.to_string()))
-        .bind(p.name.zh.clone())
-        .bind(p.name.en.clone())
-        .bind(p.description.zh.clone())
-        .bind(p.description.en.clone())
-        .bind(p.status.as_str())
-        .bind(p.created_at.unix_micros())
-        .bind(p.updated_at.unix_micros())
-        .execute(self.writer())
-        .await
-        .map_err(err)?;
-        Ok(())
+        insert_product_row(self.writer(), p).await.map_err(err)
     }
 
     async fn product(&self, merchant: MerchantId, id: ProductId) -> StoreResult<Option<Product>> {
@@ -245,13 +253,7 @@ impl CatalogRepo for Db {
             .bind(merchant.to_string())
             .push(" AND id = ")
             .bind(id.to_string());
-        q.query()
-            .fetch_optional(self.reader())
-            .await
-            .map_err(err)?
-            .as_ref()
-            .map(product)
-            .transpose()
+        q.query().fetch_optional(self.reader()).await.map_err(err)?.as_ref().map(product).transpose()
     }
 
     async fn list_products(
@@ -261,9 +263,7 @@ impl CatalogRepo for Db {
         page: &PageRequest,
     ) -> StoreResult<Page<Product>> {
         let mut q = Sql::new("SELECT ");
-        q.push(PRODUCT_COLUMNS)
-            .push(" FROM products WHERE merchant_id = ")
-            .bind(merchant.to_string());
+        q.push(PRODUCT_COLUMNS).push(" FROM products WHERE merchant_id = ").bind(merchant.to_string());
         if let Some(c) = f.category {
             q.push(" AND category_id = ").bind(c.to_string());
         }
@@ -324,11 +324,7 @@ impl CatalogRepo for Db {
         Ok(())
     }
 
-    async fn images(
-        &self,
-        merchant: MerchantId,
-        product: ProductId,
-    ) -> StoreResult<Vec<ProductImage>> {
+    async fn images(&self, merchant: MerchantId, product: ProductId) -> StoreResult<Vec<ProductImage>> {
         let mut q = Sql::new("SELECT ");
         q.push(IMAGE_COLUMNS)
             .push(" FROM product_images WHERE merchant_id = ")
@@ -340,46 +336,19 @@ impl CatalogRepo for Db {
         rows.iter().map(image).collect()
     }
 
-    async fn delete_image(
-        &self,
-        merchant: MerchantId,
-        product: ProductId,
-        id: ImageId,
-    ) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "DELETE FROM product_images WHERE merchant_id = $1 AND product_id = $2 AND id = $3",
-        )
-        .bind(merchant.to_string())
-        .bind(product.to_string())
-        .bind(id.to_string())
-        .execute(self.writer())
-        .await
-        .map_err(err)?;
+    async fn delete_image(&self, merchant: MerchantId, product: ProductId, id: ImageId) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM product_images WHERE merchant_id = $1 AND product_id = $2 AND id = $3")
+            .bind(merchant.to_string())
+            .bind(product.to_string())
+            .bind(id.to_string())
+            .execute(self.writer())
+            .await
+            .map_err(err)?;
         Ok(done.rows_affected() == 1)
     }
 
     async fn insert_sku(&self, s: &Sku) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO skus (id, merchant_id, product_id, code, barcode, attributes, currency, base_price, member_price,
-                 status, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-        )
-        .bind(s.id.to_string())
-        .bind(s.merchant_id.to_string())
-        .bind(s.product_id.to_string())
-        .bind(s.code.clone())
-        .bind(s.barcode.clone())
-        .bind(serde_json::to_string(&s.attributes).expect("attributes serialise"))
-        .bind(s.base_price.currency().code())
-        .bind(s.base_price.minor())
-        .bind(s.member_price.map(|m| m.minor()))
-        .bind(s.status.as_str())
-        .bind(s.created_at.unix_micros())
-        .bind(s.updated_at.unix_micros())
-        .execute(self.writer())
-        .await
-        .map_err(|e| map_err(e, SKU_UNIQUES))?;
-        Ok(())
+        insert_sku_row(self.writer(), s).await.map_err(|e| map_err(e, SKU_UNIQUES))
     }
 
     async fn sku(&self, merchant: MerchantId, id: SkuId) -> StoreResult<Option<Sku>> {
@@ -389,25 +358,12 @@ impl CatalogRepo for Db {
             .bind(merchant.to_string())
             .push(" AND id = ")
             .bind(id.to_string());
-        q.query()
-            .fetch_optional(self.reader())
-            .await
-            .map_err(err)?
-            .as_ref()
-            .map(sku)
-            .transpose()
+        q.query().fetch_optional(self.reader()).await.map_err(err)?.as_ref().map(sku).transpose()
     }
 
-    async fn list_skus(
-        &self,
-        merchant: MerchantId,
-        f: &SkuFilter,
-        page: &PageRequest,
-    ) -> StoreResult<Page<Sku>> {
+    async fn list_skus(&self, merchant: MerchantId, f: &SkuFilter, page: &PageRequest) -> StoreResult<Page<Sku>> {
         let mut q = Sql::new("SELECT ");
-        q.push(SKU_COLUMNS)
-            .push(" FROM skus WHERE merchant_id = ")
-            .bind(merchant.to_string());
+        q.push(SKU_COLUMNS).push(" FROM skus WHERE merchant_id = ").bind(merchant.to_string());
         if let Some(p) = f.product {
             q.push(" AND product_id = ").bind(p.to_string());
         }
@@ -447,27 +403,17 @@ impl CatalogRepo for Db {
         Ok(())
     }
 
-    async fn price_overrides(
-        &self,
-        merchant: MerchantId,
-        sku: SkuId,
-    ) -> StoreResult<Vec<PriceOverride>> {
+    async fn price_overrides(&self, merchant: MerchantId, sku: SkuId) -> StoreResult<Vec<PriceOverride>> {
         self.price_overrides_for(merchant, &[sku]).await
     }
 
-    async fn price_overrides_for(
-        &self,
-        merchant: MerchantId,
-        skus: &[SkuId],
-    ) -> StoreResult<Vec<PriceOverride>> {
+    async fn price_overrides_for(&self, merchant: MerchantId, skus: &[SkuId]) -> StoreResult<Vec<PriceOverride>> {
         let mut q = Sql::new(
             "SELECT o.sku_id, o.scope_kind, o.scope_key, o.price, o.updated_at, s.currency
              FROM price_overrides o JOIN skus s ON s.id = o.sku_id
              WHERE o.merchant_id = ",
         );
-        q.bind(merchant.to_string())
-            .push(" AND o.sku_id IN ")
-            .bind_list(skus.iter().map(|s| s.to_string()));
+        q.bind(merchant.to_string()).push(" AND o.sku_id IN ").bind_list(skus.iter().map(|s| s.to_string()));
         q.push(" ORDER BY o.sku_id, o.scope_kind, o.scope_key");
         let rows = q.query().fetch_all(self.reader()).await.map_err(err)?;
         rows.iter().map(price_override).collect()
@@ -492,12 +438,44 @@ impl CatalogRepo for Db {
         Ok(())
     }
 
-    async fn delete_price_override(
+    async fn import_catalog(
         &self,
         merchant: MerchantId,
-        sku: SkuId,
-        scope: PriceScope,
-    ) -> StoreResult<bool> {
+        batch: &CatalogImport,
+        actor: Option<StaffId>,
+        now: Timestamp,
+        progress: &(dyn Fn(usize) + Send + Sync),
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await.map_err(err)?;
+        let mut written = 0;
+        let mut tick = |n: usize| {
+            written += n;
+            if written % 100 < n {
+                progress(written);
+            }
+        };
+        for c in &batch.categories {
+            insert_category_row(&mut *tx, c).await.map_err(err)?;
+            tick(1);
+        }
+        for p in &batch.products {
+            insert_product_row(&mut *tx, p).await.map_err(err)?;
+            tick(1);
+        }
+        for s in &batch.skus {
+            insert_sku_row(&mut *tx, s).await.map_err(|e| map_err(e, SKU_UNIQUES))?;
+            tick(1);
+        }
+        for chunk in batch.stock.chunks(100) {
+            apply_lines(&mut tx, merchant, chunk, actor, now).await?;
+            tick(chunk.len());
+        }
+        tx.commit().await.map_err(err)?;
+        progress(batch.records());
+        Ok(())
+    }
+
+    async fn delete_price_override(&self, merchant: MerchantId, sku: SkuId, scope: PriceScope) -> StoreResult<bool> {
         let (kind, key) = scope_parts(scope);
         let done = sqlx::query(
             "DELETE FROM price_overrides WHERE merchant_id = $1 AND sku_id = $2 AND scope_kind = $3 AND scope_key = $4",

@@ -40,10 +40,7 @@ pub struct DbOptions {
 
 impl Default for DbOptions {
     fn default() -> Self {
-        DbOptions {
-            max_connections: 10,
-            acquire_timeout: Duration::from_secs(5),
-        }
+        DbOptions { max_connections: 10, acquire_timeout: Duration::from_secs(5) }
     }
 }
 
@@ -63,11 +60,7 @@ impl Db {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url).ok_or_else(|| {
             sqlx::Error::Configuration(
-                format!(
-                    "unsupported database URL (use sqlite: or postgres://): {}",
-                    redact(url)
-                )
-                .into(),
+                format!("unsupported database URL (use sqlite: or postgres://): {}", redact(url)).into(),
             )
         })?;
         let connect = AnyConnectOptions::from_str(url)?;
@@ -93,14 +86,8 @@ impl Db {
                         })
                 };
                 let writer = pool(1).connect_with(connect.clone()).await?;
-                let reader = pool(options.max_connections.max(1))
-                    .connect_with(connect)
-                    .await?;
-                Ok(Db {
-                    backend,
-                    writer,
-                    reader,
-                })
+                let reader = pool(options.max_connections.max(1)).connect_with(connect).await?;
+                Ok(Db { backend, writer, reader })
             }
             Backend::Postgres => {
                 let pool = AnyPoolOptions::new()
@@ -108,11 +95,7 @@ impl Db {
                     .acquire_timeout(options.acquire_timeout)
                     .connect_with(connect)
                     .await?;
-                Ok(Db {
-                    backend,
-                    writer: pool.clone(),
-                    reader: pool,
-                })
+                Ok(Db { backend, writer: pool.clone(), reader: pool })
             }
         }
     }
@@ -154,18 +137,10 @@ impl Db {
                     Backend::Sqlite => *sqlite,
                     Backend::Postgres => *postgres,
                 };
-                Migration::new(
-                    *version,
-                    (*name).into(),
-                    MigrationType::Simple,
-                    sql.into_sql_str(),
-                    false,
-                )
+                Migration::new(*version, (*name).into(), MigrationType::Simple, sql.into_sql_str(), false)
             })
             .collect();
-        Migrator::with_migrations(migrations)
-            .run(&self.writer)
-            .await
+        Migrator::with_migrations(migrations).run(&self.writer).await
     }
 
     /// True when the database answers.
@@ -204,14 +179,8 @@ pub fn redact(url: &str) -> String {
 mod tests {
     #[test]
     fn redacts_passwords() {
-        assert_eq!(
-            super::redact("postgres://sweep:s3cret@db:5432/sweep"),
-            "postgres://sweep:***@db:5432/sweep"
-        );
-        assert_eq!(
-            super::redact("postgres://sweep@db/sweep"),
-            "postgres://sweep@db/sweep"
-        );
+        assert_eq!(super::redact("postgres://sweep:s3cret@db:5432/sweep"), "postgres://sweep:***@db:5432/sweep");
+        assert_eq!(super::redact("postgres://sweep@db/sweep"), "postgres://sweep@db/sweep");
         assert_eq!(super::redact("sqlite://x.db"), "sqlite://x.db");
     }
 }

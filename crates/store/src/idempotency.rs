@@ -5,15 +5,12 @@ use sweep_domain::Timestamp;
 use crate::Db;
 use crate::sql::{err, get};
 
+/// Requests time out after 30 s; a key unfinished for twice that was abandoned.
+const ABANDONED_AFTER_SECS: i64 = 60;
+
 #[async_trait]
 impl IdempotencyRepo for Db {
-    async fn start(
-        &self,
-        scope: &str,
-        key: &str,
-        request_hash: &str,
-        now: Timestamp,
-    ) -> StoreResult<IdempotencyStart> {
+    async fn start(&self, scope: &str, key: &str, request_hash: &str, now: Timestamp) -> StoreResult<IdempotencyStart> {
         // The insert either claims the key or finds who has it: one statement, no race.
         let inserted = sqlx::query(
             "INSERT INTO idempotency_keys (scope, key, request_hash, created_at) VALUES ($1, $2, $3, $4)
@@ -47,13 +44,23 @@ impl IdempotencyRepo for Db {
         }
         let status: Option<i64> = get(&row, "status_code")?;
         let body: Option<Vec<u8>> = get(&row, "response_body")?;
-        Ok(match (status, body) {
-            (Some(status), Some(body)) => IdempotencyStart::Replay {
-                status: status as u16,
-                body,
-            },
-            _ => IdempotencyStart::InProgress,
-        })
+        if let (Some(status), Some(body)) = (status, body) {
+            return Ok(IdempotencyStart::Replay { status: status as u16, body });
+        }
+        // Unfinished for longer than any request may run: its process died. The retry
+        // takes the key over, with one conditional write so only one retry can.
+        let taken = sqlx::query(
+            "UPDATE idempotency_keys SET created_at = $3
+             WHERE scope = $1 AND key = $2 AND status_code IS NULL AND created_at < $4",
+        )
+        .bind(scope.to_string())
+        .bind(key.to_string())
+        .bind(now.unix_micros())
+        .bind(now.minus_seconds(ABANDONED_AFTER_SECS).unix_micros())
+        .execute(self.writer())
+        .await
+        .map_err(err)?;
+        Ok(if taken.rows_affected() == 1 { IdempotencyStart::Started } else { IdempotencyStart::InProgress })
     }
 
     async fn complete(&self, scope: &str, key: &str, status: u16, body: &[u8]) -> StoreResult<()> {
@@ -69,14 +76,12 @@ impl IdempotencyRepo for Db {
     }
 
     async fn abandon(&self, scope: &str, key: &str) -> StoreResult<()> {
-        sqlx::query(
-            "DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND status_code IS NULL",
-        )
-        .bind(scope.to_string())
-        .bind(key.to_string())
-        .execute(self.writer())
-        .await
-        .map_err(err)?;
+        sqlx::query("DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND status_code IS NULL")
+            .bind(scope.to_string())
+            .bind(key.to_string())
+            .execute(self.writer())
+            .await
+            .map_err(err)?;
         Ok(())
     }
 }

@@ -1,9 +1,8 @@
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
+use sqlx::{Any, Transaction};
 use sweep_app::page::{Page, PageRequest};
-use sweep_app::ports::{
-    InventoryRepo, LedgerMismatch, StockFilter, StockLine, StoreError, StoreResult,
-};
+use sweep_app::ports::{InventoryRepo, LedgerMismatch, StockFilter, StockLine, StoreError, StoreResult};
 use sweep_domain::Timestamp;
 use sweep_domain::ids::{MerchantId, MovementId, StaffId};
 use sweep_domain::inventory::{AdjustReason, Movement, MovementKind, StockLevel, StockRow};
@@ -20,10 +19,7 @@ fn level(row: &AnyRow) -> StoreResult<StockRow> {
         merchant_id: parse(row, "merchant_id")?,
         sku_id: parse(row, "sku_id")?,
         location_id: parse(row, "location_id")?,
-        level: StockLevel {
-            on_hand: get(row, "on_hand")?,
-            reserved: get(row, "reserved")?,
-        },
+        level: StockLevel { on_hand: get(row, "on_hand")?, reserved: get(row, "reserved")? },
         updated_at: ts(row, "updated_at")?,
     })
 }
@@ -38,10 +34,7 @@ fn movement(row: &AnyRow) -> StoreResult<Movement> {
         kind: enum_col(row, "kind", MovementKind::parse)?,
         on_hand_delta: get(row, "on_hand_delta")?,
         reserved_delta: get(row, "reserved_delta")?,
-        after: StockLevel {
-            on_hand: get(row, "on_hand_after")?,
-            reserved: get(row, "reserved_after")?,
-        },
+        after: StockLevel { on_hand: get(row, "on_hand_after")?, reserved: get(row, "reserved_after")? },
         reason: reason.as_deref().and_then(AdjustReason::parse),
         note: get(row, "note")?,
         reference: get(row, "reference")?,
@@ -58,9 +51,112 @@ fn filtered(q: &mut Sql, f: &StockFilter) {
         q.push(" AND location_id = ").bind(l.to_string());
     }
     if let Some(only) = &f.only {
-        q.push(" AND location_id IN ")
-            .bind_list(only.iter().map(|l| l.to_string()));
+        q.push(" AND location_id IN ").bind_list(only.iter().map(|l| l.to_string()));
     }
+}
+
+/// Applies stock lines inside a transaction: one conditional write and one ledger line
+/// each. Stops at the first line that would make a level illegal; the caller's
+/// transaction then must not commit.
+pub(crate) async fn apply_lines(
+    tx: &mut Transaction<'static, Any>,
+    merchant: MerchantId,
+    lines: &[StockLine],
+    actor: Option<StaffId>,
+    now: Timestamp,
+) -> StoreResult<Vec<Movement>> {
+    let mut movements = Vec::with_capacity(lines.len());
+    for (i, line) in lines.iter().enumerate() {
+        let c = line.change;
+        // One conditional write per line: the level changes only if it stays legal
+        // (0 <= reserved <= on_hand). A change that only adds may create the level.
+        let after = if c.only_adds() {
+            sqlx::query(
+                "INSERT INTO stock_levels (id, merchant_id, sku_id, location_id, on_hand, reserved, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, 0, $6)
+                 ON CONFLICT (sku_id, location_id) DO UPDATE
+                     SET on_hand = stock_levels.on_hand + excluded.on_hand, updated_at = excluded.updated_at
+                 RETURNING on_hand, reserved",
+            )
+            .bind(MovementId::new().to_string())
+            .bind(merchant.to_string())
+            .bind(line.sku_id.to_string())
+            .bind(line.location_id.to_string())
+            .bind(c.on_hand_delta)
+            .bind(now.unix_micros())
+            .fetch_optional(&mut **tx)
+            .await
+        } else {
+            sqlx::query(
+                "UPDATE stock_levels SET on_hand = on_hand + $1, reserved = reserved + $2, updated_at = $3
+                 WHERE merchant_id = $4 AND sku_id = $5 AND location_id = $6
+                   AND on_hand + $1 >= reserved + $2 AND reserved + $2 >= 0
+                 RETURNING on_hand, reserved",
+            )
+            .bind(c.on_hand_delta)
+            .bind(c.reserved_delta)
+            .bind(now.unix_micros())
+            .bind(merchant.to_string())
+            .bind(line.sku_id.to_string())
+            .bind(line.location_id.to_string())
+            .fetch_optional(&mut **tx)
+            .await
+        }
+        .map_err(err)?;
+        let Some(after) = after else {
+            let available = sqlx::query(
+                "SELECT on_hand - reserved AS available FROM stock_levels WHERE sku_id = $1 AND location_id = $2",
+            )
+            .bind(line.sku_id.to_string())
+            .bind(line.location_id.to_string())
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(err)?
+            .map(|r| get::<i64>(&r, "available"))
+            .transpose()?
+            .unwrap_or(0);
+            return Err(StoreError::InsufficientStock { line: i, available });
+        };
+        let m = Movement {
+            id: MovementId::new(),
+            merchant_id: merchant,
+            sku_id: line.sku_id,
+            location_id: line.location_id,
+            kind: c.kind,
+            on_hand_delta: c.on_hand_delta,
+            reserved_delta: c.reserved_delta,
+            after: StockLevel { on_hand: get(&after, "on_hand")?, reserved: get(&after, "reserved")? },
+            reason: line.reason,
+            note: line.note.clone(),
+            reference: line.reference.clone(),
+            actor_id: actor,
+            created_at: now,
+        };
+        sqlx::query(
+            "INSERT INTO stock_movements (id, merchant_id, sku_id, location_id, kind, on_hand_delta, reserved_delta,
+                 on_hand_after, reserved_after, reason, note, reference, actor_id, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+        )
+        .bind(m.id.to_string())
+        .bind(merchant.to_string())
+        .bind(m.sku_id.to_string())
+        .bind(m.location_id.to_string())
+        .bind(m.kind.as_str())
+        .bind(m.on_hand_delta)
+        .bind(m.reserved_delta)
+        .bind(m.after.on_hand)
+        .bind(m.after.reserved)
+        .bind(m.reason.map(|r| r.as_str()))
+        .bind(m.note.clone())
+        .bind(m.reference.clone())
+        .bind(actor.map(|a| a.to_string()))
+        .bind(now.unix_micros())
+        .execute(&mut **tx)
+        .await
+        .map_err(err)?;
+        movements.push(m);
+    }
+    Ok(movements)
 }
 
 #[async_trait]
@@ -73,101 +169,8 @@ impl InventoryRepo for Db {
         now: Timestamp,
     ) -> StoreResult<Vec<Movement>> {
         let mut tx = self.begin().await.map_err(err)?;
-        let mut movements = Vec::with_capacity(lines.len());
-        for (i, line) in lines.iter().enumerate() {
-            let c = line.change;
-            // One conditional write per line: the level changes only if it stays legal
-            // (0 <= reserved <= on_hand). A change that only adds may create the level.
-            let after = if c.only_adds() {
-                sqlx::query(
-                    "INSERT INTO stock_levels (id, merchant_id, sku_id, location_id, on_hand, reserved, updated_at)
-                     VALUES ($1, $2, $3, $4, $5, 0, $6)
-                     ON CONFLICT (sku_id, location_id) DO UPDATE
-                         SET on_hand = stock_levels.on_hand + excluded.on_hand, updated_at = excluded.updated_at
-                     RETURNING on_hand, reserved",
-                )
-                .bind(MovementId::new().to_string())
-                .bind(merchant.to_string())
-                .bind(line.sku_id.to_string())
-                .bind(line.location_id.to_string())
-                .bind(c.on_hand_delta)
-                .bind(now.unix_micros())
-                .fetch_optional(&mut *tx)
-                .await
-            } else {
-                sqlx::query(
-                    "UPDATE stock_levels SET on_hand = on_hand + $1, reserved = reserved + $2, updated_at = $3
-                     WHERE merchant_id = $4 AND sku_id = $5 AND location_id = $6
-                       AND on_hand + $1 >= reserved + $2 AND reserved + $2 >= 0
-                     RETURNING on_hand, reserved",
-                )
-                .bind(c.on_hand_delta)
-                .bind(c.reserved_delta)
-                .bind(now.unix_micros())
-                .bind(merchant.to_string())
-                .bind(line.sku_id.to_string())
-                .bind(line.location_id.to_string())
-                .fetch_optional(&mut *tx)
-                .await
-            }
-            .map_err(err)?;
-            let Some(after) = after else {
-                let available = sqlx::query(
-                    "SELECT on_hand - reserved AS available FROM stock_levels WHERE sku_id = $1 AND location_id = $2",
-                )
-                .bind(line.sku_id.to_string())
-                .bind(line.location_id.to_string())
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(err)?
-                .map(|r| get::<i64>(&r, "available"))
-                .transpose()?
-                .unwrap_or(0);
-                tx.rollback().await.map_err(err)?;
-                return Err(StoreError::InsufficientStock { line: i, available });
-            };
-            let m = Movement {
-                id: MovementId::new(),
-                merchant_id: merchant,
-                sku_id: line.sku_id,
-                location_id: line.location_id,
-                kind: c.kind,
-                on_hand_delta: c.on_hand_delta,
-                reserved_delta: c.reserved_delta,
-                after: StockLevel {
-                    on_hand: get(&after, "on_hand")?,
-                    reserved: get(&after, "reserved")?,
-                },
-                reason: line.reason,
-                note: line.note.clone(),
-                reference: line.reference.clone(),
-                actor_id: actor,
-                created_at: now,
-            };
-            sqlx::query(
-                "INSERT INTO stock_movements (id, merchant_id, sku_id, location_id, kind, on_hand_delta, reserved_delta,
-                     on_hand_after, reserved_after, reason, note, reference, actor_id, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-            )
-            .bind(m.id.to_string())
-            .bind(merchant.to_string())
-            .bind(m.sku_id.to_string())
-            .bind(m.location_id.to_string())
-            .bind(m.kind.as_str())
-            .bind(m.on_hand_delta)
-            .bind(m.reserved_delta)
-            .bind(m.after.on_hand)
-            .bind(m.after.reserved)
-            .bind(m.reason.map(|r| r.as_str()))
-            .bind(m.note.clone())
-            .bind(m.reference.clone())
-            .bind(actor.map(|a| a.to_string()))
-            .bind(now.unix_micros())
-            .execute(&mut *tx)
-            .await
-            .map_err(err)?;
-            movements.push(m);
-        }
+        // On error the transaction is dropped, which rolls it back.
+        let movements = apply_lines(&mut tx, merchant, lines, actor, now).await?;
         tx.commit().await.map_err(err)?;
         Ok(movements)
     }
@@ -179,17 +182,12 @@ impl InventoryRepo for Db {
         page: &PageRequest,
     ) -> StoreResult<Page<StockRow>> {
         let mut q = Sql::new("SELECT ");
-        q.push(LEVEL_COLUMNS)
-            .push(" FROM stock_levels WHERE merchant_id = ")
-            .bind(merchant.to_string());
+        q.push(LEVEL_COLUMNS).push(" FROM stock_levels WHERE merchant_id = ").bind(merchant.to_string());
         filtered(&mut q, f);
         q.page("id", page, false);
         let rows = q.query().fetch_all(self.reader()).await.map_err(err)?;
         // The cursor is the level's own id, which the domain row does not carry.
-        let items = rows
-            .iter()
-            .map(|r| Ok((get::<String>(r, "id")?, level(r)?)))
-            .collect::<StoreResult<Vec<_>>>()?;
+        let items = rows.iter().map(|r| Ok((get::<String>(r, "id")?, level(r)?))).collect::<StoreResult<Vec<_>>>()?;
         Ok(Page::from_rows(items, page.limit, |(id, _)| id.clone()).map(|(_, row)| row))
     }
 
@@ -200,9 +198,7 @@ impl InventoryRepo for Db {
         page: &PageRequest,
     ) -> StoreResult<Page<Movement>> {
         let mut q = Sql::new("SELECT ");
-        q.push(MOVEMENT_COLUMNS)
-            .push(" FROM stock_movements WHERE merchant_id = ")
-            .bind(merchant.to_string());
+        q.push(MOVEMENT_COLUMNS).push(" FROM stock_movements WHERE merchant_id = ").bind(merchant.to_string());
         filtered(&mut q, f);
         if let Some(kind) = f.kind {
             q.push(" AND kind = ").bind(kind.as_str());
@@ -252,10 +248,6 @@ impl InventoryRepo for Db {
         .fetch_all(self.reader())
         .await
         .map_err(err)?;
-        explained
-            .iter()
-            .chain(orphans.iter())
-            .map(mismatch)
-            .collect()
+        explained.iter().chain(orphans.iter()).map(mismatch).collect()
     }
 }

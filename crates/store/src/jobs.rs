@@ -32,12 +32,7 @@ impl JobRepo for Db {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn claim(
-        &self,
-        worker: &str,
-        now: Timestamp,
-        lease_secs: i64,
-    ) -> StoreResult<Option<ClaimedJob>> {
+    async fn claim(&self, worker: &str, now: Timestamp, lease_secs: i64) -> StoreResult<Option<ClaimedJob>> {
         // One conditional update: the lease is taken only if it is still free when the
         // row is written, so two workers racing for the same job cannot both win.
         let row = sqlx::query(
@@ -79,13 +74,7 @@ impl JobRepo for Db {
         Ok(())
     }
 
-    async fn retry_later(
-        &self,
-        id: JobId,
-        worker: &str,
-        error: &str,
-        run_at: Timestamp,
-    ) -> StoreResult<()> {
+    async fn retry_later(&self, id: JobId, worker: &str, error: &str, run_at: Timestamp) -> StoreResult<()> {
         sqlx::query(
             "UPDATE jobs SET run_at = $3, last_error = $4, lease_owner = NULL, lease_until = NULL
              WHERE id = $1 AND lease_owner = $2",
@@ -103,30 +92,19 @@ impl JobRepo for Db {
     async fn purge_expired(&self, now: Timestamp) -> StoreResult<u64> {
         let mut purged = 0;
         let statements: [(&'static str, i64); 4] = [
-            (
-                "DELETE FROM sessions WHERE expires_at < $1",
-                now.unix_micros(),
-            ),
+            ("DELETE FROM sessions WHERE expires_at < $1", now.unix_micros()),
             (
                 "DELETE FROM idempotency_keys WHERE created_at < $1",
                 now.minus_seconds(IDEMPOTENCY_TTL_SECS).unix_micros(),
             ),
-            (
-                "DELETE FROM attempt_counters WHERE window_start < $1",
-                now.minus_seconds(ATTEMPT_TTL_SECS).unix_micros(),
-            ),
+            ("DELETE FROM attempt_counters WHERE window_start < $1", now.minus_seconds(ATTEMPT_TTL_SECS).unix_micros()),
             (
                 "DELETE FROM jobs WHERE status = 'done' AND finished_at < $1",
                 now.minus_seconds(FINISHED_JOB_TTL_SECS).unix_micros(),
             ),
         ];
         for (sql, before) in statements {
-            purged += sqlx::query(sql)
-                .bind(before)
-                .execute(self.writer())
-                .await
-                .map_err(err)?
-                .rows_affected();
+            purged += sqlx::query(sql).bind(before).execute(self.writer()).await.map_err(err)?.rows_affected();
         }
         Ok(purged)
     }

@@ -12,7 +12,7 @@ use crate::sql::{Sql, bad_data, enum_col, err, get, map_err, parse, ts};
 
 const COLUMNS: &str = "id, merchant_id, code, kind, name_zh, name_en, address, city, district, phone, lat, lng, \
      opening_hours, pickup_enabled, delivery_enabled, status, created_at, updated_at";
-const UNIQUES: &[(&str, &'static str)] = &[("code", "code")];
+const UNIQUES: &[(&str, &str)] = &[("code", "code")];
 
 fn location(row: &AnyRow) -> StoreResult<Location> {
     let hours: String = get(row, "opening_hours")?;
@@ -21,20 +21,13 @@ fn location(row: &AnyRow) -> StoreResult<Location> {
         merchant_id: parse(row, "merchant_id")?,
         code: get(row, "code")?,
         kind: enum_col(row, "kind", LocationKind::parse)?,
-        name: Localized {
-            zh: get(row, "name_zh")?,
-            en: get(row, "name_en")?,
-        },
+        name: Localized { zh: get(row, "name_zh")?, en: get(row, "name_en")? },
         address: get(row, "address")?,
         city: get(row, "city")?,
         district: get(row, "district")?,
         phone: get(row, "phone")?,
-        point: GeoPoint {
-            lat: get(row, "lat")?,
-            lng: get(row, "lng")?,
-        },
-        opening_hours: serde_json::from_str::<OpeningHours>(&hours)
-            .map_err(|e| bad_data("opening_hours", e))?,
+        point: GeoPoint { lat: get(row, "lat")?, lng: get(row, "lng")? },
+        opening_hours: serde_json::from_str::<OpeningHours>(&hours).map_err(|e| bad_data("opening_hours", e))?,
         pickup_enabled: get::<i64>(row, "pickup_enabled")? != 0,
         delivery_enabled: get::<i64>(row, "delivery_enabled")? != 0,
         status: enum_col(row, "status", LocationStatus::parse)?,
@@ -79,24 +72,14 @@ impl LocationRepo for Db {
         Ok(())
     }
 
-    async fn location(
-        &self,
-        merchant: MerchantId,
-        id: LocationId,
-    ) -> StoreResult<Option<Location>> {
+    async fn location(&self, merchant: MerchantId, id: LocationId) -> StoreResult<Option<Location>> {
         let mut q = Sql::new("SELECT ");
         q.push(COLUMNS)
             .push(" FROM locations WHERE merchant_id = ")
             .bind(merchant.to_string())
             .push(" AND id = ")
             .bind(id.to_string());
-        q.query()
-            .fetch_optional(self.reader())
-            .await
-            .map_err(err)?
-            .as_ref()
-            .map(location)
-            .transpose()
+        q.query().fetch_optional(self.reader()).await.map_err(err)?.as_ref().map(location).transpose()
     }
 
     async fn list_locations(
@@ -106,9 +89,7 @@ impl LocationRepo for Db {
         page: &PageRequest,
     ) -> StoreResult<Page<Location>> {
         let mut q = Sql::new("SELECT ");
-        q.push(COLUMNS)
-            .push(" FROM locations WHERE merchant_id = ")
-            .bind(merchant.to_string());
+        q.push(COLUMNS).push(" FROM locations WHERE merchant_id = ").bind(merchant.to_string());
         if let Some(kind) = f.kind {
             q.push(" AND kind = ").bind(kind.as_str());
         }
@@ -119,8 +100,7 @@ impl LocationRepo for Db {
             q.push(" AND city = ").bind(city.clone());
         }
         if let Some(only) = &f.only {
-            q.push(" AND id IN ")
-                .bind_list(only.iter().map(|l| l.to_string()));
+            q.push(" AND id IN ").bind_list(only.iter().map(|l| l.to_string()));
         }
         q.page("id", page, false);
         let rows = q.query().fetch_all(self.reader()).await.map_err(err)?;

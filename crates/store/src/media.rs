@@ -27,9 +27,7 @@ impl MediaStore for FsMedia {
         if tokio::fs::try_exists(&path).await.map_err(io)? {
             return Ok(()); // same name, same bytes
         }
-        let tmp = self
-            .dir
-            .join(format!(".{key}.{}.tmp", uuid::Uuid::now_v7()));
+        let tmp = self.dir.join(format!(".{key}.{}.tmp", uuid::Uuid::now_v7()));
         tokio::fs::write(&tmp, bytes).await.map_err(io)?;
         tokio::fs::rename(&tmp, &path).await.map_err(io)
     }

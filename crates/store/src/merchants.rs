@@ -11,7 +11,7 @@ use crate::Db;
 use crate::sql::{Sql, enum_col, err, get, map_err, parse, ts};
 
 const COLUMNS: &str = "id, name, slug, time_zone, currency, status, created_at, updated_at";
-const UNIQUES: &[(&str, &'static str)] = &[("slug", "slug"), ("login", "owner.login")];
+const UNIQUES: &[(&str, &str)] = &[("slug", "slug"), ("login", "owner.login")];
 
 fn merchant(row: &AnyRow) -> StoreResult<Merchant> {
     Ok(Merchant {
@@ -28,12 +28,7 @@ fn merchant(row: &AnyRow) -> StoreResult<Merchant> {
 
 #[async_trait]
 impl MerchantRepo for Db {
-    async fn create_merchant(
-        &self,
-        m: &Merchant,
-        owner: &Staff,
-        owner_password_hash: &str,
-    ) -> StoreResult<()> {
+    async fn create_merchant(&self, m: &Merchant, owner: &Staff, owner_password_hash: &str) -> StoreResult<()> {
         let mut tx = self.begin().await.map_err(err)?;
         sqlx::query(
             "INSERT INTO merchants (id, name, slug, time_zone, currency, status, created_at, updated_at)
@@ -50,45 +45,25 @@ impl MerchantRepo for Db {
         .execute(&mut *tx)
         .await
         .map_err(|e| map_err(e, UNIQUES))?;
-        crate::staff::insert_staff_in(&mut tx, owner, owner_password_hash)
-            .await
-            .map_err(|e| map_err(e, UNIQUES))?;
+        crate::staff::insert_staff_in(&mut tx, owner, owner_password_hash).await.map_err(|e| map_err(e, UNIQUES))?;
         tx.commit().await.map_err(err)
     }
 
     async fn merchant(&self, id: MerchantId) -> StoreResult<Option<Merchant>> {
         let mut q = Sql::new("SELECT ");
-        q.push(COLUMNS)
-            .push(" FROM merchants WHERE id = ")
-            .bind(id.to_string());
-        q.query()
-            .fetch_optional(self.reader())
-            .await
-            .map_err(err)?
-            .as_ref()
-            .map(merchant)
-            .transpose()
+        q.push(COLUMNS).push(" FROM merchants WHERE id = ").bind(id.to_string());
+        q.query().fetch_optional(self.reader()).await.map_err(err)?.as_ref().map(merchant).transpose()
     }
 
     async fn merchant_by_slug(&self, slug: &str) -> StoreResult<Option<Merchant>> {
         let mut q = Sql::new("SELECT ");
-        q.push(COLUMNS)
-            .push(" FROM merchants WHERE slug = ")
-            .bind(slug);
-        q.query()
-            .fetch_optional(self.reader())
-            .await
-            .map_err(err)?
-            .as_ref()
-            .map(merchant)
-            .transpose()
+        q.push(COLUMNS).push(" FROM merchants WHERE slug = ").bind(slug);
+        q.query().fetch_optional(self.reader()).await.map_err(err)?.as_ref().map(merchant).transpose()
     }
 
     async fn list_merchants(&self, page: &PageRequest) -> StoreResult<Page<Merchant>> {
         let mut q = Sql::new("SELECT ");
-        q.push(COLUMNS)
-            .push(" FROM merchants WHERE 1 = 1")
-            .page("id", page, false);
+        q.push(COLUMNS).push(" FROM merchants WHERE 1 = 1").page("id", page, false);
         let rows = q.query().fetch_all(self.reader()).await.map_err(err)?;
         let items = rows.iter().map(merchant).collect::<StoreResult<Vec<_>>>()?;
         Ok(Page::from_rows(items, page.limit, |m| m.id.to_string()))

@@ -45,10 +45,7 @@ pub(crate) struct Sql {
 
 impl Sql {
     pub fn new(text: &'static str) -> Sql {
-        Sql {
-            text: text.to_string(),
-            args: Vec::new(),
-        }
+        Sql { text: text.to_string(), args: Vec::new() }
     }
 
     pub fn push(&mut self, text: &'static str) -> &mut Sql {
@@ -81,21 +78,11 @@ impl Sql {
     }
 
     /// Adds `AND <column> > cursor ORDER BY <column> LIMIT n+1` for a page.
-    pub fn page(
-        &mut self,
-        column: &'static str,
-        page: &sweep_app::page::PageRequest,
-        newest_first: bool,
-    ) -> &mut Sql {
+    pub fn page(&mut self, column: &'static str, page: &sweep_app::page::PageRequest, newest_first: bool) -> &mut Sql {
         if let Some(after) = &page.after {
-            self.push(" AND ")
-                .push(column)
-                .push(if newest_first { " < " } else { " > " })
-                .bind(after.clone());
+            self.push(" AND ").push(column).push(if newest_first { " < " } else { " > " }).bind(after.clone());
         }
-        self.push(" ORDER BY ")
-            .push(column)
-            .push(if newest_first { " DESC" } else { " ASC" });
+        self.push(" ORDER BY ").push(column).push(if newest_first { " DESC" } else { " ASC" });
         self.push(" LIMIT ").bind(page.limit as i64 + 1);
         self
     }
@@ -125,19 +112,14 @@ pub(crate) fn map_err(e: sqlx::Error, uniques: &[(&str, &'static str)]) -> Store
             return StoreError::Other(format!("unexpected unique violation: {}", d.message()));
         }
         // SQLITE_BUSY and SQLITE_LOCKED, and PostgreSQL's lock timeouts and shutdowns.
-        if let Some(code) = d.code() {
-            if matches!(
-                code.as_ref(),
-                "5" | "6" | "517" | "55P03" | "57P01" | "57P02" | "57P03" | "40001" | "40P01"
-            ) {
-                return StoreError::Busy(d.message().to_string());
-            }
+        if let Some(code) = d.code()
+            && matches!(code.as_ref(), "5" | "6" | "517" | "55P03" | "57P01" | "57P02" | "57P03" | "40001" | "40P01")
+        {
+            return StoreError::Busy(d.message().to_string());
         }
     }
     match e {
-        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
-            StoreError::Busy(e.to_string())
-        }
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => StoreError::Busy(e.to_string()),
         other => StoreError::Other(other.to_string()),
     }
 }
@@ -150,23 +132,17 @@ pub(crate) fn get<'r, T>(row: &'r AnyRow, column: &str) -> Result<T, StoreError>
 where
     T: sqlx::Decode<'r, Any> + sqlx::Type<Any>,
 {
-    row.try_get(column)
-        .map_err(|e| StoreError::Other(format!("column {column}: {e}")))
+    row.try_get(column).map_err(|e| StoreError::Other(format!("column {column}: {e}")))
 }
 
 pub(crate) fn parse<T: FromStr>(row: &AnyRow, column: &str) -> Result<T, StoreError> {
     let text: String = get(row, column)?;
-    text.parse()
-        .map_err(|_| StoreError::Other(format!("column {column}: cannot parse {text:?}")))
+    text.parse().map_err(|_| StoreError::Other(format!("column {column}: cannot parse {text:?}")))
 }
 
 pub(crate) fn parse_opt<T: FromStr>(row: &AnyRow, column: &str) -> Result<Option<T>, StoreError> {
     let text: Option<String> = get(row, column)?;
-    text.map(|t| {
-        t.parse()
-            .map_err(|_| StoreError::Other(format!("column {column}: cannot parse {t:?}")))
-    })
-    .transpose()
+    text.map(|t| t.parse().map_err(|_| StoreError::Other(format!("column {column}: cannot parse {t:?}")))).transpose()
 }
 
 pub(crate) fn ts(row: &AnyRow, column: &str) -> Result<Timestamp, StoreError> {
@@ -178,14 +154,9 @@ pub(crate) fn ts_opt(row: &AnyRow, column: &str) -> Result<Option<Timestamp>, St
 }
 
 /// Parses an enum stored as text with its own `parse`.
-pub(crate) fn enum_col<T>(
-    row: &AnyRow,
-    column: &str,
-    parse: impl Fn(&str) -> Option<T>,
-) -> Result<T, StoreError> {
+pub(crate) fn enum_col<T>(row: &AnyRow, column: &str, parse: impl Fn(&str) -> Option<T>) -> Result<T, StoreError> {
     let text: String = get(row, column)?;
-    parse(&text)
-        .ok_or_else(|| StoreError::Other(format!("column {column}: unknown value {text:?}")))
+    parse(&text).ok_or_else(|| StoreError::Other(format!("column {column}: unknown value {text:?}")))
 }
 
 pub(crate) fn bad_data(what: &str, e: impl std::fmt::Display) -> StoreError {

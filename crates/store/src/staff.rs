@@ -16,7 +16,7 @@ use crate::sql::{Sql, bad_data, enum_col, err, get, map_err, parse, parse_opt, t
 
 pub(crate) const STAFF_COLUMNS: &str =
     "s.id, s.merchant_id, s.login, s.display_name, s.role, s.status, s.created_at, s.updated_at";
-const UNIQUES: &[(&str, &'static str)] = &[("login", "login")];
+const UNIQUES: &[(&str, &str)] = &[("login", "login")];
 
 /// A staff row without its stores; [`with_stores`] fills them in.
 pub(crate) fn staff_row(row: &AnyRow) -> StoreResult<Staff> {
@@ -45,10 +45,7 @@ pub(crate) async fn with_stores(db: &Db, mut staff: Vec<Staff>) -> StoreResult<V
     let rows = q.query().fetch_all(db.reader()).await.map_err(err)?;
     let mut stores: HashMap<StaffId, Vec<LocationId>> = HashMap::new();
     for row in &rows {
-        stores
-            .entry(parse(row, "staff_id")?)
-            .or_default()
-            .push(parse(row, "location_id")?);
+        stores.entry(parse(row, "staff_id")?).or_default().push(parse(row, "location_id")?);
     }
     for s in &mut staff {
         s.stores = stores.remove(&s.id).unwrap_or_default();
@@ -80,20 +77,15 @@ pub(crate) async fn insert_staff_in(
 }
 
 async fn replace_stores(tx: &mut Transaction<'static, Any>, s: &Staff) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM staff_stores WHERE staff_id = $1")
-        .bind(s.id.to_string())
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query("DELETE FROM staff_stores WHERE staff_id = $1").bind(s.id.to_string()).execute(&mut **tx).await?;
     if let Some(merchant) = s.merchant_id {
         for store in &s.stores {
-            sqlx::query(
-                "INSERT INTO staff_stores (merchant_id, staff_id, location_id) VALUES ($1, $2, $3)",
-            )
-            .bind(merchant.to_string())
-            .bind(s.id.to_string())
-            .bind(store.to_string())
-            .execute(&mut **tx)
-            .await?;
+            sqlx::query("INSERT INTO staff_stores (merchant_id, staff_id, location_id) VALUES ($1, $2, $3)")
+                .bind(merchant.to_string())
+                .bind(s.id.to_string())
+                .bind(store.to_string())
+                .execute(&mut **tx)
+                .await?;
         }
     }
     Ok(())
@@ -110,17 +102,13 @@ fn merchant_clause(q: &mut Sql, merchant: Option<MerchantId>) {
 impl StaffRepo for Db {
     async fn insert_staff(&self, staff: &Staff, password_hash: &str) -> StoreResult<()> {
         let mut tx = self.begin().await.map_err(err)?;
-        insert_staff_in(&mut tx, staff, password_hash)
-            .await
-            .map_err(|e| map_err(e, UNIQUES))?;
+        insert_staff_in(&mut tx, staff, password_hash).await.map_err(|e| map_err(e, UNIQUES))?;
         tx.commit().await.map_err(err)
     }
 
     async fn staff(&self, merchant: Option<MerchantId>, id: StaffId) -> StoreResult<Option<Staff>> {
         let mut q = Sql::new("SELECT ");
-        q.push(STAFF_COLUMNS)
-            .push(" FROM staff s WHERE s.id = ")
-            .bind(id.to_string());
+        q.push(STAFF_COLUMNS).push(" FROM staff s WHERE s.id = ").bind(id.to_string());
         merchant_clause(&mut q, merchant);
         let Some(row) = q.query().fetch_optional(self.reader()).await.map_err(err)? else {
             return Ok(None);
@@ -130,17 +118,12 @@ impl StaffRepo for Db {
 
     async fn staff_by_login(&self, login: &Login) -> StoreResult<Option<(Staff, String)>> {
         let mut q = Sql::new("SELECT ");
-        q.push(STAFF_COLUMNS)
-            .push(", s.password_hash FROM staff s WHERE s.login = ")
-            .bind(login.as_str());
+        q.push(STAFF_COLUMNS).push(", s.password_hash FROM staff s WHERE s.login = ").bind(login.as_str());
         let Some(row) = q.query().fetch_optional(self.reader()).await.map_err(err)? else {
             return Ok(None);
         };
         let hash: String = get(&row, "password_hash")?;
-        let staff = with_stores(self, vec![staff_row(&row)?])
-            .await?
-            .pop()
-            .expect("one staff");
+        let staff = with_stores(self, vec![staff_row(&row)?]).await?.pop().expect("one staff");
         Ok(Some((staff, hash)))
     }
 
@@ -160,18 +143,13 @@ impl StaffRepo for Db {
             q.push(" AND s.status = ").bind(status.as_str());
         }
         if let Some(stores) = &filter.stores {
-            q.push(
-                " AND s.id IN (SELECT ss.staff_id FROM staff_stores ss WHERE ss.location_id IN ",
-            );
+            q.push(" AND s.id IN (SELECT ss.staff_id FROM staff_stores ss WHERE ss.location_id IN ");
             q.bind_list(stores.iter().map(|l| l.to_string()));
             q.push(")");
         }
         q.page("s.id", page, false);
         let rows = q.query().fetch_all(self.reader()).await.map_err(err)?;
-        let items = rows
-            .iter()
-            .map(staff_row)
-            .collect::<StoreResult<Vec<_>>>()?;
+        let items = rows.iter().map(staff_row).collect::<StoreResult<Vec<_>>>()?;
         let items = with_stores(self, items).await?;
         Ok(Page::from_rows(items, page.limit, |s| s.id.to_string()))
     }
@@ -191,12 +169,7 @@ impl StaffRepo for Db {
         tx.commit().await.map_err(err)
     }
 
-    async fn set_password(
-        &self,
-        staff: StaffId,
-        password_hash: &str,
-        now: Timestamp,
-    ) -> StoreResult<()> {
+    async fn set_password(&self, staff: StaffId, password_hash: &str, now: Timestamp) -> StoreResult<()> {
         sqlx::query("UPDATE staff SET password_hash = $2, updated_at = $3 WHERE id = $1")
             .bind(staff.to_string())
             .bind(password_hash.to_string())
@@ -208,12 +181,10 @@ impl StaffRepo for Db {
     }
 
     async fn count_platform_admins(&self) -> StoreResult<i64> {
-        let row = sqlx::query(
-            "SELECT COUNT(*) AS n FROM staff WHERE role = 'platform_admin' AND status = 'active'",
-        )
-        .fetch_one(self.reader())
-        .await
-        .map_err(err)?;
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM staff WHERE role = 'platform_admin' AND status = 'active'")
+            .fetch_one(self.reader())
+            .await
+            .map_err(err)?;
         get(&row, "n")
     }
 }

@@ -23,23 +23,13 @@ impl TestDb {
     pub async fn new(backend: Backend) -> TestDb {
         let dir = tempfile::tempdir().expect("temporary directory");
         let url = match backend {
-            Backend::Sqlite => format!(
-                "sqlite://{}?mode=rwc",
-                dir.path().join("sweep.db").display()
-            ),
+            Backend::Sqlite => format!("sqlite://{}?mode=rwc", dir.path().join("sweep.db").display()),
             Backend::Postgres => fresh_pg_schema().await,
         };
-        let db = Db::connect(&url, &DbOptions::default())
-            .await
-            .expect("connect to the test database");
+        let db = Db::connect(&url, &DbOptions::default()).await.expect("connect to the test database");
         db.migrate().await.expect("migrate the test database");
         let media_dir = dir.path().join("media");
-        TestDb {
-            db: Arc::new(db),
-            url,
-            media_dir,
-            dir,
-        }
+        TestDb { db: Arc::new(db), url, media_dir, dir }
     }
 }
 
@@ -48,9 +38,7 @@ impl TestDb {
 pub fn pg_base_url() -> String {
     match std::env::var(PG_URL_VAR) {
         Ok(url) if !url.is_empty() => url,
-        _ => panic!(
-            "{PG_URL_VAR} is not set: the PostgreSQL tests need a database (CI sets it; see .ci/run)"
-        ),
+        _ => panic!("{PG_URL_VAR} is not set: the PostgreSQL tests need a database (CI sets it; see .ci/run)"),
     }
 }
 
@@ -59,9 +47,7 @@ async fn fresh_pg_schema() -> String {
     sqlx::any::install_default_drivers();
     let base = pg_base_url();
     let schema = format!("t_{}", uuid::Uuid::now_v7().simple());
-    let mut conn = sqlx::AnyConnection::connect(&base)
-        .await
-        .expect("connect to SWEEP_TEST_DATABASE_URL");
+    let mut conn = sqlx::AnyConnection::connect(&base).await.expect("connect to SWEEP_TEST_DATABASE_URL");
     drop_stale_schemas(&mut conn).await;
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
         .execute(&mut conn)
@@ -76,34 +62,24 @@ async fn fresh_pg_schema() -> String {
 /// so a long-lived CI database does not fill up.
 async fn drop_stale_schemas(conn: &mut sqlx::AnyConnection) {
     let cutoff = uuid::Uuid::now_v7().simple().to_string();
-    let Ok(rows) = sqlx::query(
-        "SELECT CAST(nspname AS TEXT) AS name FROM pg_namespace WHERE nspname LIKE 't\\_%'",
-    )
-    .fetch_all(&mut *conn)
-    .await
+    let Ok(rows) = sqlx::query("SELECT CAST(nspname AS TEXT) AS name FROM pg_namespace WHERE nspname LIKE 't\\_%'")
+        .fetch_all(&mut *conn)
+        .await
     else {
         return;
     };
-    let hour_ago_ms = (std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64)
+    let hour_ago_ms = (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64)
         .saturating_sub(3_600_000);
     for row in rows {
         let name: String = sqlx::Row::get(&row, "name");
         let Some(hex) = name.strip_prefix("t_") else {
             continue;
         };
-        let created_ms = hex
-            .get(..12)
-            .and_then(|h| u64::from_str_radix(h, 16).ok())
-            .unwrap_or(u64::MAX);
+        let created_ms = hex.get(..12).and_then(|h| u64::from_str_radix(h, 16).ok()).unwrap_or(u64::MAX);
         if created_ms < hour_ago_ms && hex.len() == cutoff.len() {
-            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DROP SCHEMA IF EXISTS {name} CASCADE"
-            )))
-            .execute(&mut *conn)
-            .await;
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {name} CASCADE")))
+                .execute(&mut *conn)
+                .await;
         }
     }
 }

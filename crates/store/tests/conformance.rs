@@ -55,18 +55,12 @@ fn location(merchant: MerchantId, code: &str, kind: LocationKind) -> Location {
         merchant_id: merchant,
         code: code.into(),
         kind,
-        name: Localized {
-            zh: format!("{code}店"),
-            en: format!("{code} store"),
-        },
+        name: Localized { zh: format!("{code}店"), en: format!("{code} store") },
         address: "西湖区文三路 1 号".into(),
         city: "杭州".into(),
         district: "西湖区".into(),
         phone: String::new(),
-        point: GeoPoint {
-            lat: 30.2741,
-            lng: 120.1551,
-        },
+        point: GeoPoint { lat: 30.2741, lng: 120.1551 },
         opening_hours: OpeningHours::mall_hours(),
         pickup_enabled: kind == LocationKind::Store,
         delivery_enabled: true,
@@ -81,10 +75,7 @@ fn product(merchant: MerchantId, zh: &str, en: &str) -> Product {
         id: ProductId::new(),
         merchant_id: merchant,
         category_id: None,
-        name: Localized {
-            zh: zh.into(),
-            en: en.into(),
-        },
+        name: Localized { zh: zh.into(), en: en.into() },
         description: Localized::default(),
         status: ProductStatus::Active,
         created_at: t(0),
@@ -120,12 +111,7 @@ struct World {
 
 async fn world(db: &TestDb, slug: &str) -> World {
     let m = merchant(slug);
-    let owner = staff(
-        Some(m.id),
-        &format!("owner@{slug}.test"),
-        Role::MerchantOwner,
-        vec![],
-    );
+    let owner = staff(Some(m.id), &format!("owner@{slug}.test"), Role::MerchantOwner, vec![]);
     db.db.create_merchant(&m, &owner, "hash").await.unwrap();
     let warehouse = location(m.id, "WH", LocationKind::Warehouse);
     let store = location(m.id, "S1", LocationKind::Store);
@@ -135,12 +121,7 @@ async fn world(db: &TestDb, slug: &str) -> World {
     db.db.insert_product(&p).await.unwrap();
     let s = sku(m.id, p.id, "BED-001", Some("6901234567892"));
     db.db.insert_sku(&s).await.unwrap();
-    World {
-        merchant: m,
-        warehouse,
-        store,
-        sku: s,
-    }
+    World { merchant: m, warehouse, store, sku: s }
 }
 
 fn line(sku: SkuId, location: LocationId, kind: MovementKind, n: i64) -> StockLine {
@@ -155,16 +136,8 @@ fn line(sku: SkuId, location: LocationId, kind: MovementKind, n: i64) -> StockLi
 }
 
 async fn level(db: &TestDb, w: &World, location: LocationId) -> StockLevel {
-    let filter = StockFilter {
-        sku: Some(w.sku.id),
-        location: Some(location),
-        ..Default::default()
-    };
-    let page = db
-        .db
-        .stock_levels(w.merchant.id, &filter, &PageRequest::first(10))
-        .await
-        .unwrap();
+    let filter = StockFilter { sku: Some(w.sku.id), location: Some(location), ..Default::default() };
+    let page = db.db.stock_levels(w.merchant.id, &filter, &PageRequest::first(10)).await.unwrap();
     page.items.first().map(|r| r.level).unwrap_or_default()
 }
 
@@ -496,6 +469,23 @@ both_backends! {
         assert_eq!(db.db.start("staff:2", "key-1", "hash-b", t(1)).await.unwrap(), IdempotencyStart::Started, "keys are per caller");
         db.db.abandon("staff:2", "key-1").await.unwrap();
         assert_eq!(db.db.start("staff:2", "key-1", "hash-c", t(1)).await.unwrap(), IdempotencyStart::Started, "abandoned keys free up");
+
+        // A request whose process died leaves its key unfinished; after a minute a retry
+        // takes it over, and only one retry does.
+        assert_eq!(db.db.start("staff:2", "key-1", "hash-c", t(30)).await.unwrap(), IdempotencyStart::InProgress);
+        let retries: Vec<_> = (0..6)
+            .map(|_| {
+                let d = db.db.clone();
+                tokio::spawn(async move { d.start("staff:2", "key-1", "hash-c", t(62)).await.unwrap() })
+            })
+            .collect();
+        let mut took_over = 0;
+        for r in retries {
+            if r.await.unwrap() == IdempotencyStart::Started {
+                took_over += 1;
+            }
+        }
+        assert_eq!(took_over, 1);
     }
 }
 

@@ -47,17 +47,11 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
     match resolve(&state, &headers).await {
         Ok(Some(auth)) => {
             if auth.method == AuthMethod::Session && is_state_changing(req.method()) {
-                let sent = headers
-                    .get(CSRF_HEADER)
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or_default();
+                let sent = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
                 let expected = auth.csrf_token.as_deref().unwrap_or_default();
                 if expected.is_empty() || !constant_time_eq(sent, expected) {
-                    return ApiError::new(
-                        ErrorCode::CsrfFailed,
-                        "send the session's CSRF token in X-CSRF-Token",
-                    )
-                    .into_response();
+                    return ApiError::new(ErrorCode::CsrfFailed, "send the session's CSRF token in X-CSRF-Token")
+                        .into_response();
                 }
             }
             let requested = headers.get(MERCHANT_HEADER).and_then(|v| v.to_str().ok());
@@ -85,10 +79,7 @@ async fn resolve(state: &AppState, headers: &HeaderMap) -> Result<Option<Authent
         // A bad token is an error, not a fallback to the cookie.
         return match state.sweep.authenticate_token(token).await? {
             Some(auth) => Ok(Some(auth)),
-            None => Err(ApiError::new(
-                ErrorCode::Unauthenticated,
-                "the API token is unknown, expired or revoked",
-            )),
+            None => Err(ApiError::new(ErrorCode::Unauthenticated, "the API token is unknown, expired or revoked")),
         };
     }
     if let Some(session) = cookie(headers, SESSION_COOKIE) {

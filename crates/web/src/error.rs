@@ -82,9 +82,7 @@ impl ErrorCode {
             ErrorCode::InvalidJson => StatusCode::BAD_REQUEST,
             ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            ErrorCode::ValidationFailed | ErrorCode::IdempotencyKeyReused => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            ErrorCode::ValidationFailed | ErrorCode::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::Unauthenticated | ErrorCode::InvalidCredentials => StatusCode::UNAUTHORIZED,
             ErrorCode::Forbidden | ErrorCode::CsrfFailed => StatusCode::FORBIDDEN,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
@@ -151,10 +149,7 @@ impl ApiError {
     ) -> ApiError {
         let message = message.into();
         let fields = vec![FieldError::new(field, field_code, message.clone())];
-        ApiError {
-            fields,
-            ..ApiError::new(code, message)
-        }
+        ApiError { fields, ..ApiError::new(code, message) }
     }
 
     pub fn not_found() -> ApiError {
@@ -174,49 +169,21 @@ impl From<AppError> for ApiError {
                     Some(f) if fields.len() == 1 => f.to_string(),
                     _ => format!("{} fields are invalid", fields.len()),
                 };
-                ApiError {
-                    fields,
-                    ..ApiError::new(ErrorCode::ValidationFailed, message)
-                }
+                ApiError { fields, ..ApiError::new(ErrorCode::ValidationFailed, message) }
             }
-            AppError::NotFound(what) => {
-                ApiError::new(ErrorCode::NotFound, format!("{what} not found"))
-            }
+            AppError::NotFound(what) => ApiError::new(ErrorCode::NotFound, format!("{what} not found")),
             AppError::Unauthenticated => ApiError::unauthenticated(),
-            AppError::InvalidCredentials => {
-                ApiError::new(ErrorCode::InvalidCredentials, "wrong login or password")
-            }
+            AppError::InvalidCredentials => ApiError::new(ErrorCode::InvalidCredentials, "wrong login or password"),
             AppError::Forbidden => ApiError::new(ErrorCode::Forbidden, "your role may not do this"),
-            AppError::Conflict {
-                code,
-                field,
-                message,
-            } => {
-                let api_code = if code == "duplicate" {
-                    ErrorCode::Duplicate
-                } else {
-                    ErrorCode::Conflict
-                };
-                let fields = field
-                    .map(|f| vec![FieldError::new(f, code, message.clone())])
-                    .unwrap_or_default();
-                ApiError {
-                    reason: Some(code),
-                    fields,
-                    ..ApiError::new(api_code, message)
-                }
+            AppError::Conflict { code, field, message } => {
+                let api_code = if code == "duplicate" { ErrorCode::Duplicate } else { ErrorCode::Conflict };
+                let fields = field.map(|f| vec![FieldError::new(f, code, message.clone())]).unwrap_or_default();
+                ApiError { reason: Some(code), fields, ..ApiError::new(api_code, message) }
             }
             AppError::InsufficientStock { field, available } => ApiError {
                 available: Some(available),
-                fields: vec![FieldError::new(
-                    field,
-                    "insufficient_stock",
-                    format!("{available} available"),
-                )],
-                ..ApiError::new(
-                    ErrorCode::InsufficientStock,
-                    format!("not enough stock: {available} available"),
-                )
+                fields: vec![FieldError::new(field, "insufficient_stock", format!("{available} available"))],
+                ..ApiError::new(ErrorCode::InsufficientStock, format!("not enough stock: {available} available"))
             },
             AppError::TooManyAttempts { retry_after_secs } => ApiError {
                 retry_after_secs: Some(retry_after_secs),
@@ -247,18 +214,13 @@ impl IntoResponse for ApiError {
             (c, _) => c.as_str().to_string(),
         };
         let body = ErrorBody {
-            error: ErrorDetail {
-                code,
-                message: self.message,
-                fields: self.fields,
-                available: self.available,
-            },
+            error: ErrorDetail { code, message: self.message, fields: self.fields, available: self.available },
         };
         let mut response = (self.code.status(), Json(body)).into_response();
-        if let Some(secs) = self.retry_after_secs {
-            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, v);
-            }
+        if let Some(secs) = self.retry_after_secs
+            && let Ok(v) = HeaderValue::from_str(&secs.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
         }
         response
     }

@@ -66,18 +66,10 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                     ..ApiError::new(ErrorCode::ValidationFailed, message)
                 }
             }
-            _ => ApiError::new(
-                ErrorCode::InvalidJson,
-                format!("the body is not valid JSON: {inner}"),
-            ),
+            _ => ApiError::new(ErrorCode::InvalidJson, format!("the body is not valid JSON: {inner}")),
         }
     })?;
-    de.end().map_err(|e| {
-        ApiError::new(
-            ErrorCode::InvalidJson,
-            format!("the body is not valid JSON: {e}"),
-        )
-    })?;
+    de.end().map_err(|e| ApiError::new(ErrorCode::InvalidJson, format!("the body is not valid JSON: {e}")))?;
     Ok(value)
 }
 
@@ -111,22 +103,16 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
         let query = parts.uri.query().unwrap_or_default();
         let de = serde_urlencoded::Deserializer::new(form_urlencoded_parse(query));
-        serde_path_to_error::deserialize(de)
-            .map(ApiQuery)
-            .map_err(|e| {
-                let field = e.path().to_string();
-                let message = e.into_inner().to_string();
-                let code = if message.starts_with("unknown field") {
-                    "unknown_parameter"
-                } else {
-                    "invalid_parameter"
-                };
-                let field = match message.split('`').nth(1) {
-                    Some(name) if field == "." || field.is_empty() => name.to_string(),
-                    _ => field,
-                };
-                ApiError::field(ErrorCode::ValidationFailed, field, code, message)
-            })
+        serde_path_to_error::deserialize(de).map(ApiQuery).map_err(|e| {
+            let field = e.path().to_string();
+            let message = e.into_inner().to_string();
+            let code = if message.starts_with("unknown field") { "unknown_parameter" } else { "invalid_parameter" };
+            let field = match message.split('`').nth(1) {
+                Some(name) if field == "." || field.is_empty() => name.to_string(),
+                _ => field,
+            };
+            ApiError::field(ErrorCode::ValidationFailed, field, code, message)
+        })
     }
 }
 
@@ -141,12 +127,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
-        parts
-            .extensions
-            .get::<Actor>()
-            .cloned()
-            .map(Caller)
-            .ok_or_else(ApiError::unauthenticated)
+        parts.extensions.get::<Actor>().cloned().map(Caller).ok_or_else(ApiError::unauthenticated)
     }
 }
 
@@ -157,9 +138,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Peer {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let info = parts
-            .extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
+        let info = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
         Ok(Peer(info.map(|c| c.0)))
     }
 }
@@ -186,14 +165,10 @@ pub mod bytes_body {
     pub async fn read_up_to(req: Request, limit: usize) -> Result<Bytes, ApiError> {
         match Limited::new(req.into_body(), limit).collect().await {
             Ok(collected) => Ok(collected.to_bytes()),
-            Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => Err(ApiError::new(
-                ErrorCode::PayloadTooLarge,
-                format!("the body is over {limit} bytes"),
-            )),
-            Err(e) => Err(ApiError::new(
-                ErrorCode::InvalidJson,
-                format!("could not read the body: {e}"),
-            )),
+            Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => {
+                Err(ApiError::new(ErrorCode::PayloadTooLarge, format!("the body is over {limit} bytes")))
+            }
+            Err(e) => Err(ApiError::new(ErrorCode::InvalidJson, format!("could not read the body: {e}"))),
         }
     }
 }

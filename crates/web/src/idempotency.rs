@@ -27,9 +27,7 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
         return next.run(req).await;
     };
     let key = match key.to_str() {
-        Ok(k) if (1..=255).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()) => {
-            k.to_string()
-        }
+        Ok(k) if (1..=255).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()) => k.to_string(),
         _ => {
             return ApiError::field(
                 ErrorCode::ValidationFailed,
@@ -52,28 +50,18 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
     let mut hasher = Sha256::new();
     hasher.update(parts.method.as_str());
     hasher.update(b" ");
-    hasher.update(
-        parts
-            .uri
-            .path_and_query()
-            .map(|p| p.as_str())
-            .unwrap_or_default(),
-    );
+    hasher.update(parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or_default());
     hasher.update(b"\n");
     hasher.update(&bytes);
     let request_hash = hex::encode(hasher.finalize());
 
     let idem = &state.sweep.repos().idempotency;
-    match idem
-        .start(&scope, &key, &request_hash, state.sweep.now())
-        .await
-    {
+    match idem.start(&scope, &key, &request_hash, state.sweep.now()).await {
         Err(e) => ApiError::from(sweep_app::AppError::from(e)).into_response(),
-        Ok(IdempotencyStart::Mismatch) => ApiError::new(
-            ErrorCode::IdempotencyKeyReused,
-            "this Idempotency-Key was used for a different request",
-        )
-        .into_response(),
+        Ok(IdempotencyStart::Mismatch) => {
+            ApiError::new(ErrorCode::IdempotencyKeyReused, "this Idempotency-Key was used for a different request")
+                .into_response()
+        }
         Ok(IdempotencyStart::InProgress) => ApiError::new(
             ErrorCode::IdempotencyInProgress,
             "the first request with this Idempotency-Key is still running",
@@ -82,34 +70,25 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
         Ok(IdempotencyStart::Replay { status, body }) => {
             let mut response = Response::new(Body::from(body));
             *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-            response.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            );
-            response
-                .headers_mut()
-                .insert("idempotent-replayed", HeaderValue::from_static("true"));
+            response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
             response
         }
         Ok(IdempotencyStart::Started) => {
-            let response = next
-                .run(Request::from_parts(parts, Body::from(bytes)))
-                .await;
+            let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
             let (parts, body) = response.into_parts();
             let body = match body.collect().await {
                 Ok(c) => c.to_bytes(),
                 Err(_) => {
                     let _ = idem.abandon(&scope, &key).await;
-                    return ApiError::new(ErrorCode::Internal, "could not finish the response")
-                        .into_response();
+                    return ApiError::new(ErrorCode::Internal, "could not finish the response").into_response();
                 }
             };
             // Server errors are not remembered: the client should be able to retry them.
             let saved = if parts.status.is_server_error() {
                 idem.abandon(&scope, &key).await
             } else {
-                idem.complete(&scope, &key, parts.status.as_u16(), &body)
-                    .await
+                idem.complete(&scope, &key, parts.status.as_u16(), &body).await
             };
             if let Err(e) = saved {
                 tracing::error!(error = %e, "could not record an idempotent response");

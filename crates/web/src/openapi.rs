@@ -58,9 +58,7 @@ impl Modify for Security {
         );
         components.add_security_scheme(
             "session",
-            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
-                crate::auth::SESSION_COOKIE,
-            ))),
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::auth::SESSION_COOKIE))),
         );
     }
 }
@@ -72,34 +70,26 @@ struct ResponseDescriptions;
 impl Modify for ResponseDescriptions {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         for item in openapi.paths.paths.values_mut() {
-            let operations = [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.patch,
-            ];
+            let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
             for operation in operations.into_iter().flatten() {
                 // Handlers are named per area (`list`, `create`); the tag makes them unique.
-                if let (Some(tag), Some(id)) = (
-                    operation.tags.as_ref().and_then(|t| t.first()),
-                    &operation.operation_id,
-                ) {
-                    if !id.starts_with(tag.as_str()) {
-                        operation.operation_id = Some(format!("{tag}_{id}"));
-                    }
+                if let (Some(tag), Some(id)) =
+                    (operation.tags.as_ref().and_then(|t| t.first()), &operation.operation_id)
+                    && !id.starts_with(tag.as_str())
+                {
+                    operation.operation_id = Some(format!("{tag}_{id}"));
                 }
                 for (status, response) in operation.responses.responses.iter_mut() {
-                    if let utoipa::openapi::RefOr::T(response) = response {
-                        if response.description.is_empty() {
-                            let reason = status
-                                .parse::<u16>()
-                                .ok()
-                                .and_then(|code| axum::http::StatusCode::from_u16(code).ok())
-                                .and_then(|code| code.canonical_reason())
-                                .unwrap_or("Response");
-                            response.description = reason.to_string();
-                        }
+                    if let utoipa::openapi::RefOr::T(response) = response
+                        && response.description.is_empty()
+                    {
+                        let reason = status
+                            .parse::<u16>()
+                            .ok()
+                            .and_then(|code| axum::http::StatusCode::from_u16(code).ok())
+                            .and_then(|code| code.canonical_reason())
+                            .unwrap_or("Response");
+                        response.description = reason.to_string();
                     }
                 }
             }

@@ -68,20 +68,9 @@ fn login_form(s: &AppState, login: &str, error: Option<&str>, status: StatusCode
         Ok(t) => t,
         Err(_) => return (StatusCode::INTERNAL_SERVER_ERROR, "no randomness").into_response(),
     };
-    let mut response = render(
-        &LoginPage {
-            csrf: &csrf,
-            login,
-            error,
-        },
-        status,
-    );
-    response
-        .headers_mut()
-        .insert(header::SET_COOKIE, login_csrf_cookie(&s.config, &csrf));
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let mut response = render(&LoginPage { csrf: &csrf, login, error }, status);
+    response.headers_mut().insert(header::SET_COOKIE, login_csrf_cookie(&s.config, &csrf));
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 
@@ -108,25 +97,12 @@ fn same_origin(config: &WebConfig, headers: &HeaderMap) -> bool {
     }
 }
 
-pub async fn login_submit(
-    State(s): State<AppState>,
-    Peer(peer): Peer,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+pub async fn login_submit(State(s): State<AppState>, Peer(peer): Peer, headers: HeaderMap, body: Bytes) -> Response {
     let Ok(form) = serde_urlencoded::from_bytes::<LoginForm>(&body) else {
-        return login_form(
-            &s,
-            "",
-            Some("请填写账号和密码 · Enter your login and password."),
-            StatusCode::BAD_REQUEST,
-        );
+        return login_form(&s, "", Some("请填写账号和密码 · Enter your login and password."), StatusCode::BAD_REQUEST);
     };
     let cookie_csrf = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
-    if cookie_csrf.is_empty()
-        || !constant_time_eq(cookie_csrf, &form.csrf)
-        || !same_origin(&s.config, &headers)
-    {
+    if cookie_csrf.is_empty() || !constant_time_eq(cookie_csrf, &form.csrf) || !same_origin(&s.config, &headers) {
         return login_form(
             &s,
             &form.login,
@@ -135,50 +111,25 @@ pub async fn login_submit(
         );
     }
     let client = client_ip(&s.config, &headers, peer);
-    match s
-        .sweep
-        .login(
-            LoginInput {
-                login: form.login.clone(),
-                password: form.password,
-            },
-            &client,
-        )
-        .await
-    {
+    match s.sweep.login(LoginInput { login: form.login.clone(), password: form.password }, &client).await {
         Ok(outcome) => {
             let mut response = Redirect::to("/console").into_response();
             let ttl = s.sweep.settings().session_ttl_secs;
-            response.headers_mut().insert(
-                header::SET_COOKIE,
-                session_cookie(&s.config, &outcome.session_token, ttl),
-            );
+            response.headers_mut().insert(header::SET_COOKIE, session_cookie(&s.config, &outcome.session_token, ttl));
             response
         }
         Err(AppError::TooManyAttempts { retry_after_secs }) => {
             let minutes = (retry_after_secs + 59) / 60;
-            let message = format!(
-                "尝试次数过多，请 {minutes} 分钟后再试 · Too many attempts; try again in {minutes} min."
-            );
-            login_form(
-                &s,
-                &form.login,
-                Some(&message),
-                StatusCode::TOO_MANY_REQUESTS,
-            )
+            let message =
+                format!("尝试次数过多，请 {minutes} 分钟后再试 · Too many attempts; try again in {minutes} min.");
+            login_form(&s, &form.login, Some(&message), StatusCode::TOO_MANY_REQUESTS)
         }
-        Err(AppError::Invalid(_)) | Err(AppError::InvalidCredentials) => login_form(
-            &s,
-            &form.login,
-            Some("账号或密码错误 · Wrong login or password."),
-            StatusCode::UNAUTHORIZED,
-        ),
-        Err(AppError::Conflict { .. }) => login_form(
-            &s,
-            &form.login,
-            Some("该商户已停用 · This merchant is suspended."),
-            StatusCode::FORBIDDEN,
-        ),
+        Err(AppError::Invalid(_)) | Err(AppError::InvalidCredentials) => {
+            login_form(&s, &form.login, Some("账号或密码错误 · Wrong login or password."), StatusCode::UNAUTHORIZED)
+        }
+        Err(AppError::Conflict { .. }) => {
+            login_form(&s, &form.login, Some("该商户已停用 · This merchant is suspended."), StatusCode::FORBIDDEN)
+        }
         Err(e) => {
             tracing::error!(error = %e, "sign-in failed");
             login_form(
@@ -213,17 +164,11 @@ pub async fn console(State(s): State<AppState>, headers: HeaderMap) -> Response 
         login: staff.login.to_string(),
         role: staff.role.as_str().to_string(),
         merchant,
-        stores: if staff.stores.is_empty() {
-            "—".into()
-        } else {
-            staff.stores.len().to_string()
-        },
+        stores: if staff.stores.is_empty() { "—".into() } else { staff.stores.len().to_string() },
         csrf: auth.csrf_token.clone().unwrap_or_default(),
     };
     let mut response = render(&page, StatusCode::OK);
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 
@@ -234,11 +179,9 @@ struct LogoutForm {
 
 pub async fn logout(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let form = serde_urlencoded::from_bytes::<LogoutForm>(&body).ok();
-    if let (Some(auth), Some(form), Some(token)) = (
-        signed_in(&s, &headers).await,
-        form,
-        cookie(&headers, SESSION_COOKIE),
-    ) {
+    if let (Some(auth), Some(form), Some(token)) =
+        (signed_in(&s, &headers).await, form, cookie(&headers, SESSION_COOKIE))
+    {
         let expected = auth.csrf_token.unwrap_or_default();
         if !constant_time_eq(&expected, &form.csrf) || !same_origin(&s.config, &headers) {
             return (StatusCode::FORBIDDEN, "page expired; go back and try again").into_response();
@@ -248,8 +191,6 @@ pub async fn logout(State(s): State<AppState>, headers: HeaderMap, body: Bytes) 
         }
     }
     let mut response = Redirect::to("/login").into_response();
-    response
-        .headers_mut()
-        .insert(header::SET_COOKIE, session_cookie(&s.config, "", 0));
+    response.headers_mut().insert(header::SET_COOKIE, session_cookie(&s.config, "", 0));
     response
 }

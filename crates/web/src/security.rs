@@ -13,20 +13,14 @@ pub fn headers(https: bool) -> Vec<SetResponseHeaderLayer<HeaderValue>> {
         ("referrer-policy", "strict-origin-when-cross-origin"),
         ("content-security-policy", CSP),
         ("cross-origin-opener-policy", "same-origin"),
-        (
-            "permissions-policy",
-            "geolocation=(self), camera=(self), microphone=()",
-        ),
+        ("permissions-policy", "geolocation=(self), camera=(self), microphone=()"),
     ];
     if https {
         list.push(("strict-transport-security", "max-age=31536000"));
     }
     list.into_iter()
         .map(|(name, value)| {
-            SetResponseHeaderLayer::if_not_present(
-                HeaderName::from_static(name),
-                HeaderValue::from_static(value),
-            )
+            SetResponseHeaderLayer::if_not_present(HeaderName::from_static(name), HeaderValue::from_static(value))
         })
         .collect()
 }

@@ -18,10 +18,7 @@ pub struct WebConfig {
 
 impl WebConfig {
     pub fn new(public_url: &str) -> WebConfig {
-        WebConfig {
-            public_url: public_url.trim_end_matches('/').to_string(),
-            trusted_proxies: vec![],
-        }
+        WebConfig { public_url: public_url.trim_end_matches('/').to_string(), trusted_proxies: vec![] }
     }
 
     pub fn is_https(&self) -> bool {
@@ -63,13 +60,7 @@ pub fn client_ip(config: &WebConfig, headers: &HeaderMap, peer: Option<SocketAdd
         .flat_map(|v| v.split(','))
         .filter_map(|s| s.trim().parse().ok())
         .collect();
-    forwarded
-        .iter()
-        .rev()
-        .find(|ip| !trusted(ip))
-        .copied()
-        .unwrap_or(peer_ip)
-        .to_string()
+    forwarded.iter().rev().find(|ip| !trusted(ip)).copied().unwrap_or(peer_ip).to_string()
 }
 
 #[cfg(test)]
@@ -87,32 +78,15 @@ mod tests {
         let mut config = WebConfig::new("http://127.0.0.1:8080");
         let proxy: SocketAddr = "10.0.0.2:5000".parse().unwrap();
         let h = headers("203.0.113.9, 198.51.100.7");
-        assert_eq!(
-            client_ip(&config, &h, Some(proxy)),
-            "10.0.0.2",
-            "untrusted peer: its own address"
-        );
+        assert_eq!(client_ip(&config, &h, Some(proxy)), "10.0.0.2", "untrusted peer: its own address");
         config.trusted_proxies = vec!["10.0.0.0/8".parse().unwrap()];
-        assert_eq!(
-            client_ip(&config, &h, Some(proxy)),
-            "198.51.100.7",
-            "right-most untrusted hop"
-        );
-        assert_eq!(
-            client_ip(&config, &headers("nonsense"), Some(proxy)),
-            "10.0.0.2"
-        );
+        assert_eq!(client_ip(&config, &h, Some(proxy)), "198.51.100.7", "right-most untrusted hop");
+        assert_eq!(client_ip(&config, &headers("nonsense"), Some(proxy)), "10.0.0.2");
     }
 
     #[test]
     fn origin_of_public_url() {
-        assert_eq!(
-            WebConfig::new("https://shop.example.com/").origin(),
-            "https://shop.example.com"
-        );
-        assert_eq!(
-            WebConfig::new("http://192.168.1.5:8080/sweep").origin(),
-            "http://192.168.1.5:8080"
-        );
+        assert_eq!(WebConfig::new("https://shop.example.com/").origin(), "https://shop.example.com");
+        assert_eq!(WebConfig::new("http://192.168.1.5:8080/sweep").origin(), "http://192.168.1.5:8080");
     }
 }

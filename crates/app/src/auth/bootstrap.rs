@@ -9,19 +9,13 @@ use crate::{AppResult, Sweep};
 impl Sweep {
     /// Creates a platform admin. Run from the command line (`sweep admin create`),
     /// which is how the first admin of a deployment comes to be.
-    pub async fn create_platform_admin(
-        &self,
-        login: &str,
-        display_name: &str,
-        password: &str,
-    ) -> AppResult<Staff> {
+    pub async fn create_platform_admin(&self, login: &str, display_name: &str, password: &str) -> AppResult<Staff> {
         let mut v = sweep_domain::error::Validator::new();
         let login = v.check(Login::parse("login", login));
         let display_name = v.check(text::name("display_name", display_name));
         let password = v.check(Password::new_password("password", password));
         v.finish()?;
-        let (login, display_name, password) =
-            (login.unwrap(), display_name.unwrap(), password.unwrap());
+        let (login, display_name, password) = (login.unwrap(), display_name.unwrap(), password.unwrap());
         let now = self.now();
         let staff = Staff {
             id: StaffId::new(),

@@ -38,27 +38,16 @@ impl Sweep {
 
         let account_key = format!("login:account:{login}");
         let client_key = format!("login:client:{client}");
-        let account = self
-            .repos
-            .auth
-            .count_attempt(&account_key, now, s.login_window_secs)
-            .await?;
-        let by_client = self
-            .repos
-            .auth
-            .count_attempt(&client_key, now, s.login_window_secs)
-            .await?;
-        let blocked = [
-            (account, s.login_attempts_per_account),
-            (by_client, s.login_attempts_per_client),
-        ]
-        .into_iter()
-        .filter(|(attempts, limit)| attempts.count > *limit)
-        .map(|(attempts, _)| {
-            let window_ends = attempts.window_start.plus_seconds(s.login_window_secs);
-            (window_ends.unix_seconds() - now.unix_seconds()).max(1)
-        })
-        .max();
+        let account = self.repos.auth.count_attempt(&account_key, now, s.login_window_secs).await?;
+        let by_client = self.repos.auth.count_attempt(&client_key, now, s.login_window_secs).await?;
+        let blocked = [(account, s.login_attempts_per_account), (by_client, s.login_attempts_per_client)]
+            .into_iter()
+            .filter(|(attempts, limit)| attempts.count > *limit)
+            .map(|(attempts, _)| {
+                let window_ends = attempts.window_start.plus_seconds(s.login_window_secs);
+                (window_ends.unix_seconds() - now.unix_seconds()).max(1)
+            })
+            .max();
         if let Some(retry_after_secs) = blocked {
             tracing::warn!(target: "security", event = "login_throttled", client = %client, "login attempts over the limit");
             return Err(AppError::TooManyAttempts { retry_after_secs });
@@ -76,11 +65,7 @@ impl Sweep {
         if let Some(merchant_id) = staff.merchant_id {
             let merchant = self.repos.merchants.merchant(merchant_id).await?;
             if merchant.map(|m| m.status) != Some(MerchantStatus::Active) {
-                return Err(AppError::conflict(
-                    "merchant_suspended",
-                    None,
-                    "this merchant is suspended",
-                ));
+                return Err(AppError::conflict("merchant_suspended", None, "this merchant is suspended"));
             }
         }
         self.repos.auth.clear_attempts(&account_key).await?;
@@ -99,19 +84,11 @@ impl Sweep {
             })
             .await?;
         tracing::info!(target: "security", event = "login", staff_id = %staff.id, client = %client);
-        Ok(LoginOutcome {
-            session_token,
-            csrf_token,
-            staff,
-            expires_at,
-        })
+        Ok(LoginOutcome { session_token, csrf_token, staff, expires_at })
     }
 
     pub async fn logout(&self, session_token: &str) -> AppResult<()> {
-        self.repos
-            .auth
-            .delete_session(&token_digest(session_token))
-            .await?;
+        self.repos.auth.delete_session(&token_digest(session_token)).await?;
         Ok(())
     }
 }

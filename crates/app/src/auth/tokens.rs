@@ -27,33 +27,21 @@ pub struct IssuedToken {
 
 impl Sweep {
     /// Issues an API token that acts as the caller, with the caller's role and stores.
-    pub async fn create_api_token(
-        &self,
-        actor: &Actor,
-        input: CreateTokenInput,
-    ) -> AppResult<IssuedToken> {
+    pub async fn create_api_token(&self, actor: &Actor, input: CreateTokenInput) -> AppResult<IssuedToken> {
         let name = text::name("name", &input.name)?;
         let now = self.now();
         let expires_at = match input.expires_in_days {
             None => None,
             Some(d) if (1..=3650).contains(&d) => Some(now.plus_seconds(d * 86_400)),
             Some(_) => {
-                return Err(AppError::invalid(
-                    "expires_in_days",
-                    "out_of_range",
-                    "must be 1 to 3650",
-                ));
+                return Err(AppError::invalid("expires_in_days", "out_of_range", "must be 1 to 3650"));
             }
         };
         let secret = random_token("swt_")?;
         let token = ApiToken {
             id: ApiTokenId::new(),
             // A platform admin's token stays a platform token whichever merchant it acts in.
-            merchant_id: if actor.role == Role::PlatformAdmin {
-                None
-            } else {
-                actor.merchant_id
-            },
+            merchant_id: if actor.role == Role::PlatformAdmin { None } else { actor.merchant_id },
             staff_id: actor.staff_id,
             name,
             prefix: secret[..12].to_string(),
@@ -62,10 +50,7 @@ impl Sweep {
             last_used_at: None,
             revoked_at: None,
         };
-        self.repos
-            .auth
-            .insert_token(&token, &token_digest(&secret))
-            .await?;
+        self.repos.auth.insert_token(&token, &token_digest(&secret)).await?;
         tracing::info!(target: "security", event = "api_token_created", token_id = %token.id, staff_id = %actor.staff_id);
         Ok(IssuedToken { token, secret })
     }
@@ -77,16 +62,8 @@ impl Sweep {
         staff: Option<StaffId>,
         page: &PageRequest,
     ) -> AppResult<Page<ApiToken>> {
-        let staff = if sees_all_tokens(actor) {
-            staff
-        } else {
-            Some(actor.staff_id)
-        };
-        Ok(self
-            .repos
-            .auth
-            .list_tokens(actor.merchant_id, staff, page)
-            .await?)
+        let staff = if sees_all_tokens(actor) { staff } else { Some(actor.staff_id) };
+        Ok(self.repos.auth.list_tokens(actor.merchant_id, staff, page).await?)
     }
 
     pub async fn revoke_api_token(&self, actor: &Actor, id: ApiTokenId) -> AppResult<ApiToken> {
@@ -100,10 +77,7 @@ impl Sweep {
         let now = self.now();
         self.repos.auth.revoke_token(id, now).await?;
         tracing::info!(target: "security", event = "api_token_revoked", token_id = %id, by = %actor.staff_id);
-        Ok(ApiToken {
-            revoked_at: token.revoked_at.or(Some(now)),
-            ..token
-        })
+        Ok(ApiToken { revoked_at: token.revoked_at.or(Some(now)), ..token })
     }
 }
 

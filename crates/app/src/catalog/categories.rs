@@ -38,21 +38,13 @@ pub struct UpdateCategoryInput {
 const SORT_RANGE: std::ops::RangeInclusive<i64> = -1_000_000..=1_000_000;
 
 impl Sweep {
-    pub async fn create_category(
-        &self,
-        actor: &Actor,
-        input: CreateCategoryInput,
-    ) -> AppResult<Category> {
+    pub async fn create_category(&self, actor: &Actor, input: CreateCategoryInput) -> AppResult<Category> {
         require(actor, Permission::EditCatalog)?;
         let merchant_id = tenant(actor)?;
         let mut v = Validator::new();
         let name = localized(&mut v, "name", &input.name, true, 120);
         if !SORT_RANGE.contains(&input.sort_order) {
-            v.push(sweep_domain::FieldError::new(
-                "sort_order",
-                "out_of_range",
-                "must be within ±1000000",
-            ));
+            v.push(sweep_domain::FieldError::new("sort_order", "out_of_range", "must be within ±1000000"));
         }
         v.finish()?;
         if let Some(parent) = input.parent_id {
@@ -76,11 +68,7 @@ impl Sweep {
     pub async fn get_category(&self, actor: &Actor, id: CategoryId) -> AppResult<Category> {
         require(actor, Permission::ViewCatalog)?;
         let merchant_id = tenant(actor)?;
-        self.repos
-            .catalog
-            .category(merchant_id, id)
-            .await?
-            .ok_or(AppError::NotFound("category"))
+        self.repos.catalog.category(merchant_id, id).await?.ok_or(AppError::NotFound("category"))
     }
 
     pub async fn list_categories(
@@ -92,11 +80,7 @@ impl Sweep {
     ) -> AppResult<Page<Category>> {
         require(actor, Permission::ViewCatalog)?;
         let merchant_id = tenant(actor)?;
-        Ok(self
-            .repos
-            .catalog
-            .list_categories(merchant_id, parent, status, page)
-            .await?)
+        Ok(self.repos.catalog.list_categories(merchant_id, parent, status, page).await?)
     }
 
     pub async fn update_category(
@@ -115,11 +99,7 @@ impl Sweep {
             if SORT_RANGE.contains(&order) {
                 category.sort_order = order;
             } else {
-                v.push(sweep_domain::FieldError::new(
-                    "sort_order",
-                    "out_of_range",
-                    "must be within ±1000000",
-                ));
+                v.push(sweep_domain::FieldError::new("sort_order", "out_of_range", "must be within ±1000000"));
             }
         }
         if let Some(status) = input.status {
@@ -128,8 +108,7 @@ impl Sweep {
         v.finish()?;
         if let Some(parent) = input.parent_id {
             if let Some(parent) = parent {
-                self.check_parent(category.merchant_id, Some(id), parent)
-                    .await?;
+                self.check_parent(category.merchant_id, Some(id), parent).await?;
             }
             category.parent_id = parent;
         }
@@ -146,8 +125,7 @@ impl Sweep {
         moving: Option<CategoryId>,
         parent: CategoryId,
     ) -> AppResult<()> {
-        let invalid =
-            |code: &'static str, message: &str| AppError::invalid("parent_id", code, message);
+        let invalid = |code: &'static str, message: &str| AppError::invalid("parent_id", code, message);
         let mut depth = 1;
         let mut cursor = Some(parent);
         while let Some(id) = cursor {
@@ -168,10 +146,7 @@ impl Sweep {
             None => 1,
         };
         if depth - 1 + subtree > MAX_CATEGORY_DEPTH {
-            return Err(invalid(
-                "too_deep",
-                &format!("categories nest at most {MAX_CATEGORY_DEPTH} levels"),
-            ));
+            return Err(invalid("too_deep", &format!("categories nest at most {MAX_CATEGORY_DEPTH} levels")));
         }
         Ok(())
     }
@@ -182,11 +157,8 @@ impl Sweep {
         while !level.is_empty() && height <= MAX_CATEGORY_DEPTH {
             let mut next = Vec::new();
             for id in level {
-                let children = self
-                    .repos
-                    .catalog
-                    .list_categories(merchant_id, Some(id), None, &PageRequest::first(200))
-                    .await?;
+                let children =
+                    self.repos.catalog.list_categories(merchant_id, Some(id), None, &PageRequest::first(200)).await?;
                 next.extend(children.items.into_iter().map(|c| c.id));
             }
             if next.is_empty() {

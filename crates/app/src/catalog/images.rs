@@ -27,17 +27,9 @@ impl Sweep {
             ));
         }
         let Some((content_type, ext)) = sniff_image(bytes) else {
-            return Err(AppError::invalid(
-                "body",
-                "unsupported_image",
-                "upload a PNG, JPEG, WebP or GIF image",
-            ));
+            return Err(AppError::invalid("body", "unsupported_image", "upload a PNG, JPEG, WebP or GIF image"));
         };
-        let existing = self
-            .repos
-            .catalog
-            .images(product.merchant_id, product_id)
-            .await?;
+        let existing = self.repos.catalog.images(product.merchant_id, product_id).await?;
         if existing.len() >= MAX_IMAGES {
             return Err(AppError::conflict(
                 "too_many_images",
@@ -61,20 +53,10 @@ impl Sweep {
         Ok(image)
     }
 
-    pub async fn delete_product_image(
-        &self,
-        actor: &Actor,
-        product_id: ProductId,
-        image: ImageId,
-    ) -> AppResult<()> {
+    pub async fn delete_product_image(&self, actor: &Actor, product_id: ProductId, image: ImageId) -> AppResult<()> {
         let product = self.get_product(actor, product_id).await?;
         require(actor, Permission::EditCatalog)?;
-        if self
-            .repos
-            .catalog
-            .delete_image(product.merchant_id, product_id, image)
-            .await?
-        {
+        if self.repos.catalog.delete_image(product.merchant_id, product_id, image).await? {
             Ok(())
         } else {
             Err(AppError::NotFound("image"))
@@ -93,18 +75,9 @@ impl Sweep {
             "gif" => "image/gif",
             _ => return Ok(None),
         };
-        if stem.len() != 64
-            || !stem
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-        {
+        if stem.len() != 64 || !stem.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
             return Ok(None);
         }
-        Ok(self
-            .repos
-            .media
-            .get(key)
-            .await?
-            .map(|bytes| (bytes, content_type)))
+        Ok(self.repos.media.get(key).await?.map(|bytes| (bytes, content_type)))
     }
 }

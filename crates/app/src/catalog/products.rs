@@ -49,11 +49,7 @@ pub struct ProductDetail {
 const MAX_DESCRIPTION: usize = 5000;
 
 impl Sweep {
-    pub async fn create_product(
-        &self,
-        actor: &Actor,
-        input: CreateProductInput,
-    ) -> AppResult<Product> {
+    pub async fn create_product(&self, actor: &Actor, input: CreateProductInput) -> AppResult<Product> {
         require(actor, Permission::EditCatalog)?;
         let merchant_id = tenant(actor)?;
         let mut v = Validator::new();
@@ -84,34 +80,19 @@ impl Sweep {
     pub async fn get_product(&self, actor: &Actor, id: ProductId) -> AppResult<Product> {
         require(actor, Permission::ViewCatalog)?;
         let merchant_id = tenant(actor)?;
-        self.repos
-            .catalog
-            .product(merchant_id, id)
-            .await?
-            .ok_or(AppError::NotFound("product"))
+        self.repos.catalog.product(merchant_id, id).await?.ok_or(AppError::NotFound("product"))
     }
 
     pub async fn product_detail(&self, actor: &Actor, id: ProductId) -> AppResult<ProductDetail> {
         let product = self.get_product(actor, id).await?;
-        let filter = SkuFilter {
-            product: Some(id),
-            ..Default::default()
-        };
+        let filter = SkuFilter { product: Some(id), ..Default::default() };
         let skus = self
             .repos
             .catalog
-            .list_skus(
-                product.merchant_id,
-                &filter,
-                &PageRequest::first(crate::page::MAX_LIMIT),
-            )
+            .list_skus(product.merchant_id, &filter, &PageRequest::first(crate::page::MAX_LIMIT))
             .await?;
         let images = self.repos.catalog.images(product.merchant_id, id).await?;
-        Ok(ProductDetail {
-            product,
-            skus: skus.items,
-            images,
-        })
+        Ok(ProductDetail { product, skus: skus.items, images })
     }
 
     pub async fn list_products(
@@ -122,28 +103,15 @@ impl Sweep {
     ) -> AppResult<Page<Product>> {
         require(actor, Permission::ViewCatalog)?;
         let merchant_id = tenant(actor)?;
-        if let Some(q) = &filter.query {
-            if q.chars().count() > 100 {
-                return Err(AppError::invalid(
-                    "q",
-                    "too_long",
-                    "must be at most 100 characters",
-                ));
-            }
+        if let Some(q) = &filter.query
+            && q.chars().count() > 100
+        {
+            return Err(AppError::invalid("q", "too_long", "must be at most 100 characters"));
         }
-        Ok(self
-            .repos
-            .catalog
-            .list_products(merchant_id, &filter, page)
-            .await?)
+        Ok(self.repos.catalog.list_products(merchant_id, &filter, page).await?)
     }
 
-    pub async fn update_product(
-        &self,
-        actor: &Actor,
-        id: ProductId,
-        input: UpdateProductInput,
-    ) -> AppResult<Product> {
+    pub async fn update_product(&self, actor: &Actor, id: ProductId, input: UpdateProductInput) -> AppResult<Product> {
         let mut product = self.get_product(actor, id).await?;
         require(actor, Permission::EditCatalog)?;
         let mut v = Validator::new();
@@ -171,11 +139,7 @@ impl Sweep {
     async fn check_category(&self, merchant_id: MerchantId, id: CategoryId) -> AppResult<()> {
         match self.repos.catalog.category(merchant_id, id).await? {
             Some(_) => Ok(()),
-            None => Err(AppError::invalid(
-                "category_id",
-                "unknown_category",
-                "no such category",
-            )),
+            None => Err(AppError::invalid("category_id", "unknown_category", "no such category")),
         }
     }
 }

@@ -50,26 +50,17 @@ pub struct UpdateSkuInput {
 }
 
 impl Sweep {
-    pub async fn create_sku(
-        &self,
-        actor: &Actor,
-        product_id: ProductId,
-        input: CreateSkuInput,
-    ) -> AppResult<Sku> {
+    pub async fn create_sku(&self, actor: &Actor, product_id: ProductId, input: CreateSkuInput) -> AppResult<Sku> {
         let product = self.get_product(actor, product_id).await?;
         require(actor, Permission::EditCatalog)?;
         let currency = Currency::Cny;
         let mut v = Validator::new();
-        let code = v
-            .check(text::code("code", &input.code, 64))
-            .unwrap_or_default();
+        let code = v.check(text::code("code", &input.code, 64)).unwrap_or_default();
         let barcode = match &input.barcode {
             Some(b) => v.check(text::barcode("barcode", b)),
             None => None,
         };
-        let attributes = v
-            .check(validate_attributes("attributes", &input.attributes))
-            .unwrap_or_default();
+        let attributes = v.check(validate_attributes("attributes", &input.attributes)).unwrap_or_default();
         let base_price = v.check(Money::price("base_price", input.base_price, currency));
         let member_price = match input.member_price {
             Some(p) => v.check(Money::price("member_price", p, currency)),
@@ -97,34 +88,16 @@ impl Sweep {
     pub async fn get_sku(&self, actor: &Actor, id: SkuId) -> AppResult<Sku> {
         require(actor, Permission::ViewCatalog)?;
         let merchant_id = tenant(actor)?;
-        self.repos
-            .catalog
-            .sku(merchant_id, id)
-            .await?
-            .ok_or(AppError::NotFound("sku"))
+        self.repos.catalog.sku(merchant_id, id).await?.ok_or(AppError::NotFound("sku"))
     }
 
-    pub async fn list_skus(
-        &self,
-        actor: &Actor,
-        filter: SkuFilter,
-        page: &PageRequest,
-    ) -> AppResult<Page<Sku>> {
+    pub async fn list_skus(&self, actor: &Actor, filter: SkuFilter, page: &PageRequest) -> AppResult<Page<Sku>> {
         require(actor, Permission::ViewCatalog)?;
         let merchant_id = tenant(actor)?;
-        Ok(self
-            .repos
-            .catalog
-            .list_skus(merchant_id, &filter, page)
-            .await?)
+        Ok(self.repos.catalog.list_skus(merchant_id, &filter, page).await?)
     }
 
-    pub async fn update_sku(
-        &self,
-        actor: &Actor,
-        id: SkuId,
-        input: UpdateSkuInput,
-    ) -> AppResult<Sku> {
+    pub async fn update_sku(&self, actor: &Actor, id: SkuId, input: UpdateSkuInput) -> AppResult<Sku> {
         let mut sku = self.get_sku(actor, id).await?;
         require(actor, Permission::EditCatalog)?;
         let currency = sku.base_price.currency();
@@ -139,14 +112,12 @@ impl Sweep {
             };
         }
         if let Some(attributes) = &input.attributes {
-            sku.attributes = v
-                .check(validate_attributes("attributes", attributes))
-                .unwrap_or_default();
+            sku.attributes = v.check(validate_attributes("attributes", attributes)).unwrap_or_default();
         }
-        if let Some(p) = input.base_price {
-            if let Some(price) = v.check(Money::price("base_price", p, currency)) {
-                sku.base_price = price;
-            }
+        if let Some(p) = input.base_price
+            && let Some(price) = v.check(Money::price("base_price", p, currency))
+        {
+            sku.base_price = price;
         }
         if let Some(p) = input.member_price {
             sku.member_price = match p {

@@ -47,22 +47,8 @@ pub async fn list_categories(
     Caller(actor): Caller,
     ApiQuery(q): ApiQuery<CategoryQuery>,
 ) -> ApiResult<Json<PageBody<Category>>> {
-    let parent = q
-        .parent_id
-        .as_deref()
-        .map(path_id::<CategoryId>)
-        .transpose()?;
-    Ok(Json(
-        s.sweep
-            .list_categories(
-                &actor,
-                parent,
-                q.status,
-                &page(q.cursor.as_deref(), q.limit)?,
-            )
-            .await?
-            .into(),
-    ))
+    let parent = q.parent_id.as_deref().map(path_id::<CategoryId>).transpose()?;
+    Ok(Json(s.sweep.list_categories(&actor, parent, q.status, &page(q.cursor.as_deref(), q.limit)?).await?.into()))
 }
 
 #[utoipa::path(get, path = "/api/v1/categories/{id}", tag = "catalog", params(("id" = String, Path)),
@@ -83,11 +69,7 @@ pub async fn update_category(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<UpdateCategoryInput>,
 ) -> ApiResult<Json<Category>> {
-    Ok(Json(
-        s.sweep
-            .update_category(&actor, path_id(&id)?, input)
-            .await?,
-    ))
+    Ok(Json(s.sweep.update_category(&actor, path_id(&id)?, input).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/categories/{id}/archive", tag = "catalog", params(("id" = String, Path)),
@@ -97,15 +79,8 @@ pub async fn archive_category(
     Caller(actor): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Category>> {
-    let input = UpdateCategoryInput {
-        status: Some(RecordStatus::Archived),
-        ..Default::default()
-    };
-    Ok(Json(
-        s.sweep
-            .update_category(&actor, path_id(&id)?, input)
-            .await?,
-    ))
+    let input = UpdateCategoryInput { status: Some(RecordStatus::Archived), ..Default::default() };
+    Ok(Json(s.sweep.update_category(&actor, path_id(&id)?, input).await?))
 }
 
 // ----- products -----
@@ -162,20 +137,11 @@ pub async fn list_products(
     ApiQuery(q): ApiQuery<ProductQuery>,
 ) -> ApiResult<Json<PageBody<Product>>> {
     let filter = ProductFilter {
-        category: q
-            .category_id
-            .as_deref()
-            .map(path_id::<CategoryId>)
-            .transpose()?,
+        category: q.category_id.as_deref().map(path_id::<CategoryId>).transpose()?,
         status: q.status,
         query: q.q,
     };
-    Ok(Json(
-        s.sweep
-            .list_products(&actor, filter, &page(q.cursor.as_deref(), q.limit)?)
-            .await?
-            .into(),
-    ))
+    Ok(Json(s.sweep.list_products(&actor, filter, &page(q.cursor.as_deref(), q.limit)?).await?.into()))
 }
 
 #[utoipa::path(get, path = "/api/v1/products/{id}", tag = "catalog", params(("id" = String, Path)),
@@ -186,16 +152,8 @@ pub async fn show_product(
     Path(id): Path<String>,
 ) -> ApiResult<Json<ProductBody>> {
     let detail = s.sweep.product_detail(&actor, path_id(&id)?).await?;
-    let images = detail
-        .images
-        .into_iter()
-        .map(|i| image_body(&s, i))
-        .collect();
-    Ok(Json(ProductBody {
-        product: detail.product,
-        skus: detail.skus,
-        images,
-    }))
+    let images = detail.images.into_iter().map(|i| image_body(&s, i)).collect();
+    Ok(Json(ProductBody { product: detail.product, skus: detail.skus, images }))
 }
 
 #[utoipa::path(patch, path = "/api/v1/products/{id}", tag = "catalog", params(("id" = String, Path)),
@@ -206,9 +164,7 @@ pub async fn update_product(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<UpdateProductInput>,
 ) -> ApiResult<Json<Product>> {
-    Ok(Json(
-        s.sweep.update_product(&actor, path_id(&id)?, input).await?,
-    ))
+    Ok(Json(s.sweep.update_product(&actor, path_id(&id)?, input).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/products/{id}/archive", tag = "catalog", params(("id" = String, Path)),
@@ -218,13 +174,8 @@ pub async fn archive_product(
     Caller(actor): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Product>> {
-    let input = UpdateProductInput {
-        status: Some(ProductStatus::Archived),
-        ..Default::default()
-    };
-    Ok(Json(
-        s.sweep.update_product(&actor, path_id(&id)?, input).await?,
-    ))
+    let input = UpdateProductInput { status: Some(ProductStatus::Archived), ..Default::default() };
+    Ok(Json(s.sweep.update_product(&actor, path_id(&id)?, input).await?))
 }
 
 /// Uploads an image: the raw bytes of a PNG, JPEG, WebP or GIF as the body.
@@ -251,9 +202,7 @@ pub async fn delete_image(
     Path((id, image_id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     let image: ImageId = path_id(&image_id)?;
-    s.sweep
-        .delete_product_image(&actor, path_id(&id)?, image)
-        .await?;
+    s.sweep.delete_product_image(&actor, path_id(&id)?, image).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -267,9 +216,7 @@ pub async fn create_sku(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<CreateSkuInput>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok(created(
-        s.sweep.create_sku(&actor, path_id(&id)?, input).await?,
-    ))
+    Ok(created(s.sweep.create_sku(&actor, path_id(&id)?, input).await?))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -292,21 +239,12 @@ pub async fn list_skus(
     ApiQuery(q): ApiQuery<SkuQuery>,
 ) -> ApiResult<Json<PageBody<Sku>>> {
     let filter = SkuFilter {
-        product: q
-            .product_id
-            .as_deref()
-            .map(path_id::<ProductId>)
-            .transpose()?,
+        product: q.product_id.as_deref().map(path_id::<ProductId>).transpose()?,
         code: q.code,
         barcode: q.barcode,
         status: q.status,
     };
-    Ok(Json(
-        s.sweep
-            .list_skus(&actor, filter, &page(q.cursor.as_deref(), q.limit)?)
-            .await?
-            .into(),
-    ))
+    Ok(Json(s.sweep.list_skus(&actor, filter, &page(q.cursor.as_deref(), q.limit)?).await?.into()))
 }
 
 #[utoipa::path(get, path = "/api/v1/skus/{id}", tag = "catalog", params(("id" = String, Path)),
@@ -328,9 +266,7 @@ pub async fn update_sku(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<UpdateSkuInput>,
 ) -> ApiResult<Json<Sku>> {
-    Ok(Json(
-        s.sweep.update_sku(&actor, path_id(&id)?, input).await?,
-    ))
+    Ok(Json(s.sweep.update_sku(&actor, path_id(&id)?, input).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/skus/{id}/archive", tag = "catalog", params(("id" = String, Path)),
@@ -340,11 +276,6 @@ pub async fn archive_sku(
     Caller(actor): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Sku>> {
-    let input = UpdateSkuInput {
-        status: Some(RecordStatus::Archived),
-        ..Default::default()
-    };
-    Ok(Json(
-        s.sweep.update_sku(&actor, path_id(&id)?, input).await?,
-    ))
+    let input = UpdateSkuInput { status: Some(RecordStatus::Archived), ..Default::default() };
+    Ok(Json(s.sweep.update_sku(&actor, path_id(&id)?, input).await?))
 }

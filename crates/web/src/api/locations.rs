@@ -44,18 +44,8 @@ pub async fn list(
     Caller(actor): Caller,
     ApiQuery(q): ApiQuery<LocationQuery>,
 ) -> ApiResult<Json<PageBody<Location>>> {
-    let filter = LocationFilter {
-        kind: q.kind,
-        status: q.status,
-        city: q.city,
-        only: None,
-    };
-    Ok(Json(
-        s.sweep
-            .list_locations(&actor, filter, &page(q.cursor.as_deref(), q.limit)?)
-            .await?
-            .into(),
-    ))
+    let filter = LocationFilter { kind: q.kind, status: q.status, city: q.city, only: None };
+    Ok(Json(s.sweep.list_locations(&actor, filter, &page(q.cursor.as_deref(), q.limit)?).await?.into()))
 }
 
 #[utoipa::path(get, path = "/api/v1/locations/{id}", tag = "locations", params(("id" = String, Path)),
@@ -90,9 +80,6 @@ pub async fn archive(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Location>> {
     let id: LocationId = path_id(&id)?;
-    let input = UpdateLocationInput {
-        status: Some(LocationStatus::Archived),
-        ..Default::default()
-    };
+    let input = UpdateLocationInput { status: Some(LocationStatus::Archived), ..Default::default() };
     Ok(Json(s.sweep.update_location(&actor, id, input).await?))
 }

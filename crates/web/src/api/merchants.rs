@@ -30,10 +30,7 @@ pub async fn create(
     ApiJson(input): ApiJson<CreateMerchantInput>,
 ) -> ApiResult<impl IntoResponse> {
     let done = s.sweep.create_merchant(&actor, input).await?;
-    Ok(created(CreatedMerchantBody {
-        merchant: done.merchant,
-        owner: done.owner,
-    }))
+    Ok(created(CreatedMerchantBody { merchant: done.merchant, owner: done.owner }))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -52,12 +49,7 @@ pub async fn list(
     Caller(actor): Caller,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<PageBody<Merchant>>> {
-    Ok(Json(
-        s.sweep
-            .list_merchants(&actor, &page(q.cursor.as_deref(), q.limit)?)
-            .await?
-            .into(),
-    ))
+    Ok(Json(s.sweep.list_merchants(&actor, &page(q.cursor.as_deref(), q.limit)?).await?.into()))
 }
 
 #[utoipa::path(get, path = "/api/v1/merchants/{id}", tag = "merchants", params(("id" = String, Path)),

@@ -29,10 +29,7 @@ pub struct PageBody<T> {
 
 impl<T> From<Page<T>> for PageBody<T> {
     fn from(page: Page<T>) -> Self {
-        PageBody {
-            items: page.items,
-            next_cursor: page.next_cursor,
-        }
+        PageBody { items: page.items, next_cursor: page.next_cursor }
     }
 }
 
@@ -50,63 +47,30 @@ pub fn routes() -> Router<AppState> {
         .route("/auth/logout", post(session::logout))
         .route("/me", get(session::me))
         .route("/me/password", post(session::change_password))
-        .route(
-            "/api-tokens",
-            get(session::list_tokens).post(session::create_token),
-        )
+        .route("/api-tokens", get(session::list_tokens).post(session::create_token))
         .route("/api-tokens/{id}/revoke", post(session::revoke_token))
         .route("/merchants", get(merchants::list).post(merchants::create))
-        .route(
-            "/merchants/{id}",
-            get(merchants::show).patch(merchants::update),
-        )
+        .route("/merchants/{id}", get(merchants::show).patch(merchants::update))
         .route("/staff", get(staff::list).post(staff::create))
         .route("/staff/{id}", get(staff::show).patch(staff::update))
         .route("/locations", get(locations::list).post(locations::create))
-        .route(
-            "/locations/{id}",
-            get(locations::show).patch(locations::update),
-        )
+        .route("/locations/{id}", get(locations::show).patch(locations::update))
         .route("/locations/{id}/archive", post(locations::archive))
-        .route(
-            "/categories",
-            get(catalog::list_categories).post(catalog::create_category),
-        )
-        .route(
-            "/categories/{id}",
-            get(catalog::show_category).patch(catalog::update_category),
-        )
+        .route("/categories", get(catalog::list_categories).post(catalog::create_category))
+        .route("/categories/{id}", get(catalog::show_category).patch(catalog::update_category))
         .route("/categories/{id}/archive", post(catalog::archive_category))
-        .route(
-            "/products",
-            get(catalog::list_products).post(catalog::create_product),
-        )
-        .route(
-            "/products/{id}",
-            get(catalog::show_product).patch(catalog::update_product),
-        )
+        .route("/products", get(catalog::list_products).post(catalog::create_product))
+        .route("/products/{id}", get(catalog::show_product).patch(catalog::update_product))
         .route("/products/{id}/archive", post(catalog::archive_product))
         .route("/products/{id}/images", post(catalog::upload_image))
-        .route(
-            "/products/{id}/images/{image_id}",
-            axum::routing::delete(catalog::delete_image),
-        )
+        .route("/products/{id}/images/{image_id}", axum::routing::delete(catalog::delete_image))
         .route("/products/{id}/skus", post(catalog::create_sku))
         .route("/skus", get(catalog::list_skus))
-        .route(
-            "/skus/{id}",
-            get(catalog::show_sku).patch(catalog::update_sku),
-        )
+        .route("/skus/{id}", get(catalog::show_sku).patch(catalog::update_sku))
         .route("/skus/{id}/archive", post(catalog::archive_sku))
         .route("/skus/{id}/prices", get(prices::show))
-        .route(
-            "/skus/{id}/prices/channels/{channel}",
-            put(prices::set_channel).delete(prices::delete_channel),
-        )
-        .route(
-            "/skus/{id}/prices/stores/{location_id}",
-            put(prices::set_store).delete(prices::delete_store),
-        )
+        .route("/skus/{id}/prices/channels/{channel}", put(prices::set_channel).delete(prices::delete_channel))
+        .route("/skus/{id}/prices/stores/{location_id}", put(prices::set_store).delete(prices::delete_store))
         .route("/prices/quote", get(prices::quote))
         .route("/reports/price-parity", get(prices::parity))
         .route("/stock", get(stock::levels))

@@ -34,13 +34,7 @@ impl From<PriceOverride> for PriceOverrideBody {
             PriceScope::Channel(c) => ("channel", Some(c), None),
             PriceScope::Store(l) => ("store", None, Some(l)),
         };
-        PriceOverrideBody {
-            scope,
-            channel,
-            location_id,
-            price: o.price,
-            updated_at: o.updated_at,
-        }
+        PriceOverrideBody { scope, channel, location_id, price: o.price, updated_at: o.updated_at }
     }
 }
 
@@ -84,12 +78,7 @@ pub async fn set_channel(
     ApiJson(input): ApiJson<SetPriceInput>,
 ) -> ApiResult<Json<PriceOverrideBody>> {
     let scope = PriceScope::Channel(channel(&ch)?);
-    Ok(Json(
-        s.sweep
-            .set_price_override(&actor, path_id(&id)?, scope, input)
-            .await?
-            .into(),
-    ))
+    Ok(Json(s.sweep.set_price_override(&actor, path_id(&id)?, scope, input).await?.into()))
 }
 
 #[utoipa::path(delete, path = "/api/v1/skus/{id}/prices/channels/{channel}", tag = "prices",
@@ -100,9 +89,7 @@ pub async fn delete_channel(
     Path((id, ch)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     let scope = PriceScope::Channel(channel(&ch)?);
-    s.sweep
-        .delete_price_override(&actor, path_id(&id)?, scope)
-        .await?;
+    s.sweep.delete_price_override(&actor, path_id(&id)?, scope).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -117,12 +104,7 @@ pub async fn set_store(
     ApiJson(input): ApiJson<SetPriceInput>,
 ) -> ApiResult<Json<PriceOverrideBody>> {
     let scope = PriceScope::Store(path_id(&location)?);
-    Ok(Json(
-        s.sweep
-            .set_price_override(&actor, path_id(&id)?, scope, input)
-            .await?
-            .into(),
-    ))
+    Ok(Json(s.sweep.set_price_override(&actor, path_id(&id)?, scope, input).await?.into()))
 }
 
 #[utoipa::path(delete, path = "/api/v1/skus/{id}/prices/stores/{location_id}", tag = "prices",
@@ -133,9 +115,7 @@ pub async fn delete_store(
     Path((id, location)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     let scope = PriceScope::Store(path_id(&location)?);
-    s.sweep
-        .delete_price_override(&actor, path_id(&id)?, scope)
-        .await?;
+    s.sweep.delete_price_override(&actor, path_id(&id)?, scope).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -174,15 +154,8 @@ pub async fn quote(
     ApiQuery(q): ApiQuery<QuoteQuery>,
 ) -> ApiResult<Json<QuoteBody>> {
     let sku: SkuId = path_id(&q.sku_id)?;
-    let store = q
-        .store_id
-        .as_deref()
-        .map(path_id::<LocationId>)
-        .transpose()?;
-    let price = s
-        .sweep
-        .quote_price(&actor, sku, q.channel, store, q.member)
-        .await?;
+    let store = q.store_id.as_deref().map(path_id::<LocationId>).transpose()?;
+    let price = s.sweep.quote_price(&actor, sku, q.channel, store, q.member).await?;
     Ok(Json(QuoteBody {
         sku_id: sku,
         channel: q.channel,
@@ -232,11 +205,7 @@ pub async fn parity(
     Caller(actor): Caller,
     ApiQuery(q): ApiQuery<ParityQuery>,
 ) -> ApiResult<Json<ParityBody>> {
-    let store = q
-        .store_id
-        .as_deref()
-        .map(path_id::<LocationId>)
-        .transpose()?;
+    let store = q.store_id.as_deref().map(path_id::<LocationId>).transpose()?;
     let issues = s.sweep.price_parity(&actor, store).await?;
     let items = issues
         .into_iter()
@@ -246,11 +215,7 @@ pub async fn parity(
             sku_id: i.sku_id,
             sku_code: i.sku_code,
             till_price: i.till_price,
-            phone_prices: i
-                .phone_prices
-                .into_iter()
-                .map(|(channel, price)| ChannelPrice { channel, price })
-                .collect(),
+            phone_prices: i.phone_prices.into_iter().map(|(channel, price)| ChannelPrice { channel, price }).collect(),
         })
         .collect();
     Ok(Json(ParityBody { items }))

@@ -48,16 +48,9 @@ pub async fn login(
     let client = client_ip(&s.config, &headers, peer);
     let outcome = s.sweep.login(input, &client).await?;
     let ttl = s.sweep.settings().session_ttl_secs;
-    let body = LoginBody {
-        staff: outcome.staff,
-        csrf_token: outcome.csrf_token,
-        expires_at: outcome.expires_at,
-    };
+    let body = LoginBody { staff: outcome.staff, csrf_token: outcome.csrf_token, expires_at: outcome.expires_at };
     let mut response = Json(body).into_response();
-    response.headers_mut().insert(
-        header::SET_COOKIE,
-        session_cookie(&s.config, &outcome.session_token, ttl),
-    );
+    response.headers_mut().insert(header::SET_COOKIE, session_cookie(&s.config, &outcome.session_token, ttl));
     Ok(response)
 }
 
@@ -68,9 +61,7 @@ pub async fn logout(State(s): State<AppState>, headers: HeaderMap) -> ApiResult<
         s.sweep.logout(token).await?;
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
-    response
-        .headers_mut()
-        .insert(header::SET_COOKIE, session_cookie(&s.config, "", 0));
+    response.headers_mut().insert(header::SET_COOKIE, session_cookie(&s.config, "", 0));
     Ok(response)
 }
 
@@ -95,11 +86,7 @@ pub async fn me(
         Some(id) => Some(s.sweep.get_merchant(&actor, id).await?),
         None => None,
     };
-    Ok(Json(MeBody {
-        staff,
-        merchant,
-        csrf_token: auth.and_then(|a| a.0.csrf_token),
-    }))
+    Ok(Json(MeBody { staff, merchant, csrf_token: auth.and_then(|a| a.0.csrf_token) }))
 }
 
 /// Changes the caller's own password; every session of theirs ends.
@@ -130,10 +117,7 @@ pub async fn create_token(
     ApiJson(input): ApiJson<CreateTokenInput>,
 ) -> ApiResult<impl IntoResponse> {
     let issued = s.sweep.create_api_token(&actor, input).await?;
-    Ok(created(IssuedTokenBody {
-        token: issued.token,
-        secret: issued.secret,
-    }))
+    Ok(created(IssuedTokenBody { token: issued.token, secret: issued.secret }))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -155,10 +139,7 @@ pub async fn list_tokens(
     ApiQuery(q): ApiQuery<TokenQuery>,
 ) -> ApiResult<Json<PageBody<ApiToken>>> {
     let staff = q.staff_id.as_deref().map(path_id::<StaffId>).transpose()?;
-    let tokens = s
-        .sweep
-        .list_api_tokens(&actor, staff, &page(q.cursor.as_deref(), q.limit)?)
-        .await?;
+    let tokens = s.sweep.list_api_tokens(&actor, staff, &page(q.cursor.as_deref(), q.limit)?).await?;
     Ok(Json(tokens.into()))
 }
 

@@ -46,31 +46,14 @@ pub async fn list(
     Caller(actor): Caller,
     ApiQuery(q): ApiQuery<StaffQuery>,
 ) -> ApiResult<Json<PageBody<Staff>>> {
-    let store = q
-        .store_id
-        .as_deref()
-        .map(path_id::<LocationId>)
-        .transpose()?;
-    let filter = StaffFilter {
-        role: q.role,
-        status: q.status,
-        stores: store.map(|s| vec![s]),
-    };
-    Ok(Json(
-        s.sweep
-            .list_staff(&actor, filter, &page(q.cursor.as_deref(), q.limit)?)
-            .await?
-            .into(),
-    ))
+    let store = q.store_id.as_deref().map(path_id::<LocationId>).transpose()?;
+    let filter = StaffFilter { role: q.role, status: q.status, stores: store.map(|s| vec![s]) };
+    Ok(Json(s.sweep.list_staff(&actor, filter, &page(q.cursor.as_deref(), q.limit)?).await?.into()))
 }
 
 #[utoipa::path(get, path = "/api/v1/staff/{id}", tag = "staff", params(("id" = String, Path)),
     responses((status = 200, body = Staff), (status = 404, body = ErrorBody)))]
-pub async fn show(
-    State(s): State<AppState>,
-    Caller(actor): Caller,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Staff>> {
+pub async fn show(State(s): State<AppState>, Caller(actor): Caller, Path(id): Path<String>) -> ApiResult<Json<Staff>> {
     let id: StaffId = path_id(&id)?;
     Ok(Json(s.sweep.get_staff(&actor, id).await?))
 }

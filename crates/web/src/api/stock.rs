@@ -25,10 +25,7 @@ pub struct StockResultBody {
 
 impl From<StockResult> for StockResultBody {
     fn from(r: StockResult) -> Self {
-        StockResultBody {
-            reference: r.reference,
-            movements: r.movements,
-        }
+        StockResultBody { reference: r.reference, movements: r.movements }
     }
 }
 
@@ -40,9 +37,7 @@ pub async fn receive(
     Caller(actor): Caller,
     ApiJson(input): ApiJson<ReceiveInput>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok(created(StockResultBody::from(
-        s.sweep.receive_stock(&actor, input).await?,
-    )))
+    Ok(created(StockResultBody::from(s.sweep.receive_stock(&actor, input).await?)))
 }
 
 /// A count correction, damage or loss: on hand changes by a signed amount, never below what is reserved.
@@ -53,9 +48,7 @@ pub async fn adjust(
     Caller(actor): Caller,
     ApiJson(input): ApiJson<AdjustInput>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok(created(StockResultBody::from(
-        s.sweep.adjust_stock(&actor, input).await?,
-    )))
+    Ok(created(StockResultBody::from(s.sweep.adjust_stock(&actor, input).await?)))
 }
 
 /// Moves stock from one location to another at once, only from what is available.
@@ -66,9 +59,7 @@ pub async fn transfer(
     Caller(actor): Caller,
     ApiJson(input): ApiJson<TransferInput>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok(created(StockResultBody::from(
-        s.sweep.transfer_stock(&actor, input).await?,
-    )))
+    Ok(created(StockResultBody::from(s.sweep.transfer_stock(&actor, input).await?)))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -98,24 +89,11 @@ pub async fn levels(
 ) -> ApiResult<Json<PageBody<StockLevelBody>>> {
     let filter = StockFilter {
         sku: q.sku_id.as_deref().map(path_id::<SkuId>).transpose()?,
-        location: q
-            .location_id
-            .as_deref()
-            .map(path_id::<LocationId>)
-            .transpose()?,
+        location: q.location_id.as_deref().map(path_id::<LocationId>).transpose()?,
         ..Default::default()
     };
-    let page = s
-        .sweep
-        .stock_levels(&actor, filter, &page(q.cursor.as_deref(), q.limit)?)
-        .await?;
-    Ok(Json(
-        page.map(|row| StockLevelBody {
-            available: row.level.available(),
-            row,
-        })
-        .into(),
-    ))
+    let page = s.sweep.stock_levels(&actor, filter, &page(q.cursor.as_deref(), q.limit)?).await?;
+    Ok(Json(page.map(|row| StockLevelBody { available: row.level.available(), row }).into()))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -138,18 +116,9 @@ pub async fn movements(
 ) -> ApiResult<Json<PageBody<Movement>>> {
     let filter = StockFilter {
         sku: q.sku_id.as_deref().map(path_id::<SkuId>).transpose()?,
-        location: q
-            .location_id
-            .as_deref()
-            .map(path_id::<LocationId>)
-            .transpose()?,
+        location: q.location_id.as_deref().map(path_id::<LocationId>).transpose()?,
         kind: q.kind,
         only: None,
     };
-    Ok(Json(
-        s.sweep
-            .stock_movements(&actor, filter, &page(q.cursor.as_deref(), q.limit)?)
-            .await?
-            .into(),
-    ))
+    Ok(Json(s.sweep.stock_movements(&actor, filter, &page(q.cursor.as_deref(), q.limit)?).await?.into()))
 }

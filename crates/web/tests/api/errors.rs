@@ -6,12 +6,7 @@ use serde_json::{Value, json};
 use crate::api_test;
 use crate::helpers::*;
 
-async fn raw_post(
-    client: &Client,
-    path: &str,
-    content_type: Option<&str>,
-    body: Vec<u8>,
-) -> (StatusCode, Value) {
+async fn raw_post(client: &Client, path: &str, content_type: Option<&str>, body: Vec<u8>) -> (StatusCode, Value) {
     let mut req = client.raw(reqwest::Method::POST, path).await.body(body);
     if let Some(ct) = content_type {
         req = req.header("content-type", ct);

@@ -63,10 +63,7 @@ impl TestApp {
         };
         let app = sweep_web::router(state).into_make_service_with_connect_info::<SocketAddr>();
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        sweep
-            .create_platform_admin(ADMIN, "Admin", PASSWORD)
-            .await
-            .unwrap();
+        sweep.create_platform_admin(ADMIN, "Admin", PASSWORD).await.unwrap();
         TestApp { url, sweep, db }
     }
 
@@ -74,10 +71,7 @@ impl TestApp {
     pub fn anonymous(&self) -> Client {
         Client {
             base: self.url.clone(),
-            http: reqwest::Client::builder()
-                .cookie_store(true)
-                .build()
-                .unwrap(),
+            http: reqwest::Client::builder().cookie_store(true).build().unwrap(),
             headers: HeaderMap::new(),
         }
     }
@@ -85,17 +79,9 @@ impl TestApp {
     /// Signs in through the API and returns a client with the session cookie and CSRF token.
     pub async fn sign_in(&self, login: &str) -> Client {
         let mut client = self.anonymous();
-        let (status, body) = client
-            .post(
-                "/api/v1/auth/login",
-                json!({"login": login, "password": PASSWORD}),
-            )
-            .await;
+        let (status, body) = client.post("/api/v1/auth/login", json!({"login": login, "password": PASSWORD})).await;
         assert_eq!(status, StatusCode::OK, "sign-in of {login}: {body}");
-        client.headers.insert(
-            "x-csrf-token",
-            HeaderValue::from_str(body["csrf_token"].as_str().unwrap()).unwrap(),
-        );
+        client.headers.insert("x-csrf-token", HeaderValue::from_str(body["csrf_token"].as_str().unwrap()).unwrap());
         client
     }
 
@@ -115,10 +101,7 @@ impl TestApp {
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
-        (
-            body["merchant"]["id"].as_str().unwrap().to_string(),
-            self.sign_in(&owner_login).await,
-        )
+        (body["merchant"]["id"].as_str().unwrap().to_string(), self.sign_in(&owner_login).await)
     }
 }
 
@@ -131,8 +114,7 @@ pub struct Client {
 
 impl Client {
     pub fn with_header(mut self, name: &'static str, value: &str) -> Client {
-        self.headers
-            .insert(name, HeaderValue::from_str(value).unwrap());
+        self.headers.insert(name, HeaderValue::from_str(value).unwrap());
         self
     }
 
@@ -141,34 +123,21 @@ impl Client {
         self
     }
 
-    pub async fn send(
-        &self,
-        method: Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        let mut req = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .headers(self.headers.clone());
+    pub async fn send(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let mut req = self.http.request(method, format!("{}{path}", self.base)).headers(self.headers.clone());
         if let Some(body) = body {
             req = req.json(&body);
         }
         let response = req.send().await.unwrap();
         let status = response.status();
         let text = response.text().await.unwrap();
-        let value = if text.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).unwrap_or(Value::String(text))
-        };
+        let value =
+            if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
         (status, value)
     }
 
     pub async fn raw(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
-        self.http
-            .request(method, format!("{}{path}", self.base))
-            .headers(self.headers.clone())
+        self.http.request(method, format!("{}{path}", self.base)).headers(self.headers.clone())
     }
 
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
@@ -231,29 +200,14 @@ pub struct World {
 
 pub async fn world(app: &TestApp, slug: &str) -> World {
     let (merchant_id, owner) = app.merchant(slug).await;
-    let warehouse = owner
-        .create("/api/v1/locations", location_body("WH", "warehouse"))
-        .await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let store_a = owner
-        .create("/api/v1/locations", location_body("SA", "store"))
-        .await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let store_b = owner
-        .create("/api/v1/locations", location_body("SB", "store"))
-        .await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let warehouse =
+        owner.create("/api/v1/locations", location_body("WH", "warehouse")).await["id"].as_str().unwrap().to_string();
+    let store_a =
+        owner.create("/api/v1/locations", location_body("SA", "store")).await["id"].as_str().unwrap().to_string();
+    let store_b =
+        owner.create("/api/v1/locations", location_body("SB", "store")).await["id"].as_str().unwrap().to_string();
     let product = owner
-        .create(
-            "/api/v1/products",
-            json!({"name": {"zh": "纯棉毛巾", "en": "Cotton towel"}, "status": "active"}),
-        )
+        .create("/api/v1/products", json!({"name": {"zh": "纯棉毛巾", "en": "Cotton towel"}, "status": "active"}))
         .await["id"]
         .as_str()
         .unwrap()
@@ -273,15 +227,7 @@ pub async fn world(app: &TestApp, slug: &str) -> World {
             json!({"location_id": warehouse, "lines": [{"sku_id": sku, "quantity": 100}]}),
         )
         .await;
-    World {
-        merchant_id,
-        owner,
-        warehouse,
-        store_a,
-        store_b,
-        product,
-        sku,
-    }
+    World { merchant_id, owner, warehouse, store_a, store_b, product, sku }
 }
 
 /// Creates a staff member through `by` and signs them in.
@@ -295,16 +241,7 @@ pub async fn staff(app: &TestApp, by: &Client, login: &str, role: &str, stores: 
 }
 
 pub async fn available(client: &Client, sku: &str, location: &str) -> i64 {
-    let (status, body) = client
-        .get(&format!(
-            "/api/v1/stock?sku_id={sku}&location_id={location}"
-        ))
-        .await;
+    let (status, body) = client.get(&format!("/api/v1/stock?sku_id={sku}&location_id={location}")).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    body["items"]
-        .as_array()
-        .unwrap()
-        .first()
-        .map(|r| r["available"].as_i64().unwrap())
-        .unwrap_or(0)
+    body["items"].as_array().unwrap().first().map(|r| r["available"].as_i64().unwrap()).unwrap_or(0)
 }

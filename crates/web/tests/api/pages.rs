@@ -7,16 +7,11 @@ use crate::api_test;
 use crate::helpers::*;
 
 fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(Policy::none())
-        .build()
-        .unwrap()
+    reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().unwrap()
 }
 
 fn hidden_csrf(html: &str) -> String {
-    let at =
-        html.find("name=\"csrf\" value=\"").expect("csrf field") + "name=\"csrf\" value=\"".len();
+    let at = html.find("name=\"csrf\" value=\"").expect("csrf field") + "name=\"csrf\" value=\"".len();
     html[at..].split('"').next().unwrap().to_string()
 }
 
@@ -98,16 +93,11 @@ async fn https_public_urls_get_secure_cookies_and_hsts() {
     };
     let request = axum::http::Request::post("/api/v1/auth/login")
         .header("content-type", "application/json")
-        .body(axum::body::Body::from(
-            serde_json::json!({"login": ADMIN, "password": PASSWORD}).to_string(),
-        ))
+        .body(axum::body::Body::from(serde_json::json!({"login": ADMIN, "password": PASSWORD}).to_string()))
         .unwrap();
     let response = sweep_web::router(state).oneshot(request).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let cookie = response.headers()["set-cookie"].to_str().unwrap();
-    assert!(
-        cookie.contains("; Secure") && cookie.contains("HttpOnly"),
-        "{cookie}"
-    );
+    assert!(cookie.contains("; Secure") && cookie.contains("HttpOnly"), "{cookie}");
     assert!(response.headers().contains_key("strict-transport-security"));
 }
