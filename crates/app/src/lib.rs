@@ -7,6 +7,7 @@ pub mod auth;
 pub mod catalog;
 pub mod check;
 pub mod error;
+pub mod idempotency;
 pub mod import;
 pub mod inventory;
 pub mod jobs;

@@ -124,7 +124,7 @@ impl Config {
     pub fn load(file: &Path) -> anyhow::Result<Config> {
         // Only known keys come from the environment, so unrelated SWEEP_* variables
         // (such as SWEEP_TEST_DATABASE_URL) do not break start-up.
-        let env = Env::prefixed("SWEEP_").filter(|key| KEYS.contains(&key.as_str()));
+        let env = Env::prefixed("SWEEP_").filter(|key| KEYS.iter().any(|k| key.as_str().eq_ignore_ascii_case(k)));
         let config: Config = Figment::from(Serialized::defaults(Config::default()))
             .merge(Toml::file(file))
             .merge(env)

@@ -252,6 +252,27 @@ fn admin_create_and_config() {
     let out = sweep(dir.path(), &["config"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("addr = \"127.0.0.1:8080\"") && text.contains("data_dir"));
+    // Layers: sweep.toml over the defaults, SWEEP_* over sweep.toml, flags over both.
+    std::fs::write(dir.path().join("sweep.toml"), "data_dir = \"from-file\"\n").unwrap();
+    assert!(sweep(dir.path(), &["migrate"]).status.success());
+    assert!(dir.path().join("from-file/sweep.db").exists());
+    let env = Command::new(SWEEP)
+        .args(["migrate"])
+        .current_dir(dir.path())
+        .env("SWEEP_DATA_DIR", "from-env")
+        .output()
+        .unwrap();
+    assert!(env.status.success());
+    assert!(dir.path().join("from-env/sweep.db").exists());
+    let flag = Command::new(SWEEP)
+        .args(["migrate", "--data-dir", "from-flag"])
+        .current_dir(dir.path())
+        .env("SWEEP_DATA_DIR", "from-env")
+        .output()
+        .unwrap();
+    assert!(flag.status.success());
+    assert!(dir.path().join("from-flag/sweep.db").exists());
+
     std::fs::write(dir.path().join("sweep.toml"), "adrr = 1\n").unwrap();
     let out = sweep(dir.path(), &["migrate"]);
     assert!(!out.status.success(), "a typo in sweep.toml is reported, not ignored");

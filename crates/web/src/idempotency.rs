@@ -55,9 +55,9 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
     hasher.update(&bytes);
     let request_hash = hex::encode(hasher.finalize());
 
-    let idem = &state.sweep.repos().idempotency;
-    match idem.start(&scope, &key, &request_hash, state.sweep.now()).await {
-        Err(e) => ApiError::from(sweep_app::AppError::from(e)).into_response(),
+    let sweep = &state.sweep;
+    match sweep.idempotency_start(&scope, &key, &request_hash).await {
+        Err(e) => ApiError::from(e).into_response(),
         Ok(IdempotencyStart::Mismatch) => {
             ApiError::new(ErrorCode::IdempotencyKeyReused, "this Idempotency-Key was used for a different request")
                 .into_response()
@@ -80,15 +80,15 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
             let body = match body.collect().await {
                 Ok(c) => c.to_bytes(),
                 Err(_) => {
-                    let _ = idem.abandon(&scope, &key).await;
+                    let _ = sweep.idempotency_abandon(&scope, &key).await;
                     return ApiError::new(ErrorCode::Internal, "could not finish the response").into_response();
                 }
             };
             // Server errors are not remembered: the client should be able to retry them.
             let saved = if parts.status.is_server_error() {
-                idem.abandon(&scope, &key).await
+                sweep.idempotency_abandon(&scope, &key).await
             } else {
-                idem.complete(&scope, &key, parts.status.as_u16(), &body).await
+                sweep.idempotency_complete(&scope, &key, parts.status.as_u16(), &body).await
             };
             if let Err(e) = saved {
                 tracing::error!(error = %e, "could not record an idempotent response");

@@ -152,12 +152,12 @@ pub async fn console(State(s): State<AppState>, headers: HeaderMap) -> Response 
         return Redirect::to("/login").into_response();
     };
     let staff = &auth.staff;
-    let merchant = match staff.merchant_id {
-        Some(id) => match s.sweep.repos().merchants.merchant(id).await {
-            Ok(Some(m)) => m.name,
-            _ => id.to_string(),
+    let merchant = match s.sweep.actor_for(&auth, None).await {
+        Ok(actor) => match actor.merchant_id {
+            Some(id) => s.sweep.get_merchant(&actor, id).await.map(|m| m.name).unwrap_or_else(|_| id.to_string()),
+            None => "平台 · Platform".into(),
         },
-        None => "平台 · Platform".into(),
+        Err(_) => return Redirect::to("/login").into_response(),
     };
     let page = ConsolePage {
         display_name: staff.display_name.clone(),
