@@ -68,6 +68,15 @@ define_id!(SkuId);
 define_id!(MovementId);
 define_id!(TransferId);
 define_id!(JobId);
+define_id!(ShopperId);
+define_id!(AddressId);
+define_id!(OrderId);
+define_id!(OrderLineId);
+define_id!(ShipmentId);
+define_id!(PaymentId);
+define_id!(RefundId);
+define_id!(ReturnId);
+define_id!(BannerId);
 
 #[cfg(test)]
 mod tests {

@@ -6,17 +6,20 @@
 pub mod catalog;
 pub mod channel;
 pub mod error;
+pub mod geo;
 pub mod ids;
 pub mod inventory;
 pub mod location;
 pub mod merchant;
 pub mod money;
+pub mod order;
 pub mod pricing;
 pub mod roles;
+pub mod shopper;
 pub mod staff;
 pub mod text;
 pub mod time;
 
 pub use error::FieldError;
-pub use money::{Currency, Money};
+pub use money::{Currency, Money, MoneyError};
 pub use time::Timestamp;

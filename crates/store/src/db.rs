@@ -124,12 +124,20 @@ impl Db {
     /// Applies the embedded migrations that have not run yet. Safe to run from several
     /// processes at once: the migrator takes a database lock.
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
-        let files: &[(i64, &str, &str, &str)] = &[(
-            1,
-            "foundation",
-            include_str!("../migrations/sqlite/0001_foundation.sql"),
-            include_str!("../migrations/postgres/0001_foundation.sql"),
-        )];
+        let files: &[(i64, &str, &str, &str)] = &[
+            (
+                1,
+                "foundation",
+                include_str!("../migrations/sqlite/0001_foundation.sql"),
+                include_str!("../migrations/postgres/0001_foundation.sql"),
+            ),
+            (
+                2,
+                "shopping",
+                include_str!("../migrations/sqlite/0002_shopping.sql"),
+                include_str!("../migrations/postgres/0002_shopping.sql"),
+            ),
+        ];
         let migrations = files
             .iter()
             .map(|(version, name, sqlite, postgres)| {

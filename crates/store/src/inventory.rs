@@ -4,7 +4,7 @@ use sqlx::{Any, Transaction};
 use sweep_app::page::{Page, PageRequest};
 use sweep_app::ports::{InventoryRepo, LedgerMismatch, StockFilter, StockLine, StoreError, StoreResult};
 use sweep_domain::Timestamp;
-use sweep_domain::ids::{MerchantId, MovementId, StaffId};
+use sweep_domain::ids::{MerchantId, MovementId, SkuId, StaffId};
 use sweep_domain::inventory::{AdjustReason, Movement, MovementKind, StockLevel, StockRow};
 
 use crate::Db;
@@ -65,8 +65,17 @@ pub(crate) async fn apply_lines(
     actor: Option<StaffId>,
     now: Timestamp,
 ) -> StoreResult<Vec<Movement>> {
-    let mut movements = Vec::with_capacity(lines.len());
-    for (i, line) in lines.iter().enumerate() {
+    // Rows are always locked in the same order (by SKU, then location), whatever order
+    // the request listed them in: two operations touching the same levels then queue
+    // behind each other instead of deadlocking. Errors still name the request's line.
+    let mut order: Vec<usize> = (0..lines.len()).collect();
+    order.sort_by(|a, b| {
+        let (x, y) = (&lines[*a], &lines[*b]);
+        (x.sku_id, x.location_id).cmp(&(y.sku_id, y.location_id))
+    });
+    let mut movements: Vec<Option<Movement>> = vec![None; lines.len()];
+    for i in order {
+        let line = &lines[i];
         let c = line.change;
         // One conditional write per line: the level changes only if it stays legal
         // (0 <= reserved <= on_hand). A change that only adds may create the level.
@@ -154,9 +163,9 @@ pub(crate) async fn apply_lines(
         .execute(&mut **tx)
         .await
         .map_err(err)?;
-        movements.push(m);
+        movements[i] = Some(m);
     }
-    Ok(movements)
+    Ok(movements.into_iter().flatten().collect())
 }
 
 #[async_trait]
@@ -207,6 +216,22 @@ impl InventoryRepo for Db {
         let rows = q.query().fetch_all(self.reader()).await.map_err(err)?;
         let items = rows.iter().map(movement).collect::<StoreResult<Vec<_>>>()?;
         Ok(Page::from_rows(items, page.limit, |m| m.id.to_string()))
+    }
+
+    async fn levels_of(&self, merchant: MerchantId, skus: &[SkuId]) -> StoreResult<Vec<StockRow>> {
+        let mut rows = Vec::new();
+        for chunk in skus.chunks(500) {
+            let mut q = Sql::new("SELECT ");
+            q.push(LEVEL_COLUMNS).push(" FROM stock_levels WHERE merchant_id = ").bind(merchant.to_string());
+            q.push(" AND sku_id IN ")
+                .bind_list(chunk.iter().map(|s| s.to_string()))
+                .push(" ORDER BY sku_id, location_id");
+            let found = q.query().fetch_all(self.reader()).await.map_err(err)?;
+            for row in &found {
+                rows.push(level(row)?);
+            }
+        }
+        Ok(rows)
     }
 
     async fn ledger_mismatches(&self) -> StoreResult<Vec<LedgerMismatch>> {

@@ -270,6 +270,8 @@ pub trait InventoryRepo: Send + Sync {
         filter: &StockFilter,
         page: &PageRequest,
     ) -> StoreResult<Page<Movement>>;
+    /// Every stock level of these SKUs, at every location.
+    async fn levels_of(&self, merchant: MerchantId, skus: &[SkuId]) -> StoreResult<Vec<StockRow>>;
     /// Every level, across all merchants, that its ledger does not explain; and every
     /// illegal level.
     async fn ledger_mismatches(&self) -> StoreResult<Vec<LedgerMismatch>>;
@@ -338,3 +340,6 @@ pub trait MediaStore: Send + Sync {
     async fn put(&self, key: &str, bytes: &[u8]) -> StoreResult<()>;
     async fn get(&self, key: &str) -> StoreResult<Option<Vec<u8>>>;
 }
+
+mod shopping;
+pub use shopping::*;
