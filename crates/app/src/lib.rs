@@ -120,6 +120,20 @@ pub(crate) fn tenant(actor: &Actor) -> AppResult<MerchantId> {
     })
 }
 
+/// How many times an edit is re-read and re-applied when another request changed the
+/// same record in between (optimistic concurrency: edits of different fields both stick).
+pub(crate) const SAVE_ATTEMPTS: usize = 5;
+
+/// The `updated_at` of a saved edit: now, but always after the version it replaces, so
+/// the optimistic check sees every edit even within one microsecond.
+pub(crate) fn next_version(now: Timestamp, previous: Timestamp) -> Timestamp {
+    if now > previous { now } else { Timestamp::from_unix_micros(previous.unix_micros() + 1) }
+}
+
+pub(crate) fn concurrent_edit() -> AppError {
+    AppError::conflict("concurrent_update", None, "someone else kept changing this at the same time; try again")
+}
+
 pub(crate) fn require(actor: &Actor, permission: Permission) -> AppResult<()> {
     if actor.can(permission) { Ok(()) } else { Err(AppError::Forbidden) }
 }

@@ -11,7 +11,7 @@ use sweep_domain::text::{self, Localized};
 
 use crate::page::{Page, PageRequest};
 use crate::ports::LocationFilter;
-use crate::{AppError, AppResult, Sweep, require, tenant};
+use crate::{AppError, AppResult, SAVE_ATTEMPTS, Sweep, concurrent_edit, next_version, require, tenant};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -182,53 +182,64 @@ impl Sweep {
         id: LocationId,
         input: UpdateLocationInput,
     ) -> AppResult<Location> {
-        let mut loc = self.get_location(actor, id).await?;
         require(actor, Permission::EditLocations)?;
-        let mut v = Validator::new();
-        if let Some(name) = &input.name {
-            loc.name = localized(&mut v, "name", name, true, 120);
-        }
-        if let Some(a) = &input.address {
-            loc.address = optional_text(&mut v, "address", a, 300);
-        }
-        if let Some(c) = &input.city {
-            loc.city = optional_text(&mut v, "city", c, 60);
-        }
-        if let Some(d) = &input.district {
-            loc.district = optional_text(&mut v, "district", d, 60);
-        }
-        if let Some(p) = &input.phone {
-            loc.phone = optional_text(&mut v, "phone", p, 40);
-        }
-        if let Some(p) = &input.point
-            && let Some(point) = v.check(GeoPoint::parse("point", p.lat, p.lng))
-        {
-            loc.point = point;
-        }
-        if let Some(h) = &input.opening_hours
-            && let Some(hours) = v.check(OpeningHours::parse("opening_hours", h))
-        {
-            loc.opening_hours = hours;
-        }
-        if let Some(p) = input.pickup_enabled {
-            if p && loc.kind != LocationKind::Store {
-                v.push(sweep_domain::FieldError::new("pickup_enabled", "not_a_store", "only stores offer pickup"));
+        for _ in 0..SAVE_ATTEMPTS {
+            let current = self.get_location(actor, id).await?;
+            let mut loc = current.clone();
+            apply_location_patch(actor, &mut loc, &input)?;
+            loc.updated_at = next_version(self.now(), current.updated_at);
+            if self.repos.locations.update_location(&loc, current.updated_at).await? {
+                return Ok(loc);
             }
-            loc.pickup_enabled = p;
         }
-        if let Some(d) = input.delivery_enabled {
-            loc.delivery_enabled = d;
-        }
-        if let Some(status) = input.status {
-            // Opening and closing locations is head office's call.
-            if !actor.can(Permission::CreateLocations) {
-                return Err(AppError::Forbidden);
-            }
-            loc.status = status;
-        }
-        v.finish()?;
-        loc.updated_at = self.now();
-        self.repos.locations.update_location(&loc).await?;
-        Ok(loc)
+        Err(concurrent_edit())
     }
+}
+
+/// Applies a PATCH to a location in memory, checking every field.
+fn apply_location_patch(actor: &Actor, loc: &mut Location, input: &UpdateLocationInput) -> AppResult<()> {
+    let mut v = Validator::new();
+    if let Some(name) = &input.name {
+        loc.name = localized(&mut v, "name", name, true, 120);
+    }
+    if let Some(a) = &input.address {
+        loc.address = optional_text(&mut v, "address", a, 300);
+    }
+    if let Some(c) = &input.city {
+        loc.city = optional_text(&mut v, "city", c, 60);
+    }
+    if let Some(d) = &input.district {
+        loc.district = optional_text(&mut v, "district", d, 60);
+    }
+    if let Some(p) = &input.phone {
+        loc.phone = optional_text(&mut v, "phone", p, 40);
+    }
+    if let Some(p) = &input.point
+        && let Some(point) = v.check(GeoPoint::parse("point", p.lat, p.lng))
+    {
+        loc.point = point;
+    }
+    if let Some(h) = &input.opening_hours
+        && let Some(hours) = v.check(OpeningHours::parse("opening_hours", h))
+    {
+        loc.opening_hours = hours;
+    }
+    if let Some(p) = input.pickup_enabled {
+        if p && loc.kind != LocationKind::Store {
+            v.push(sweep_domain::FieldError::new("pickup_enabled", "not_a_store", "only stores offer pickup"));
+        }
+        loc.pickup_enabled = p;
+    }
+    if let Some(d) = input.delivery_enabled {
+        loc.delivery_enabled = d;
+    }
+    if let Some(status) = input.status {
+        // Opening and closing locations is head office's call.
+        if !actor.can(Permission::CreateLocations) {
+            return Err(AppError::Forbidden);
+        }
+        loc.status = status;
+    }
+    v.finish()?;
+    Ok(())
 }

@@ -11,7 +11,7 @@ use sweep_domain::text::{self, Login, Password};
 
 use crate::page::{Page, PageRequest};
 use crate::secrets::hash_password;
-use crate::{AppError, AppResult, Sweep, require};
+use crate::{AppError, AppResult, SAVE_ATTEMPTS, Sweep, concurrent_edit, next_version, require};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -126,29 +126,35 @@ impl Sweep {
         id: MerchantId,
         input: UpdateMerchantInput,
     ) -> AppResult<Merchant> {
-        let mut merchant = self.get_merchant(actor, id).await?;
-        require(actor, Permission::EditMerchantSettings)?;
-        let mut v = Validator::new();
-        if let Some(name) = &input.name {
-            merchant.name = v.check(text::name("name", name)).unwrap_or_default();
-        }
-        if let Some(tz) = &input.time_zone
-            && let Some(tz) = v.check(MerchantTimeZone::parse("time_zone", tz))
-        {
-            merchant.time_zone = tz.name().to_string();
-        }
-        if let Some(status) = input.status {
-            if actor.role != Role::PlatformAdmin {
-                return Err(AppError::Forbidden);
+        for _ in 0..SAVE_ATTEMPTS {
+            let current = self.get_merchant(actor, id).await?;
+            let mut merchant = current.clone();
+            require(actor, Permission::EditMerchantSettings)?;
+            let mut v = Validator::new();
+            if let Some(name) = &input.name {
+                merchant.name = v.check(text::name("name", name)).unwrap_or_default();
             }
-            merchant.status = status;
+            if let Some(tz) = &input.time_zone
+                && let Some(tz) = v.check(MerchantTimeZone::parse("time_zone", tz))
+            {
+                merchant.time_zone = tz.name().to_string();
+            }
+            if let Some(status) = input.status {
+                if actor.role != Role::PlatformAdmin {
+                    return Err(AppError::Forbidden);
+                }
+                merchant.status = status;
+            }
+            v.finish()?;
+            merchant.updated_at = next_version(self.now(), current.updated_at);
+            if !self.repos.merchants.update_merchant(&merchant, current.updated_at).await? {
+                continue;
+            }
+            if input.status == Some(MerchantStatus::Suspended) {
+                tracing::warn!(target: "security", event = "merchant_suspended", merchant_id = %merchant.id, by = %actor.staff_id);
+            }
+            return Ok(merchant);
         }
-        v.finish()?;
-        merchant.updated_at = self.now();
-        self.repos.merchants.update_merchant(&merchant).await?;
-        if input.status == Some(MerchantStatus::Suspended) {
-            tracing::warn!(target: "security", event = "merchant_suspended", merchant_id = %merchant.id, by = %actor.staff_id);
-        }
-        Ok(merchant)
+        Err(concurrent_edit())
     }
 }

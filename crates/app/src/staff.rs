@@ -11,7 +11,7 @@ use sweep_domain::text::{self, Login, Password};
 use crate::page::{Page, PageRequest};
 use crate::ports::StaffFilter;
 use crate::secrets::{hash_password, verify_password};
-use crate::{AppError, AppResult, Sweep, require, tenant};
+use crate::{AppError, AppResult, SAVE_ATTEMPTS, Sweep, concurrent_edit, next_version, require, tenant};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -122,16 +122,46 @@ impl Sweep {
     }
 
     pub async fn update_staff(&self, actor: &Actor, id: StaffId, input: UpdateStaffInput) -> AppResult<Staff> {
-        let mut staff = self.get_staff(actor, id).await?;
-        require(actor, Permission::ManageStaff)?;
-        if id == actor.staff_id && (input.role.is_some() || input.status.is_some() || input.stores.is_some()) {
+        let password = match &input.password {
+            Some(p) => Some(Password::new_password("password", p)?),
+            None => None,
+        };
+        // Hash once, outside the retry loop: argon2 is slow on purpose.
+        let new_hash = match &password {
+            Some(p) => Some(hash_password(p.expose()).await?),
+            None => None,
+        };
+        for _ in 0..SAVE_ATTEMPTS {
+            let current = self.get_staff(actor, id).await?;
+            require(actor, Permission::ManageStaff)?;
+            let mut staff = current.clone();
+            self.apply_staff_patch(actor, &mut staff, &input).await?;
+            staff.updated_at = next_version(self.now(), current.updated_at);
+            if self.repos.staff.update_staff(&staff, current.updated_at, new_hash.as_deref()).await? {
+                return Ok(staff);
+            }
+        }
+        Err(concurrent_edit())
+    }
+
+    async fn apply_staff_patch(&self, actor: &Actor, staff: &mut Staff, input: &UpdateStaffInput) -> AppResult<()> {
+        let changes_access = input.role.is_some() || input.status.is_some() || input.stores.is_some();
+        if staff.id == actor.staff_id && changes_access {
             return Err(AppError::conflict(
                 "cannot_change_self",
                 None,
                 "ask a colleague to change your own role, status or stores",
             ));
         }
-        if id != actor.staff_id && !actor.role.can_manage_staff_role(staff.role) {
+        if staff.id != actor.staff_id && !actor.role.can_manage_staff_role(staff.role) {
+            return Err(AppError::Forbidden);
+        }
+        // A store manager looks after clerks who work only in their stores; a clerk who
+        // also works elsewhere is head office's to change.
+        if staff.id != actor.staff_id
+            && !actor.is_head_office()
+            && !staff.stores.iter().all(|s| actor.stores.contains(s))
+        {
             return Err(AppError::Forbidden);
         }
         let mut v = Validator::new();
@@ -147,26 +177,13 @@ impl Sweep {
         if let Some(status) = input.status {
             staff.status = status;
         }
-        let stores = input.stores.unwrap_or_else(|| staff.stores.clone());
-        if input.role.is_some() || !stores.is_empty() || staff.role.is_store_scoped() {
+        if input.role.is_some() || input.stores.is_some() {
+            let stores = input.stores.clone().unwrap_or_else(|| staff.stores.clone());
             v.extend(self.check_store_assignment(actor, staff.role, &stores).await?);
+            staff.stores = if staff.role.is_store_scoped() { dedup(stores) } else { vec![] };
         }
-        staff.stores = if staff.role.is_store_scoped() { dedup(stores) } else { vec![] };
-        let password = match &input.password {
-            Some(p) => v.check(Password::new_password("password", p)),
-            None => None,
-        };
         v.finish()?;
-        staff.updated_at = self.now();
-        self.repos.staff.update_staff(&staff).await?;
-        if let Some(password) = password {
-            let hash = hash_password(password.expose()).await?;
-            self.repos.staff.set_password(staff.id, &hash, staff.updated_at).await?;
-        }
-        if input.password.is_some() || staff.status == StaffStatus::Disabled {
-            self.repos.auth.delete_sessions_of(staff.id).await?;
-        }
-        Ok(staff)
+        Ok(())
     }
 
     /// A signed-in member changes their own password, proving they know the current one.
@@ -181,8 +198,8 @@ impl Sweep {
             return Err(AppError::invalid("current_password", "wrong_password", "the current password is wrong"));
         }
         let new_hash = hash_password(new.expose()).await?;
+        // Sets the password and ends every session in one transaction.
         self.repos.staff.set_password(me.id, &new_hash, self.now()).await?;
-        self.repos.auth.delete_sessions_of(me.id).await?;
         Ok(())
     }
 

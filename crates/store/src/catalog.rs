@@ -223,10 +223,10 @@ impl CatalogRepo for Db {
         Ok(Page::from_rows(items, page.limit, |c| c.id.to_string()))
     }
 
-    async fn update_category(&self, c: &Category) -> StoreResult<()> {
-        sqlx::query(
+    async fn update_category(&self, c: &Category, expected: Timestamp) -> StoreResult<bool> {
+        let done = sqlx::query(
             "UPDATE categories SET parent_id = $3, name_zh = $4, name_en = $5, sort_order = $6, status = $7, updated_at = $8
-             WHERE merchant_id = $1 AND id = $2",
+             WHERE merchant_id = $1 AND id = $2 AND updated_at = $9",
         )
         .bind(c.merchant_id.to_string())
         .bind(c.id.to_string())
@@ -236,10 +236,11 @@ impl CatalogRepo for Db {
         .bind(c.sort_order)
         .bind(c.status.as_str())
         .bind(c.updated_at.unix_micros())
+        .bind(expected.unix_micros())
         .execute(self.writer())
         .await
         .map_err(err)?;
-        Ok(())
+        Ok(done.rows_affected() == 1)
     }
 
     async fn insert_product(&self, p: &Product) -> StoreResult<()> {
@@ -284,11 +285,11 @@ impl CatalogRepo for Db {
         Ok(Page::from_rows(items, page.limit, |p| p.id.to_string()))
     }
 
-    async fn update_product(&self, p: &Product) -> StoreResult<()> {
-        sqlx::query(
+    async fn update_product(&self, p: &Product, expected: Timestamp) -> StoreResult<bool> {
+        let done = sqlx::query(
             "UPDATE products SET category_id = $3, name_zh = $4, name_en = $5, description_zh = $6, description_en = $7,
                  status = $8, updated_at = $9
-             WHERE merchant_id = $1 AND id = $2",
+             WHERE merchant_id = $1 AND id = $2 AND updated_at = $10",
         )
         .bind(p.merchant_id.to_string())
         .bind(p.id.to_string())
@@ -299,10 +300,11 @@ impl CatalogRepo for Db {
         .bind(p.description.en.clone())
         .bind(p.status.as_str())
         .bind(p.updated_at.unix_micros())
+        .bind(expected.unix_micros())
         .execute(self.writer())
         .await
         .map_err(err)?;
-        Ok(())
+        Ok(done.rows_affected() == 1)
     }
 
     async fn insert_image(&self, i: &ProductImage) -> StoreResult<()> {
@@ -382,11 +384,11 @@ impl CatalogRepo for Db {
         Ok(Page::from_rows(items, page.limit, |s| s.id.to_string()))
     }
 
-    async fn update_sku(&self, s: &Sku) -> StoreResult<()> {
-        sqlx::query(
+    async fn update_sku(&self, s: &Sku, expected: Timestamp) -> StoreResult<bool> {
+        let done = sqlx::query(
             "UPDATE skus SET code = $3, barcode = $4, attributes = $5, base_price = $6, member_price = $7, status = $8,
                  updated_at = $9
-             WHERE merchant_id = $1 AND id = $2",
+             WHERE merchant_id = $1 AND id = $2 AND updated_at = $10",
         )
         .bind(s.merchant_id.to_string())
         .bind(s.id.to_string())
@@ -397,10 +399,11 @@ impl CatalogRepo for Db {
         .bind(s.member_price.map(|m| m.minor()))
         .bind(s.status.as_str())
         .bind(s.updated_at.unix_micros())
+        .bind(expected.unix_micros())
         .execute(self.writer())
         .await
         .map_err(|e| map_err(e, SKU_UNIQUES))?;
-        Ok(())
+        Ok(done.rows_affected() == 1)
     }
 
     async fn price_overrides(&self, merchant: MerchantId, sku: SkuId) -> StoreResult<Vec<PriceOverride>> {

@@ -2,6 +2,7 @@ use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use sweep_app::page::{Page, PageRequest};
 use sweep_app::ports::{LocationFilter, LocationRepo, StoreResult};
+use sweep_domain::Timestamp;
 use sweep_domain::ids::{LocationId, MerchantId};
 use sweep_domain::location::{GeoPoint, Location, LocationKind, LocationStatus, OpeningHours};
 use sweep_domain::text::Localized;
@@ -108,12 +109,12 @@ impl LocationRepo for Db {
         Ok(Page::from_rows(items, page.limit, |l| l.id.to_string()))
     }
 
-    async fn update_location(&self, l: &Location) -> StoreResult<()> {
-        sqlx::query(
+    async fn update_location(&self, l: &Location, expected: Timestamp) -> StoreResult<bool> {
+        let done = sqlx::query(
             "UPDATE locations SET name_zh = $3, name_en = $4, address = $5, city = $6, district = $7, phone = $8,
                  lat = $9, lng = $10, opening_hours = $11, pickup_enabled = $12, delivery_enabled = $13,
                  status = $14, updated_at = $15
-             WHERE merchant_id = $1 AND id = $2",
+             WHERE merchant_id = $1 AND id = $2 AND updated_at = $16",
         )
         .bind(l.merchant_id.to_string())
         .bind(l.id.to_string())
@@ -130,9 +131,10 @@ impl LocationRepo for Db {
         .bind(i64::from(l.delivery_enabled))
         .bind(l.status.as_str())
         .bind(l.updated_at.unix_micros())
+        .bind(expected.unix_micros())
         .execute(self.writer())
         .await
         .map_err(|e| map_err(e, UNIQUES))?;
-        Ok(())
+        Ok(done.rows_affected() == 1)
     }
 }

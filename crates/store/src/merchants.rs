@@ -2,10 +2,10 @@ use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use sweep_app::page::{Page, PageRequest};
 use sweep_app::ports::{MerchantRepo, StoreResult};
-use sweep_domain::Currency;
 use sweep_domain::ids::MerchantId;
 use sweep_domain::merchant::{Merchant, MerchantStatus};
 use sweep_domain::staff::Staff;
+use sweep_domain::{Currency, Timestamp};
 
 use crate::Db;
 use crate::sql::{Sql, enum_col, err, get, map_err, parse, ts};
@@ -69,16 +69,19 @@ impl MerchantRepo for Db {
         Ok(Page::from_rows(items, page.limit, |m| m.id.to_string()))
     }
 
-    async fn update_merchant(&self, m: &Merchant) -> StoreResult<()> {
-        sqlx::query("UPDATE merchants SET name = $2, time_zone = $3, status = $4, updated_at = $5 WHERE id = $1")
-            .bind(m.id.to_string())
-            .bind(m.name.clone())
-            .bind(m.time_zone.clone())
-            .bind(m.status.as_str())
-            .bind(m.updated_at.unix_micros())
-            .execute(self.writer())
-            .await
-            .map_err(err)?;
-        Ok(())
+    async fn update_merchant(&self, m: &Merchant, expected: Timestamp) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE merchants SET name = $2, time_zone = $3, status = $4, updated_at = $5 WHERE id = $1 AND updated_at = $6",
+        )
+        .bind(m.id.to_string())
+        .bind(m.name.clone())
+        .bind(m.time_zone.clone())
+        .bind(m.status.as_str())
+        .bind(m.updated_at.unix_micros())
+        .bind(expected.unix_micros())
+        .execute(self.writer())
+        .await
+        .map_err(err)?;
+        Ok(done.rows_affected() == 1)
     }
 }

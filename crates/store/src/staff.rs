@@ -91,6 +91,25 @@ async fn replace_stores(tx: &mut Transaction<'static, Any>, s: &Staff) -> Result
     Ok(())
 }
 
+async fn set_password_in(tx: &mut Transaction<'static, Any>, staff: StaffId, hash: &str) -> StoreResult<()> {
+    sqlx::query("UPDATE staff SET password_hash = $2 WHERE id = $1")
+        .bind(staff.to_string())
+        .bind(hash.to_string())
+        .execute(&mut **tx)
+        .await
+        .map_err(err)?;
+    Ok(())
+}
+
+async fn end_sessions_in(tx: &mut Transaction<'static, Any>, staff: StaffId) -> StoreResult<()> {
+    sqlx::query("DELETE FROM sessions WHERE staff_id = $1")
+        .bind(staff.to_string())
+        .execute(&mut **tx)
+        .await
+        .map_err(err)?;
+    Ok(())
+}
+
 fn merchant_clause(q: &mut Sql, merchant: Option<MerchantId>) {
     match merchant {
         Some(m) => q.push(" AND s.merchant_id = ").bind(m.to_string()),
@@ -154,30 +173,47 @@ impl StaffRepo for Db {
         Ok(Page::from_rows(items, page.limit, |s| s.id.to_string()))
     }
 
-    async fn update_staff(&self, s: &Staff) -> StoreResult<()> {
+    async fn update_staff(&self, s: &Staff, expected: Timestamp, new_password_hash: Option<&str>) -> StoreResult<bool> {
         let mut tx = self.begin().await.map_err(err)?;
-        sqlx::query("UPDATE staff SET display_name = $2, role = $3, status = $4, updated_at = $5 WHERE id = $1")
-            .bind(s.id.to_string())
-            .bind(s.display_name.clone())
-            .bind(s.role.as_str())
-            .bind(s.status.as_str())
-            .bind(s.updated_at.unix_micros())
-            .execute(&mut *tx)
-            .await
-            .map_err(err)?;
+        let done = sqlx::query(
+            "UPDATE staff SET display_name = $2, role = $3, status = $4, updated_at = $5 WHERE id = $1 AND updated_at = $6",
+        )
+        .bind(s.id.to_string())
+        .bind(s.display_name.clone())
+        .bind(s.role.as_str())
+        .bind(s.status.as_str())
+        .bind(s.updated_at.unix_micros())
+        .bind(expected.unix_micros())
+        .execute(&mut *tx)
+        .await
+        .map_err(err)?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
         replace_stores(&mut tx, s).await.map_err(err)?;
-        tx.commit().await.map_err(err)
+        if let Some(hash) = new_password_hash {
+            set_password_in(&mut tx, s.id, hash).await?;
+        }
+        // A new password or a disabled account ends every session at once, in the
+        // same transaction: no window in which an old session survives.
+        if new_password_hash.is_some() || s.status == StaffStatus::Disabled {
+            end_sessions_in(&mut tx, s.id).await?;
+        }
+        tx.commit().await.map_err(err)?;
+        Ok(true)
     }
 
     async fn set_password(&self, staff: StaffId, password_hash: &str, now: Timestamp) -> StoreResult<()> {
-        sqlx::query("UPDATE staff SET password_hash = $2, updated_at = $3 WHERE id = $1")
+        let mut tx = self.begin().await.map_err(err)?;
+        set_password_in(&mut tx, staff, password_hash).await?;
+        sqlx::query("UPDATE staff SET updated_at = $2 WHERE id = $1")
             .bind(staff.to_string())
-            .bind(password_hash.to_string())
             .bind(now.unix_micros())
-            .execute(self.writer())
+            .execute(&mut *tx)
             .await
             .map_err(err)?;
-        Ok(())
+        end_sessions_in(&mut tx, staff).await?;
+        tx.commit().await.map_err(err)
     }
 
     async fn count_platform_admins(&self) -> StoreResult<i64> {

@@ -179,7 +179,8 @@ both_backends! {
         let mut moved = loaded.clone();
         moved.stores = vec![a.warehouse.id, a.store.id];
         moved.display_name = "Clerk Wang".into();
-        db.db.update_staff(&moved).await.unwrap();
+        assert!(db.db.update_staff(&moved, loaded.updated_at, None).await.unwrap());
+        assert!(!db.db.update_staff(&moved, t(-1), None).await.unwrap(), "a stale version saves nothing");
         let reloaded = db.db.staff(Some(a.merchant.id), clerk.id).await.unwrap().unwrap();
         assert_eq!(reloaded.stores.len(), 2);
         assert_eq!(reloaded.display_name, "Clerk Wang");
@@ -213,17 +214,21 @@ both_backends! {
 
         let mut suspended = w.merchant.clone();
         suspended.status = MerchantStatus::Suspended;
-        db.db.update_merchant(&suspended).await.unwrap();
+        assert!(db.db.update_merchant(&suspended, t(0)).await.unwrap());
         assert!(db.db.session("h1", t(50)).await.unwrap().is_none(), "suspended merchant");
-        db.db.update_merchant(&w.merchant).await.unwrap();
+        assert!(db.db.update_merchant(&w.merchant, t(0)).await.unwrap());
 
         let mut disabled = member.clone();
         disabled.status = StaffStatus::Disabled;
-        db.db.update_staff(&disabled).await.unwrap();
+        assert!(db.db.update_staff(&disabled, t(0), None).await.unwrap());
         assert!(db.db.session("h1", t(50)).await.unwrap().is_none(), "disabled staff");
-        db.db.update_staff(&member).await.unwrap();
-        db.db.delete_sessions_of(member.id).await.unwrap();
-        assert!(db.db.session("h1", t(50)).await.unwrap().is_none(), "signed out everywhere");
+        assert!(db.db.update_staff(&member, t(0), None).await.unwrap());
+        assert!(db.db.session("h1", t(50)).await.unwrap().is_none(), "disabling ended the session for good");
+        db.db.insert_session(&SessionRecord { token_hash: "h2".into(), ..session.clone() }).await.unwrap();
+        assert!(db.db.session("h2", t(50)).await.unwrap().is_some());
+        assert!(db.db.update_staff(&member, t(0), Some("new-hash")).await.unwrap());
+        assert!(db.db.session("h2", t(50)).await.unwrap().is_none(), "a new password signs out everywhere");
+        assert_eq!(db.db.staff_by_login(&member.login).await.unwrap().unwrap().1, "new-hash");
     }
 }
 
@@ -292,7 +297,7 @@ both_backends! {
         changed.pickup_enabled = false;
         changed.status = LocationStatus::Archived;
         changed.opening_hours = OpeningHours::default();
-        db.db.update_location(&changed).await.unwrap();
+        assert!(db.db.update_location(&changed, a.store.updated_at).await.unwrap());
         assert_eq!(db.db.location(a.merchant.id, a.store.id).await.unwrap().unwrap(), changed);
 
         let stores = LocationFilter { kind: Some(LocationKind::Store), ..Default::default() };

@@ -102,6 +102,18 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
         let query = parts.uri.query().unwrap_or_default();
+        // Control characters (a NUL, say) have no business in a filter, and PostgreSQL
+        // refuses NUL in text: stop them here, by name.
+        for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+            if value.chars().any(char::is_control) {
+                return Err(ApiError::field(
+                    ErrorCode::ValidationFailed,
+                    name.into_owned(),
+                    "invalid_characters",
+                    "must not contain control characters",
+                ));
+            }
+        }
         let de = serde_urlencoded::Deserializer::new(form_urlencoded_parse(query));
         serde_path_to_error::deserialize(de).map(ApiQuery).map_err(|e| {
             let field = e.path().to_string();
@@ -140,6 +152,20 @@ impl<S: Send + Sync> FromRequestParts<S> for Peer {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let info = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
         Ok(Peer(info.map(|c| c.0)))
+    }
+}
+
+/// Path parameters. A path that does not decode names nothing that exists: 404, as JSON.
+pub struct ApiPath<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(ApiPath(value)),
+            Err(_) => Err(ApiError::not_found()),
+        }
     }
 }
 

@@ -1,11 +1,12 @@
 //! Health, readiness, metrics, the OpenAPI document and uploaded media.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::error::{ApiError, ApiResult};
+use crate::extract::ApiPath;
 use crate::state::AppState;
 
 /// The process is up.
@@ -33,7 +34,7 @@ pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
 }
 
 /// Uploaded images, named by content hash, so they can be cached for ever.
-pub async fn media(State(s): State<AppState>, Path(key): Path<String>) -> ApiResult<Response> {
+pub async fn media(State(s): State<AppState>, ApiPath(key): ApiPath<String>) -> ApiResult<Response> {
     let Some((bytes, content_type)) = s.sweep.media(&key).await? else {
         return Err(ApiError::not_found());
     };

@@ -6,7 +6,7 @@ use sweep_domain::roles::{Actor, Permission};
 
 use crate::locations::{LocalizedInput, localized};
 use crate::page::{Page, PageRequest};
-use crate::{AppError, AppResult, Sweep, require, tenant};
+use crate::{AppError, AppResult, SAVE_ATTEMPTS, Sweep, concurrent_edit, next_version, require, tenant};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -89,32 +89,38 @@ impl Sweep {
         id: CategoryId,
         input: UpdateCategoryInput,
     ) -> AppResult<Category> {
-        let mut category = self.get_category(actor, id).await?;
-        require(actor, Permission::EditCatalog)?;
-        let mut v = Validator::new();
-        if let Some(name) = &input.name {
-            category.name = localized(&mut v, "name", name, true, 120);
-        }
-        if let Some(order) = input.sort_order {
-            if SORT_RANGE.contains(&order) {
-                category.sort_order = order;
-            } else {
-                v.push(sweep_domain::FieldError::new("sort_order", "out_of_range", "must be within ±1000000"));
+        for _ in 0..SAVE_ATTEMPTS {
+            let current = self.get_category(actor, id).await?;
+            let mut category = current.clone();
+            require(actor, Permission::EditCatalog)?;
+            let mut v = Validator::new();
+            if let Some(name) = &input.name {
+                category.name = localized(&mut v, "name", name, true, 120);
             }
-        }
-        if let Some(status) = input.status {
-            category.status = status;
-        }
-        v.finish()?;
-        if let Some(parent) = input.parent_id {
-            if let Some(parent) = parent {
-                self.check_parent(category.merchant_id, Some(id), parent).await?;
+            if let Some(order) = input.sort_order {
+                if SORT_RANGE.contains(&order) {
+                    category.sort_order = order;
+                } else {
+                    v.push(sweep_domain::FieldError::new("sort_order", "out_of_range", "must be within ±1000000"));
+                }
             }
-            category.parent_id = parent;
+            if let Some(status) = input.status {
+                category.status = status;
+            }
+            v.finish()?;
+            if let Some(parent) = input.parent_id {
+                if let Some(parent) = parent {
+                    self.check_parent(category.merchant_id, Some(id), parent).await?;
+                }
+                category.parent_id = parent;
+            }
+            category.updated_at = next_version(self.now(), current.updated_at);
+            if !self.repos.catalog.update_category(&category, current.updated_at).await? {
+                continue;
+            }
+            return Ok(category);
         }
-        category.updated_at = self.now();
-        self.repos.catalog.update_category(&category).await?;
-        Ok(category)
+        Err(concurrent_edit())
     }
 
     /// The parent must be the merchant's, must not be the category itself or below it,

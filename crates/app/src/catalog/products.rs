@@ -7,7 +7,7 @@ use sweep_domain::roles::{Actor, Permission};
 use crate::locations::{LocalizedInput, localized};
 use crate::page::{Page, PageRequest};
 use crate::ports::{ProductFilter, SkuFilter};
-use crate::{AppError, AppResult, Sweep, require, tenant};
+use crate::{AppError, AppResult, SAVE_ATTEMPTS, Sweep, concurrent_edit, next_version, require, tenant};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -112,28 +112,34 @@ impl Sweep {
     }
 
     pub async fn update_product(&self, actor: &Actor, id: ProductId, input: UpdateProductInput) -> AppResult<Product> {
-        let mut product = self.get_product(actor, id).await?;
-        require(actor, Permission::EditCatalog)?;
-        let mut v = Validator::new();
-        if let Some(name) = &input.name {
-            product.name = localized(&mut v, "name", name, true, 120);
-        }
-        if let Some(d) = &input.description {
-            product.description = localized(&mut v, "description", d, false, MAX_DESCRIPTION);
-        }
-        if let Some(status) = input.status {
-            product.status = status;
-        }
-        v.finish()?;
-        if let Some(category) = input.category_id {
-            if let Some(c) = category {
-                self.check_category(product.merchant_id, c).await?;
+        for _ in 0..SAVE_ATTEMPTS {
+            let current = self.get_product(actor, id).await?;
+            let mut product = current.clone();
+            require(actor, Permission::EditCatalog)?;
+            let mut v = Validator::new();
+            if let Some(name) = &input.name {
+                product.name = localized(&mut v, "name", name, true, 120);
             }
-            product.category_id = category;
+            if let Some(d) = &input.description {
+                product.description = localized(&mut v, "description", d, false, MAX_DESCRIPTION);
+            }
+            if let Some(status) = input.status {
+                product.status = status;
+            }
+            v.finish()?;
+            if let Some(category) = input.category_id {
+                if let Some(c) = category {
+                    self.check_category(product.merchant_id, c).await?;
+                }
+                product.category_id = category;
+            }
+            product.updated_at = next_version(self.now(), current.updated_at);
+            if !self.repos.catalog.update_product(&product, current.updated_at).await? {
+                continue;
+            }
+            return Ok(product);
         }
-        product.updated_at = self.now();
-        self.repos.catalog.update_product(&product).await?;
-        Ok(product)
+        Err(concurrent_edit())
     }
 
     async fn check_category(&self, merchant_id: MerchantId, id: CategoryId) -> AppResult<()> {

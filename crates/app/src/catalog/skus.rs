@@ -7,7 +7,7 @@ use sweep_domain::{Currency, Money, text};
 
 use crate::page::{Page, PageRequest};
 use crate::ports::SkuFilter;
-use crate::{AppError, AppResult, Sweep, require, tenant};
+use crate::{AppError, AppResult, SAVE_ATTEMPTS, Sweep, concurrent_edit, next_version, require, tenant};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -98,39 +98,45 @@ impl Sweep {
     }
 
     pub async fn update_sku(&self, actor: &Actor, id: SkuId, input: UpdateSkuInput) -> AppResult<Sku> {
-        let mut sku = self.get_sku(actor, id).await?;
-        require(actor, Permission::EditCatalog)?;
-        let currency = sku.base_price.currency();
-        let mut v = Validator::new();
-        if let Some(code) = &input.code {
-            sku.code = v.check(text::code("code", code, 64)).unwrap_or_default();
+        for _ in 0..SAVE_ATTEMPTS {
+            let current = self.get_sku(actor, id).await?;
+            let mut sku = current.clone();
+            require(actor, Permission::EditCatalog)?;
+            let currency = sku.base_price.currency();
+            let mut v = Validator::new();
+            if let Some(code) = &input.code {
+                sku.code = v.check(text::code("code", code, 64)).unwrap_or_default();
+            }
+            if let Some(barcode) = &input.barcode {
+                sku.barcode = match barcode {
+                    Some(b) => v.check(text::barcode("barcode", b)),
+                    None => None,
+                };
+            }
+            if let Some(attributes) = &input.attributes {
+                sku.attributes = v.check(validate_attributes("attributes", attributes)).unwrap_or_default();
+            }
+            if let Some(p) = input.base_price
+                && let Some(price) = v.check(Money::price("base_price", p, currency))
+            {
+                sku.base_price = price;
+            }
+            if let Some(p) = input.member_price {
+                sku.member_price = match p {
+                    Some(p) => v.check(Money::price("member_price", p, currency)),
+                    None => None,
+                };
+            }
+            if let Some(status) = input.status {
+                sku.status = status;
+            }
+            v.finish()?;
+            sku.updated_at = next_version(self.now(), current.updated_at);
+            if !self.repos.catalog.update_sku(&sku, current.updated_at).await? {
+                continue;
+            }
+            return Ok(sku);
         }
-        if let Some(barcode) = &input.barcode {
-            sku.barcode = match barcode {
-                Some(b) => v.check(text::barcode("barcode", b)),
-                None => None,
-            };
-        }
-        if let Some(attributes) = &input.attributes {
-            sku.attributes = v.check(validate_attributes("attributes", attributes)).unwrap_or_default();
-        }
-        if let Some(p) = input.base_price
-            && let Some(price) = v.check(Money::price("base_price", p, currency))
-        {
-            sku.base_price = price;
-        }
-        if let Some(p) = input.member_price {
-            sku.member_price = match p {
-                Some(p) => v.check(Money::price("member_price", p, currency)),
-                None => None,
-            };
-        }
-        if let Some(status) = input.status {
-            sku.status = status;
-        }
-        v.finish()?;
-        sku.updated_at = self.now();
-        self.repos.catalog.update_sku(&sku).await?;
-        Ok(sku)
+        Err(concurrent_edit())
     }
 }

@@ -43,7 +43,8 @@ pub trait MerchantRepo: Send + Sync {
     async fn merchant(&self, id: MerchantId) -> StoreResult<Option<Merchant>>;
     async fn merchant_by_slug(&self, slug: &str) -> StoreResult<Option<Merchant>>;
     async fn list_merchants(&self, page: &PageRequest) -> StoreResult<Page<Merchant>>;
-    async fn update_merchant(&self, merchant: &Merchant) -> StoreResult<()>;
+    /// Saves the merchant if nobody changed it since `expected` (its `updated_at` when read).
+    async fn update_merchant(&self, merchant: &Merchant, expected: Timestamp) -> StoreResult<bool>;
 }
 
 #[derive(Debug, Clone, Default)]
@@ -66,8 +67,16 @@ pub trait StaffRepo: Send + Sync {
         filter: &StaffFilter,
         page: &PageRequest,
     ) -> StoreResult<Page<Staff>>;
-    /// Saves profile, role, status and store assignments together.
-    async fn update_staff(&self, staff: &Staff) -> StoreResult<()>;
+    /// Saves profile, role, status, store assignments and (when given) a new password in
+    /// one transaction, if nobody changed the member since `expected`. A new password or
+    /// a disabled account also ends every session of the member, in the same transaction.
+    async fn update_staff(
+        &self,
+        staff: &Staff,
+        expected: Timestamp,
+        new_password_hash: Option<&str>,
+    ) -> StoreResult<bool>;
+    /// Sets a new password and ends every session of the member, in one transaction.
     async fn set_password(&self, staff: StaffId, password_hash: &str, now: Timestamp) -> StoreResult<()>;
     async fn count_platform_admins(&self) -> StoreResult<i64>;
 }
@@ -132,7 +141,8 @@ pub trait LocationRepo: Send + Sync {
         filter: &LocationFilter,
         page: &PageRequest,
     ) -> StoreResult<Page<Location>>;
-    async fn update_location(&self, location: &Location) -> StoreResult<()>;
+    /// Saves if nobody changed the location since `expected`.
+    async fn update_location(&self, location: &Location, expected: Timestamp) -> StoreResult<bool>;
 }
 
 #[derive(Debug, Clone, Default)]
@@ -162,7 +172,7 @@ pub trait CatalogRepo: Send + Sync {
         status: Option<RecordStatus>,
         page: &PageRequest,
     ) -> StoreResult<Page<Category>>;
-    async fn update_category(&self, category: &Category) -> StoreResult<()>;
+    async fn update_category(&self, category: &Category, expected: Timestamp) -> StoreResult<bool>;
 
     async fn insert_product(&self, product: &Product) -> StoreResult<()>;
     async fn product(&self, merchant: MerchantId, id: ProductId) -> StoreResult<Option<Product>>;
@@ -172,7 +182,7 @@ pub trait CatalogRepo: Send + Sync {
         filter: &ProductFilter,
         page: &PageRequest,
     ) -> StoreResult<Page<Product>>;
-    async fn update_product(&self, product: &Product) -> StoreResult<()>;
+    async fn update_product(&self, product: &Product, expected: Timestamp) -> StoreResult<bool>;
 
     async fn insert_image(&self, image: &ProductImage) -> StoreResult<()>;
     async fn images(&self, merchant: MerchantId, product: ProductId) -> StoreResult<Vec<ProductImage>>;
@@ -181,7 +191,7 @@ pub trait CatalogRepo: Send + Sync {
     async fn insert_sku(&self, sku: &Sku) -> StoreResult<()>;
     async fn sku(&self, merchant: MerchantId, id: SkuId) -> StoreResult<Option<Sku>>;
     async fn list_skus(&self, merchant: MerchantId, filter: &SkuFilter, page: &PageRequest) -> StoreResult<Page<Sku>>;
-    async fn update_sku(&self, sku: &Sku) -> StoreResult<()>;
+    async fn update_sku(&self, sku: &Sku, expected: Timestamp) -> StoreResult<bool>;
 
     async fn price_overrides(&self, merchant: MerchantId, sku: SkuId) -> StoreResult<Vec<PriceOverride>>;
     /// Every override of the merchant's SKUs in `skus`.

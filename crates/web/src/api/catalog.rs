@@ -1,7 +1,7 @@
 //! Categories, products, product images and SKUs.
 
 use axum::Json;
-use axum::extract::{Path, Request, State};
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
@@ -14,7 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::{PageBody, created, page};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::bytes_body::read_up_to;
-use crate::extract::{ApiJson, ApiQuery, Caller, path_id};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller, path_id};
 use crate::state::AppState;
 
 // ----- categories -----
@@ -56,7 +56,7 @@ pub async fn list_categories(
 pub async fn show_category(
     State(s): State<AppState>,
     Caller(actor): Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<Category>> {
     Ok(Json(s.sweep.get_category(&actor, path_id(&id)?).await?))
 }
@@ -66,7 +66,7 @@ pub async fn show_category(
 pub async fn update_category(
     State(s): State<AppState>,
     Caller(actor): Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(input): ApiJson<UpdateCategoryInput>,
 ) -> ApiResult<Json<Category>> {
     Ok(Json(s.sweep.update_category(&actor, path_id(&id)?, input).await?))
@@ -77,7 +77,7 @@ pub async fn update_category(
 pub async fn archive_category(
     State(s): State<AppState>,
     Caller(actor): Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<Category>> {
     let input = UpdateCategoryInput { status: Some(RecordStatus::Archived), ..Default::default() };
     Ok(Json(s.sweep.update_category(&actor, path_id(&id)?, input).await?))
@@ -149,7 +149,7 @@ pub async fn list_products(
 pub async fn show_product(
     State(s): State<AppState>,
     Caller(actor): Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<ProductBody>> {
     let detail = s.sweep.product_detail(&actor, path_id(&id)?).await?;
     let images = detail.images.into_iter().map(|i| image_body(&s, i)).collect();
@@ -161,7 +161,7 @@ pub async fn show_product(
 pub async fn update_product(
     State(s): State<AppState>,
     Caller(actor): Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(input): ApiJson<UpdateProductInput>,
 ) -> ApiResult<Json<Product>> {
     Ok(Json(s.sweep.update_product(&actor, path_id(&id)?, input).await?))
@@ -172,7 +172,7 @@ pub async fn update_product(
 pub async fn archive_product(
     State(s): State<AppState>,
     Caller(actor): Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<Product>> {
     let input = UpdateProductInput { status: Some(ProductStatus::Archived), ..Default::default() };
     Ok(Json(s.sweep.update_product(&actor, path_id(&id)?, input).await?))
@@ -185,7 +185,7 @@ pub async fn archive_product(
 pub async fn upload_image(
     State(s): State<AppState>,
     Caller(actor): Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     req: Request,
 ) -> ApiResult<impl IntoResponse> {
     let product: ProductId = path_id(&id)?;
@@ -199,7 +199,7 @@ pub async fn upload_image(
 pub async fn delete_image(
     State(s): State<AppState>,
     Caller(actor): Caller,
-    Path((id, image_id)): Path<(String, String)>,
+    ApiPath((id, image_id)): ApiPath<(String, String)>,
 ) -> ApiResult<StatusCode> {
     let image: ImageId = path_id(&image_id)?;
     s.sweep.delete_product_image(&actor, path_id(&id)?, image).await?;
@@ -213,7 +213,7 @@ pub async fn delete_image(
 pub async fn create_sku(
     State(s): State<AppState>,
     Caller(actor): Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(input): ApiJson<CreateSkuInput>,
 ) -> ApiResult<impl IntoResponse> {
     Ok(created(s.sweep.create_sku(&actor, path_id(&id)?, input).await?))
@@ -252,7 +252,7 @@ pub async fn list_skus(
 pub async fn show_sku(
     State(s): State<AppState>,
     Caller(actor): Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<Sku>> {
     let id: SkuId = path_id(&id)?;
     Ok(Json(s.sweep.get_sku(&actor, id).await?))
@@ -263,7 +263,7 @@ pub async fn show_sku(
 pub async fn update_sku(
     State(s): State<AppState>,
     Caller(actor): Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(input): ApiJson<UpdateSkuInput>,
 ) -> ApiResult<Json<Sku>> {
     Ok(Json(s.sweep.update_sku(&actor, path_id(&id)?, input).await?))
@@ -274,7 +274,7 @@ pub async fn update_sku(
 pub async fn archive_sku(
     State(s): State<AppState>,
     Caller(actor): Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<Sku>> {
     let input = UpdateSkuInput { status: Some(RecordStatus::Archived), ..Default::default() };
     Ok(Json(s.sweep.update_sku(&actor, path_id(&id)?, input).await?))

@@ -1,7 +1,7 @@
 //! Stores and warehouses.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::IntoResponse;
 use serde::Deserialize;
 use sweep_app::locations::{CreateLocationInput, UpdateLocationInput};
@@ -12,7 +12,7 @@ use utoipa::IntoParams;
 
 use super::{PageBody, created, page};
 use crate::error::{ApiResult, ErrorBody};
-use crate::extract::{ApiJson, ApiQuery, Caller, path_id};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller, path_id};
 use crate::state::AppState;
 
 #[utoipa::path(post, path = "/api/v1/locations", tag = "locations", request_body = CreateLocationInput,
@@ -53,7 +53,7 @@ pub async fn list(
 pub async fn show(
     State(s): State<AppState>,
     Caller(actor): Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<Location>> {
     let id: LocationId = path_id(&id)?;
     Ok(Json(s.sweep.get_location(&actor, id).await?))
@@ -64,7 +64,7 @@ pub async fn show(
 pub async fn update(
     State(s): State<AppState>,
     Caller(actor): Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(input): ApiJson<UpdateLocationInput>,
 ) -> ApiResult<Json<Location>> {
     let id: LocationId = path_id(&id)?;
@@ -77,7 +77,7 @@ pub async fn update(
 pub async fn archive(
     State(s): State<AppState>,
     Caller(actor): Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<Location>> {
     let id: LocationId = path_id(&id)?;
     let input = UpdateLocationInput { status: Some(LocationStatus::Archived), ..Default::default() };

@@ -1,7 +1,7 @@
 //! Merchants: platform admins create and suspend them; owners keep their settings.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
 use sweep_app::merchants::{CreateMerchantInput, UpdateMerchantInput};
@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{PageBody, created, page};
 use crate::error::{ApiResult, ErrorBody};
-use crate::extract::{ApiJson, ApiQuery, Caller, path_id};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller, path_id};
 use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
@@ -57,7 +57,7 @@ pub async fn list(
 pub async fn show(
     State(s): State<AppState>,
     Caller(actor): Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<Merchant>> {
     let id: MerchantId = path_id(&id)?;
     Ok(Json(s.sweep.get_merchant(&actor, id).await?))
@@ -69,7 +69,7 @@ pub async fn show(
 pub async fn update(
     State(s): State<AppState>,
     Caller(actor): Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(input): ApiJson<UpdateMerchantInput>,
 ) -> ApiResult<Json<Merchant>> {
     let id: MerchantId = path_id(&id)?;

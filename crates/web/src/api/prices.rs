@@ -1,7 +1,7 @@
 //! Price overrides, quotes and the price-parity report.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use sweep_app::pricing::SetPriceInput;
@@ -13,7 +13,7 @@ use sweep_domain::pricing::{PriceOverride, PriceScope, PriceSource};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::{ApiJson, ApiQuery, Caller, path_id};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller, path_id};
 use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
@@ -52,7 +52,7 @@ pub struct SkuPricesBody {
 pub async fn show(
     State(s): State<AppState>,
     Caller(actor): Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<SkuPricesBody>> {
     let prices = s.sweep.sku_prices(&actor, path_id(&id)?).await?;
     Ok(Json(SkuPricesBody {
@@ -74,7 +74,7 @@ fn channel(text: &str) -> ApiResult<Channel> {
 pub async fn set_channel(
     State(s): State<AppState>,
     Caller(actor): Caller,
-    Path((id, ch)): Path<(String, String)>,
+    ApiPath((id, ch)): ApiPath<(String, String)>,
     ApiJson(input): ApiJson<SetPriceInput>,
 ) -> ApiResult<Json<PriceOverrideBody>> {
     let scope = PriceScope::Channel(channel(&ch)?);
@@ -86,7 +86,7 @@ pub async fn set_channel(
 pub async fn delete_channel(
     State(s): State<AppState>,
     Caller(actor): Caller,
-    Path((id, ch)): Path<(String, String)>,
+    ApiPath((id, ch)): ApiPath<(String, String)>,
 ) -> ApiResult<StatusCode> {
     let scope = PriceScope::Channel(channel(&ch)?);
     s.sweep.delete_price_override(&actor, path_id(&id)?, scope).await?;
@@ -100,7 +100,7 @@ pub async fn delete_channel(
 pub async fn set_store(
     State(s): State<AppState>,
     Caller(actor): Caller,
-    Path((id, location)): Path<(String, String)>,
+    ApiPath((id, location)): ApiPath<(String, String)>,
     ApiJson(input): ApiJson<SetPriceInput>,
 ) -> ApiResult<Json<PriceOverrideBody>> {
     let scope = PriceScope::Store(path_id(&location)?);
@@ -112,7 +112,7 @@ pub async fn set_store(
 pub async fn delete_store(
     State(s): State<AppState>,
     Caller(actor): Caller,
-    Path((id, location)): Path<(String, String)>,
+    ApiPath((id, location)): ApiPath<(String, String)>,
 ) -> ApiResult<StatusCode> {
     let scope = PriceScope::Store(path_id(&location)?);
     s.sweep.delete_price_override(&actor, path_id(&id)?, scope).await?;

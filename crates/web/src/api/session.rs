@@ -1,7 +1,7 @@
 //! Sign-in, the signed-in member, and API tokens.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -16,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::{PageBody, created, page};
 use crate::auth::{SESSION_COOKIE, cookie};
 use crate::error::{ApiResult, ErrorBody};
-use crate::extract::{ApiJson, ApiQuery, Caller, Peer, path_id};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller, Peer, path_id};
 use crate::state::{AppState, WebConfig, client_ip};
 
 #[derive(Serialize, ToSchema)]
@@ -149,7 +149,7 @@ pub async fn list_tokens(
 pub async fn revoke_token(
     State(s): State<AppState>,
     Caller(actor): Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<ApiToken>> {
     let id: ApiTokenId = path_id(&id)?;
     Ok(Json(s.sweep.revoke_api_token(&actor, id).await?))

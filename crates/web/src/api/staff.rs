@@ -1,7 +1,7 @@
 //! Staff accounts and their stores.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::IntoResponse;
 use serde::Deserialize;
 use sweep_app::ports::StaffFilter;
@@ -13,7 +13,7 @@ use utoipa::IntoParams;
 
 use super::{PageBody, created, page};
 use crate::error::{ApiResult, ErrorBody};
-use crate::extract::{ApiJson, ApiQuery, Caller, path_id};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller, path_id};
 use crate::state::AppState;
 
 /// Creates a staff member in a role the caller may manage.
@@ -53,7 +53,11 @@ pub async fn list(
 
 #[utoipa::path(get, path = "/api/v1/staff/{id}", tag = "staff", params(("id" = String, Path)),
     responses((status = 200, body = Staff), (status = 404, body = ErrorBody)))]
-pub async fn show(State(s): State<AppState>, Caller(actor): Caller, Path(id): Path<String>) -> ApiResult<Json<Staff>> {
+pub async fn show(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<Staff>> {
     let id: StaffId = path_id(&id)?;
     Ok(Json(s.sweep.get_staff(&actor, id).await?))
 }
@@ -64,7 +68,7 @@ pub async fn show(State(s): State<AppState>, Caller(actor): Caller, Path(id): Pa
 pub async fn update(
     State(s): State<AppState>,
     Caller(actor): Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(input): ApiJson<UpdateStaffInput>,
 ) -> ApiResult<Json<Staff>> {
     let id: StaffId = path_id(&id)?;
