@@ -107,7 +107,11 @@ impl Sweep {
                 ));
             }
         }
-        for required in ["product_ref", "sku_code", "base_price"] {
+        // A stock-only file (sku_code and stock columns) needs no product columns.
+        let new_skus_possible = headers.iter().any(|h| h == "product_ref" || h == "base_price");
+        let required: &[&str] =
+            if new_skus_possible { &["product_ref", "sku_code", "base_price"] } else { &["sku_code"] };
+        for required in required {
             if !headers.iter().any(|h| h == required) {
                 v.push(FieldError::new(format!("header.{required}"), "missing_column", "this column is required"));
             }
@@ -135,6 +139,37 @@ impl Sweep {
         for (n, row) in rows.iter().enumerate() {
             let line = row.line;
             let cell = |name: &str| row.cells.get(name).map(|s| s.trim()).unwrap_or("");
+
+            // A SKU that exists already: the row can only add stock to it.
+            let code_text = cell("sku_code");
+            let existing = if code_text.is_empty() {
+                None
+            } else {
+                let filter = SkuFilter { code: Some(code_text.to_string()), ..Default::default() };
+                self.repos
+                    .catalog
+                    .list_skus(merchant_id, &filter, &PageRequest::first(1))
+                    .await?
+                    .items
+                    .into_iter()
+                    .next()
+            };
+            if let Some(sku) = existing {
+                if let Some(first) = codes.insert(sku.code.clone(), line) {
+                    v.push(FieldError::new(at(line, "sku_code"), "duplicate", format!("also on line {first}")));
+                }
+                for column in COLUMNS.iter().filter(|c| !matches!(**c, "sku_code" | "product_ref")) {
+                    if !cell(column).is_empty() {
+                        v.push(FieldError::new(
+                            at(line, column),
+                            "sku_exists",
+                            "this SKU exists already: a row for it may only add stock",
+                        ));
+                    }
+                }
+                self.stock_cells(&mut v, &mut batch, &mut summary, line, &stock_columns, &cell, sku.id);
+                continue;
+            }
 
             // The product this row belongs to, made on its first row.
             let reference = cell("product_ref").to_string();
@@ -300,33 +335,7 @@ impl Sweep {
                 }
             }
             let sku_id = SkuId::new();
-            for (column, location_id) in &stock_columns {
-                match cell(column) {
-                    "" | "0" => {}
-                    text => match text
-                        .parse::<i64>()
-                        .map_err(|_| ())
-                        .and_then(|q| Quantity::parse(column, q).map_err(|_| ()))
-                    {
-                        Ok(q) => {
-                            summary.stock_units += q.get();
-                            batch.stock.push(StockLine {
-                                sku_id,
-                                location_id: *location_id,
-                                change: StockChange::of(MovementKind::Receive, q),
-                                reason: None,
-                                note: "import".into(),
-                                reference: None,
-                            });
-                        }
-                        Err(()) => v.push(FieldError::new(
-                            at(line, column),
-                            "invalid_quantity",
-                            "a whole number from 0 to 1000000",
-                        )),
-                    },
-                }
-            }
+            self.stock_cells(&mut v, &mut batch, &mut summary, line, &stock_columns, &cell, sku_id);
             if let (Some(code), Some(base_price)) = (code, base_price) {
                 batch.skus.push(Sku {
                     id: sku_id,
@@ -362,6 +371,45 @@ impl Sweep {
             self.repos.catalog.import_catalog(merchant_id, &batch, Some(actor.staff_id), now, &written).await?;
         }
         Ok(summary)
+    }
+
+    /// Reads a row's stock columns into receive lines for `sku_id`.
+    #[allow(clippy::too_many_arguments)]
+    fn stock_cells<'a>(
+        &self,
+        v: &mut Validator,
+        batch: &mut CatalogImport,
+        summary: &mut ImportSummary,
+        line: usize,
+        stock_columns: &[(String, LocationId)],
+        cell: &dyn Fn(&str) -> &'a str,
+        sku_id: SkuId,
+    ) {
+        for (column, location_id) in stock_columns {
+            match cell(column) {
+                "" | "0" => {}
+                text => {
+                    match text.parse::<i64>().map_err(|_| ()).and_then(|q| Quantity::parse(column, q).map_err(|_| ())) {
+                        Ok(q) => {
+                            summary.stock_units += q.get();
+                            batch.stock.push(StockLine {
+                                sku_id,
+                                location_id: *location_id,
+                                change: StockChange::of(MovementKind::Receive, q),
+                                reason: None,
+                                note: "import".into(),
+                                reference: None,
+                            });
+                        }
+                        Err(()) => v.push(FieldError::new(
+                            at(line, column),
+                            "invalid_quantity",
+                            "a whole number from 0 to 1000000",
+                        )),
+                    }
+                }
+            }
+        }
     }
 
     async fn sku_exists(&self, merchant_id: sweep_domain::ids::MerchantId, filter: SkuFilter) -> AppResult<bool> {

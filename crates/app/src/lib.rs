@@ -41,6 +41,7 @@ pub struct Repos {
     pub jobs: Arc<dyn JobRepo>,
     pub media: Arc<dyn MediaStore>,
     pub health: Arc<dyn Health>,
+    pub platform: Arc<dyn PlatformSecrets>,
 }
 
 /// Tunable rules of the use cases; the binary fills them from configuration.
@@ -48,9 +49,12 @@ pub struct Repos {
 pub struct Settings {
     /// How long a console session lasts.
     pub session_ttl_secs: i64,
-    /// Failed logins allowed per account within the window before it locks.
+    /// Sign-in attempts allowed per account from one client address within the window.
     pub login_attempts_per_account: i64,
-    /// Failed logins allowed per client address within the window.
+    /// Sign-in attempts allowed per account from all addresses together (slows guessing
+    /// spread over many addresses without letting one address lock an account).
+    pub login_attempts_per_account_global: i64,
+    /// Failed sign-ins allowed per client address within the window (spraying many accounts).
     pub login_attempts_per_client: i64,
     pub login_window_secs: i64,
     /// Largest image upload.
@@ -62,6 +66,7 @@ impl Default for Settings {
         Settings {
             session_ttl_secs: 12 * 3600,
             login_attempts_per_account: 5,
+            login_attempts_per_account_global: 50,
             login_attempts_per_client: 30,
             login_window_secs: 15 * 60,
             max_image_bytes: 5 * 1024 * 1024,

@@ -30,6 +30,7 @@ pub struct Config {
     pub run_worker: bool,
     pub session_ttl_minutes: i64,
     pub login_attempts_per_account: i64,
+    pub login_attempts_per_account_global: i64,
     pub login_attempts_per_client: i64,
     pub login_window_minutes: i64,
     pub max_image_kib: usize,
@@ -50,6 +51,7 @@ impl Default for Config {
             run_worker: true,
             session_ttl_minutes: 12 * 60,
             login_attempts_per_account: 5,
+            login_attempts_per_account_global: 50,
             login_attempts_per_client: 30,
             login_window_minutes: 15,
             max_image_kib: 5 * 1024,
@@ -91,9 +93,11 @@ log_format = "text"
 # Run the background job worker in this process (several processes may).
 run_worker = true
 
-# Staff sessions and sign-in throttling.
+# Staff sessions and sign-in throttling, per window: attempts on one account from one
+# client address, on one account from all addresses, and failures from one address.
 session_ttl_minutes = 720
 login_attempts_per_account = 5
+login_attempts_per_account_global = 50
 login_attempts_per_client = 30
 login_window_minutes = 15
 
@@ -114,6 +118,7 @@ const KEYS: &[&str] = &[
     "run_worker",
     "session_ttl_minutes",
     "login_attempts_per_account",
+    "login_attempts_per_account_global",
     "login_attempts_per_client",
     "login_window_minutes",
     "max_image_kib",
@@ -139,7 +144,9 @@ impl Config {
         anyhow::ensure!(self.session_ttl_minutes > 0, "session_ttl_minutes must be positive");
         anyhow::ensure!(self.login_window_minutes > 0, "login_window_minutes must be positive");
         anyhow::ensure!(
-            self.login_attempts_per_account > 0 && self.login_attempts_per_client > 0,
+            self.login_attempts_per_account > 0
+                && self.login_attempts_per_account_global > 0
+                && self.login_attempts_per_client > 0,
             "login attempt limits must be positive"
         );
         anyhow::ensure!(self.database_max_connections > 0, "database_max_connections must be positive");
@@ -164,6 +171,7 @@ impl Config {
         sweep_app::Settings {
             session_ttl_secs: self.session_ttl_minutes * 60,
             login_attempts_per_account: self.login_attempts_per_account,
+            login_attempts_per_account_global: self.login_attempts_per_account_global,
             login_attempts_per_client: self.login_attempts_per_client,
             login_window_secs: self.login_window_minutes * 60,
             max_image_bytes: self.max_image_kib * 1024,

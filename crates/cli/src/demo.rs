@@ -11,7 +11,7 @@ use sweep_app::locations::{CreateLocationInput, LocalizedInput, PointInput};
 use sweep_app::merchants::{CreateMerchantInput, NewOwnerInput};
 use sweep_app::pricing::SetPriceInput;
 use sweep_app::staff::CreateStaffInput;
-use sweep_app::{AppResult, Sweep};
+use sweep_app::{AppError, AppResult, Sweep};
 use sweep_domain::catalog::ProductStatus;
 use sweep_domain::channel::Channel;
 use sweep_domain::ids::{LocationId, SkuId};
@@ -413,15 +413,52 @@ fn place(p: &Place, kind: sweep_domain::location::LocationKind) -> CreateLocatio
     }
 }
 
-/// Seeds the demo merchant unless it exists.
+/// Set when seeding finished; a merchant without it is a seed that stopped part-way.
+const SEEDED_MARKER: &str = "demo_seeded";
+
+/// Seeds the demo merchant unless it exists. When another process is seeding it at the
+/// same moment (several `serve --demo` on one PostgreSQL), waits for that to finish.
 pub async fn seed(sweep: &Sweep) -> AppResult<Seeded> {
-    if sweep.repos().merchants.merchant_by_slug(SLUG).await?.is_some() {
+    let platform = &sweep.repos().platform;
+    if platform.platform_value(SEEDED_MARKER).await?.is_some() {
         return Ok(Seeded { created: false, skus: 0 });
     }
+    if sweep.repos().merchants.merchant_by_slug(SLUG).await?.is_some() {
+        return wait_for_other_seeder(sweep).await;
+    }
+    match seed_everything(sweep).await {
+        Err(AppError::Conflict { code: "duplicate", field: Some(f), .. }) if f == "slug" => {
+            wait_for_other_seeder(sweep).await
+        }
+        other => other,
+    }
+}
+
+async fn wait_for_other_seeder(sweep: &Sweep) -> AppResult<Seeded> {
+    for _ in 0..120 {
+        if sweep.repos().platform.platform_value(SEEDED_MARKER).await?.is_some() {
+            return Ok(Seeded { created: false, skus: 0 });
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    Err(AppError::Internal(format!(
+        "the demo merchant '{SLUG}' exists but its seeding never finished (a process stopped part-way); \
+         start from an empty data directory or database"
+    )))
+}
+
+async fn seed_everything(sweep: &Sweep) -> AppResult<Seeded> {
     let admin_login = Login::parse("login", ADMIN)?;
-    let admin = match sweep.repos().staff.staff_by_login(&admin_login).await? {
-        Some((staff, _)) => staff,
-        None => sweep.create_platform_admin(ADMIN, "平台管理员 Platform admin", PASSWORD).await?,
+    let admin = match sweep.create_platform_admin(ADMIN, "平台管理员 Platform admin", PASSWORD).await {
+        Ok(admin) => admin,
+        // There already (an earlier start, or another process seeding right now).
+        Err(AppError::Conflict { code: "duplicate", .. }) => {
+            match sweep.repos().staff.staff_by_login(&admin_login).await? {
+                Some((staff, _)) => staff,
+                None => return Err(AppError::Internal("the demo admin vanished".into())),
+            }
+        }
+        Err(e) => return Err(e),
     };
     let admin = Actor { staff_id: admin.id, role: Role::PlatformAdmin, merchant_id: None, stores: vec![] };
     let created = sweep
@@ -553,6 +590,7 @@ pub async fn seed(sweep: &Sweep) -> AppResult<Seeded> {
             .set_price_override(&owner, *sku, PriceScope::Store(stores[4].id), SetPriceInput { price: base - 500 })
             .await?;
     }
+    sweep.repos().platform.platform_secret(SEEDED_MARKER, &created.merchant.id.to_string(), sweep.now()).await?;
     Ok(Seeded { created: true, skus: skus.len() })
 }
 

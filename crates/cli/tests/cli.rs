@@ -182,7 +182,14 @@ async fn import_all_or_nothing(backend: Backend) {
     let summary = String::from_utf8_lossy(&out.stdout);
     assert!(summary.contains("imported 1 products, 1 SKUs, 0 new categories, 7 units"), "{summary}");
     let again = sweep(dir.path(), &["import", "--merchant", "yunmian", "--file", "good.csv", "--database-url", &url]);
-    assert_eq!(again.status.code(), Some(2), "re-importing the same codes is refused");
+    assert_eq!(again.status.code(), Some(2), "re-importing the same products is refused, not doubled");
+
+    // A stock-only file adds stock to SKUs that exist.
+    std::fs::write(dir.path().join("stock.csv"), "sku_code,stock:HZ-WH,stock:HZ-XS\nNEW-001,10,\nYM01-0001,,4\n")
+        .unwrap();
+    let out = sweep(dir.path(), &["import", "--merchant", "yunmian", "--file", "stock.csv", "--database-url", &url]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("imported 0 products, 0 SKUs, 0 new categories, 14 units"));
 
     let out = sweep(dir.path(), &["check", "--database-url", &url]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -210,6 +217,43 @@ async fn import_sqlite() {
 #[cfg_attr(not(sweep_pg_tests), ignore = "set SWEEP_TEST_DATABASE_URL to run the PostgreSQL tests")]
 async fn import_postgres() {
     import_all_or_nothing(Backend::Postgres).await
+}
+
+/// Two processes seeding the demo at once (as two `serve --demo` on one PostgreSQL):
+/// both succeed, and there is one demo merchant.
+async fn concurrent_demo_seeding(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, _keep) = database_url(backend, dir.path()).await;
+    assert!(sweep(dir.path(), &["migrate", "--database-url", &url]).status.success());
+    let spawn = || {
+        Command::new(SWEEP)
+            .args(["demo", "--database-url", &url])
+            .current_dir(dir.path())
+            .env("SWEEP_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn(), spawn());
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    assert!(a.status.success(), "{}", String::from_utf8_lossy(&a.stderr));
+    assert!(b.status.success(), "{}", String::from_utf8_lossy(&b.stderr));
+    let seeded = [&a, &b].iter().filter(|o| String::from_utf8_lossy(&o.stdout).contains("seeded")).count();
+    assert_eq!(seeded, 1, "exactly one process seeded");
+    let out = sweep(dir.path(), &["check", "--database-url", &url]);
+    assert!(out.status.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_demo_sqlite() {
+    concurrent_demo_seeding(Backend::Sqlite).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(sweep_pg_tests), ignore = "set SWEEP_TEST_DATABASE_URL to run the PostgreSQL tests")]
+async fn concurrent_demo_postgres() {
+    concurrent_demo_seeding(Backend::Postgres).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

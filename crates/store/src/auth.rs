@@ -196,6 +196,16 @@ impl AuthRepo for Db {
         Ok(AttemptCount { count: get(&row, "count")?, window_start: ts(&row, "window_start")? })
     }
 
+    async fn peek_attempts(&self, key: &str, now: Timestamp, window_secs: i64) -> StoreResult<i64> {
+        let row = sqlx::query("SELECT count FROM attempt_counters WHERE key = $1 AND window_start > $2")
+            .bind(key.to_string())
+            .bind(now.minus_seconds(window_secs).unix_micros())
+            .fetch_optional(self.reader())
+            .await
+            .map_err(err)?;
+        row.map(|r| get::<i64>(&r, "count")).transpose().map(|c| c.unwrap_or(0))
+    }
+
     async fn clear_attempts(&self, key: &str) -> StoreResult<()> {
         sqlx::query("DELETE FROM attempt_counters WHERE key = $1")
             .bind(key.to_string())

@@ -169,8 +169,22 @@ impl sweep_app::ports::Health for Db {
     }
 }
 
-/// The URL without its password, for messages.
+/// The URL without its password (in the user part or a `password=` parameter), for messages.
 pub fn redact(url: &str) -> String {
+    let url = match url.split_once('?') {
+        Some((base, query)) => {
+            let params: Vec<String> = query
+                .split('&')
+                .map(|p| match p.split_once('=') {
+                    Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                    _ => p.to_string(),
+                })
+                .collect();
+            format!("{base}?{}", params.join("&"))
+        }
+        None => url.to_string(),
+    };
+    let url = url.as_str();
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
             let creds = &url[scheme + 3..at];
@@ -190,5 +204,9 @@ mod tests {
         assert_eq!(super::redact("postgres://sweep:s3cret@db:5432/sweep"), "postgres://sweep:***@db:5432/sweep");
         assert_eq!(super::redact("postgres://sweep@db/sweep"), "postgres://sweep@db/sweep");
         assert_eq!(super::redact("sqlite://x.db"), "sqlite://x.db");
+        assert_eq!(
+            super::redact("postgres://h/db?user=a&password=s3cret&sslmode=off"),
+            "postgres://h/db?user=a&password=***&sslmode=off"
+        );
     }
 }

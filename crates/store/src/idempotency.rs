@@ -5,8 +5,9 @@ use sweep_domain::Timestamp;
 use crate::Db;
 use crate::sql::{err, get};
 
-/// Requests time out after 30 s; a key unfinished for twice that was abandoned.
-const ABANDONED_AFTER_SECS: i64 = 60;
+/// A request runs to its end even when its client leaves (see the web layer), so a key
+/// still unfinished after ten minutes belongs to a process that died.
+const ABANDONED_AFTER_SECS: i64 = 600;
 
 #[async_trait]
 impl IdempotencyRepo for Db {

@@ -11,6 +11,7 @@ mod jobs;
 mod locations;
 mod media;
 mod merchants;
+mod platform;
 mod sql;
 mod staff;
 #[cfg(feature = "test-support")]
@@ -35,6 +36,7 @@ pub fn repos(db: Arc<Db>, media_dir: PathBuf) -> Repos {
         idempotency: db.clone(),
         jobs: db.clone(),
         media: Arc::new(FsMedia::new(media_dir)),
-        health: db,
+        health: db.clone(),
+        platform: db,
     }
 }

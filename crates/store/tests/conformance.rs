@@ -475,13 +475,13 @@ both_backends! {
         db.db.abandon("staff:2", "key-1").await.unwrap();
         assert_eq!(db.db.start("staff:2", "key-1", "hash-c", t(1)).await.unwrap(), IdempotencyStart::Started, "abandoned keys free up");
 
-        // A request whose process died leaves its key unfinished; after a minute a retry
-        // takes it over, and only one retry does.
-        assert_eq!(db.db.start("staff:2", "key-1", "hash-c", t(30)).await.unwrap(), IdempotencyStart::InProgress);
+        // A request whose process died leaves its key unfinished; after ten minutes a
+        // retry takes it over, and only one retry does.
+        assert_eq!(db.db.start("staff:2", "key-1", "hash-c", t(590)).await.unwrap(), IdempotencyStart::InProgress);
         let retries: Vec<_> = (0..6)
             .map(|_| {
                 let d = db.db.clone();
-                tokio::spawn(async move { d.start("staff:2", "key-1", "hash-c", t(62)).await.unwrap() })
+                tokio::spawn(async move { d.start("staff:2", "key-1", "hash-c", t(602)).await.unwrap() })
             })
             .collect();
         let mut took_over = 0;

@@ -55,8 +55,7 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
     hasher.update(&bytes);
     let request_hash = hex::encode(hasher.finalize());
 
-    let sweep = &state.sweep;
-    match sweep.idempotency_start(&scope, &key, &request_hash).await {
+    match state.sweep.idempotency_start(&scope, &key, &request_hash).await {
         Err(e) => ApiError::from(e).into_response(),
         Ok(IdempotencyStart::Mismatch) => {
             ApiError::new(ErrorCode::IdempotencyKeyReused, "this Idempotency-Key was used for a different request")
@@ -75,25 +74,31 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
             response
         }
         Ok(IdempotencyStart::Started) => {
-            let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
-            let (parts, body) = response.into_parts();
-            let body = match body.collect().await {
-                Ok(c) => c.to_bytes(),
-                Err(_) => {
-                    let _ = sweep.idempotency_abandon(&scope, &key).await;
-                    return ApiError::new(ErrorCode::Internal, "could not finish the response").into_response();
+            // The request runs to the end in its own task even if the client hangs up or
+            // the request times out, so its outcome is always recorded against the key.
+            let sweep = state.sweep.clone();
+            let task = tokio::spawn(async move {
+                let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+                let (parts, body) = response.into_parts();
+                let body = match body.collect().await {
+                    Ok(c) => c.to_bytes(),
+                    Err(_) => {
+                        let _ = sweep.idempotency_abandon(&scope, &key).await;
+                        return ApiError::new(ErrorCode::Internal, "could not finish the response").into_response();
+                    }
+                };
+                // Server errors are not remembered: the client should be able to retry them.
+                let saved = if parts.status.is_server_error() {
+                    sweep.idempotency_abandon(&scope, &key).await
+                } else {
+                    sweep.idempotency_complete(&scope, &key, parts.status.as_u16(), &body).await
+                };
+                if let Err(e) = saved {
+                    tracing::error!(error = %e, "could not record an idempotent response");
                 }
-            };
-            // Server errors are not remembered: the client should be able to retry them.
-            let saved = if parts.status.is_server_error() {
-                sweep.idempotency_abandon(&scope, &key).await
-            } else {
-                sweep.idempotency_complete(&scope, &key, parts.status.as_u16(), &body).await
-            };
-            if let Err(e) = saved {
-                tracing::error!(error = %e, "could not record an idempotent response");
-            }
-            Response::from_parts(parts, Body::from(body))
+                Response::from_parts(parts, Body::from(body))
+            });
+            task.await.unwrap_or_else(|_| ApiError::new(ErrorCode::Internal, "the request failed").into_response())
         }
     }
 }

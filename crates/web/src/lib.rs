@@ -18,20 +18,19 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::Request;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 pub use state::{AppState, WebConfig};
 
 use crate::error::{ApiError, ErrorCode};
 
-/// How long one request may take before the client gets 408 and the work is dropped.
+/// How long one request may take before the client gets 503 and the work is dropped.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub fn router(state: AppState) -> Router {
@@ -40,7 +39,7 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(from_fn_with_state(state.clone(), idempotency::idempotency))
         .layer(from_fn_with_state(state.clone(), auth::authenticate));
-    let mut app = Router::new()
+    let app = Router::new()
         .route("/", get(pages::home))
         .route("/login", get(pages::login_page).post(pages::login_submit))
         .route("/console", get(pages::console))
@@ -54,24 +53,25 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(from_fn(metrics::track));
+    // From the inside out: panics and slow handlers become JSON errors; then every
+    // response, errors included, gets the security headers; then tracing and request ids.
+    let mut app = app.layer(CatchPanicLayer::custom(panic_response)).layer(from_fn(time_limit));
     for header in security::headers(state.config.is_https()) {
         app = app.layer(header);
     }
-    app.layer(CatchPanicLayer::custom(panic_response))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
-        .layer(
-            TraceLayer::new_for_http()
-                // The path, never the query or body: those may carry what people typed.
-                .make_span_with(|req: &Request<Body>| {
-                    let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
-                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
-                })
-                .on_request(())
-                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
-        )
-        .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-        .with_state(state)
+    app.layer(
+        TraceLayer::new_for_http()
+            // The path, never the query or body: those may carry what people typed.
+            .make_span_with(|req: &Request<Body>| {
+                let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+            })
+            .on_request(())
+            .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+    )
+    .layer(PropagateRequestIdLayer::x_request_id())
+    .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+    .with_state(state)
 }
 
 async fn not_found() -> ApiError {
@@ -80,6 +80,21 @@ async fn not_found() -> ApiError {
 
 async fn method_not_allowed() -> ApiError {
     ApiError::new(ErrorCode::MethodNotAllowed, "this route does not take that method")
+}
+
+/// Answers 503 when a handler takes longer than [`REQUEST_TIMEOUT`].
+async fn time_limit(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!("request timed out");
+            ApiError {
+                retry_after_secs: Some(5),
+                ..ApiError::new(ErrorCode::ServiceUnavailable, "this took too long; try again")
+            }
+            .into_response()
+        }
+    }
 }
 
 fn panic_response(_: Box<dyn Any + Send + 'static>) -> Response {

@@ -36,30 +36,47 @@ impl Sweep {
         let now = self.now();
         let s = &self.settings;
 
+        // Attempts on an account are counted before the password is checked, so parallel
+        // guesses cannot slip past the limit: per account and client (a guesser locks
+        // only themselves out), and per account from everywhere. Failures per client
+        // catch one address spraying many accounts; successes do not count there, so a
+        // shop behind one NAT address can sign in all day.
+        let pair_key = format!("login:account:{login}:client:{client}");
         let account_key = format!("login:account:{login}");
         let client_key = format!("login:client:{client}");
-        let account = self.repos.auth.count_attempt(&account_key, now, s.login_window_secs).await?;
-        let by_client = self.repos.auth.count_attempt(&client_key, now, s.login_window_secs).await?;
-        let blocked = [(account, s.login_attempts_per_account), (by_client, s.login_attempts_per_client)]
-            .into_iter()
-            .filter(|(attempts, limit)| attempts.count > *limit)
-            .map(|(attempts, _)| {
-                let window_ends = attempts.window_start.plus_seconds(s.login_window_secs);
-                (window_ends.unix_seconds() - now.unix_seconds()).max(1)
-            })
-            .max();
+        let auth = &self.repos.auth;
+        let window = s.login_window_secs;
+        let pair = auth.count_attempt(&pair_key, now, window).await?;
+        let account = auth.count_attempt(&account_key, now, window).await?;
+        let client_failures = auth.peek_attempts(&client_key, now, window).await?;
+        let retry_after = |attempts: crate::ports::AttemptCount| {
+            let window_ends = attempts.window_start.plus_seconds(window);
+            (window_ends.unix_seconds() - now.unix_seconds()).max(1)
+        };
+        let mut blocked = None;
+        if pair.count > s.login_attempts_per_account {
+            blocked = Some(retry_after(pair));
+        } else if account.count > s.login_attempts_per_account_global {
+            blocked = Some(retry_after(account));
+        } else if client_failures >= s.login_attempts_per_client {
+            blocked = Some(window);
+        }
         if let Some(retry_after_secs) = blocked {
             tracing::warn!(target: "security", event = "login_throttled", client = %client, "login attempts over the limit");
             return Err(AppError::TooManyAttempts { retry_after_secs });
         }
+        let failed =
+            || async { auth.count_attempt(&client_key, now, window).await.map(|_| ()).map_err(AppError::from) };
 
         let Some((staff, hash)) = self.repos.staff.staff_by_login(&login).await? else {
             // Same work as for a real account, so timing does not reveal which logins exist.
             verify_password(password.expose(), dummy_hash().await?).await;
+            failed().await?;
             return Err(AppError::InvalidCredentials);
         };
         if !verify_password(password.expose(), &hash).await || staff.status != StaffStatus::Active {
             tracing::info!(target: "security", event = "login_failed", staff_id = %staff.id, client = %client);
+            failed().await?;
             return Err(AppError::InvalidCredentials);
         }
         if let Some(merchant_id) = staff.merchant_id {
@@ -68,7 +85,7 @@ impl Sweep {
                 return Err(AppError::conflict("merchant_suspended", None, "this merchant is suspended"));
             }
         }
-        self.repos.auth.clear_attempts(&account_key).await?;
+        auth.clear_attempts(&pair_key).await?;
 
         let session_token = random_token("sws_")?;
         let csrf_token = random_token("")?;

@@ -85,14 +85,16 @@ impl Sweep {
 
     pub async fn product_detail(&self, actor: &Actor, id: ProductId) -> AppResult<ProductDetail> {
         let product = self.get_product(actor, id).await?;
-        let filter = SkuFilter { product: Some(id), ..Default::default() };
-        let skus = self
-            .repos
-            .catalog
-            .list_skus(product.merchant_id, &filter, &PageRequest::first(crate::page::MAX_LIMIT))
-            .await?;
+        let merchant_id = product.merchant_id;
+        let skus = crate::pricing::all_pages(|page| {
+            Box::pin(async move {
+                let filter = SkuFilter { product: Some(id), ..Default::default() };
+                self.repos.catalog.list_skus(merchant_id, &filter, &page).await
+            })
+        })
+        .await?;
         let images = self.repos.catalog.images(product.merchant_id, id).await?;
-        Ok(ProductDetail { product, skus: skus.items, images })
+        Ok(ProductDetail { product, skus, images })
     }
 
     pub async fn list_products(

@@ -119,6 +119,8 @@ pub trait AuthRepo: Send + Sync {
     /// Counts one attempt against `key` in a fixed window of `window_secs`, in one atomic
     /// write shared by every process, and returns the count so far in the current window.
     async fn count_attempt(&self, key: &str, now: Timestamp, window_secs: i64) -> StoreResult<AttemptCount>;
+    /// The count in the current window of `key`, without counting.
+    async fn peek_attempts(&self, key: &str, now: Timestamp, window_secs: i64) -> StoreResult<i64>;
     async fn clear_attempts(&self, key: &str) -> StoreResult<()>;
 }
 

@@ -419,6 +419,8 @@ pub trait SandboxRepo: Send + Sync {
 /// Deployment-wide secrets, made once and shared by every process.
 #[async_trait]
 pub trait PlatformSecrets: Send + Sync {
-    /// The stored secret `name`; `fresh` becomes it when there is none yet.
+    /// The stored value `name`; `fresh` becomes it when there is none yet (one write, so
+    /// every process ends up with the same value).
     async fn platform_secret(&self, name: &str, fresh: &str, now: Timestamp) -> StoreResult<String>;
+    async fn platform_value(&self, name: &str) -> StoreResult<Option<String>>;
 }

@@ -106,6 +106,27 @@ api_test! {
 }
 
 api_test! {
+    async fn a_guesser_locks_out_only_themselves(app) {
+        app.merchant("nat").await;
+        let attacker = app.anonymous().with_header("x-forwarded-for", "203.0.113.66");
+        for _ in 0..6 {
+            attacker.post("/api/v1/auth/login", json!({"login": "owner@nat.test", "password": "guess guess"})).await;
+        }
+        let (status, _) = attacker.post("/api/v1/auth/login", json!({"login": "owner@nat.test", "password": PASSWORD})).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+        // The owner, from the shop's own address, is not locked out by the attacker.
+        let shop = app.anonymous().with_header("x-forwarded-for", "198.51.100.20");
+        let (status, _) = shop.post("/api/v1/auth/login", json!({"login": "owner@nat.test", "password": PASSWORD})).await;
+        assert_eq!(status, StatusCode::OK);
+        // Many sign-ins that succeed, behind one shop address, are never throttled.
+        for _ in 0..40 {
+            let (status, _) = shop.post("/api/v1/auth/login", json!({"login": "owner@nat.test", "password": PASSWORD})).await;
+            assert_eq!(status, StatusCode::OK);
+        }
+    }
+}
+
+api_test! {
     async fn client_limit_holds_across_accounts(app) {
         app.merchant("spray").await;
         let anon = app.anonymous();

@@ -111,6 +111,15 @@ api_test! {
         let (s, b) = raw_post(o, &format!("/api/v1/products/{}/images", w.product), Some("image/png"), b"<svg onload=alert(1)>".to_vec()).await;
         assert_eq!((s, b["error"]["fields"][0]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("unsupported_image")));
 
+        // Control characters in filters and undecodable paths: named 4xx, never a 5xx.
+        for path in ["/api/v1/products?q=%00", "/api/v1/skus?code=a%00b", "/api/v1/locations?city=%07"] {
+            let (s, b) = o.get(path).await;
+            assert_eq!((s, b["error"]["fields"][0]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_characters")), "{path}");
+        }
+        let odd = o.raw(reqwest::Method::GET, "/api/v1/locations/%FF%FE").await.send().await.unwrap();
+        assert_eq!(odd.status(), StatusCode::NOT_FOUND);
+        assert_eq!(odd.headers()["content-type"], "application/json");
+
         // After all that, the merchant is as it was.
         let (_, locations) = o.get("/api/v1/locations").await;
         assert_eq!(locations["items"].as_array().unwrap().len(), 3);
@@ -130,5 +139,36 @@ api_test! {
         let admin = app.admin().await;
         let (s, b) = admin.post("/api/v1/merchants", json!({"name": "x", "slug": "dup", "owner": {"login": "new@dup.test", "display_name": "x", "password": PASSWORD}})).await;
         assert_eq!((s, b["error"]["fields"][0]["field"].as_str()), (StatusCode::CONFLICT, Some("slug")));
+    }
+}
+
+api_test! {
+    async fn every_answer_carries_security_headers_and_errors_are_json(app) {
+        let (_, owner) = app.merchant("hdr").await;
+        for path in ["/api/v1/locations", "/api/v1/no-such-route", "/api/v1/locations/not-an-id", "/healthz"] {
+            let response = owner.raw(reqwest::Method::GET, path).await.send().await.unwrap();
+            for header in ["content-security-policy", "x-frame-options", "x-content-type-options", "x-request-id"] {
+                assert!(response.headers().contains_key(header), "{path} lacks {header}");
+            }
+            if !response.status().is_success() {
+                assert_eq!(response.headers()["content-type"], "application/json", "{path}");
+            }
+        }
+    }
+}
+
+api_test! {
+    async fn concurrent_edits_of_different_fields_both_stick(app) {
+        let w = world(&app, "race").await;
+        for round in 0..10 {
+            let name = json!({"name": {"zh": format!("毛巾{round}"), "en": format!("Towel {round}")}});
+            let status = json!({"status": if round % 2 == 0 { "draft" } else { "active" }});
+            let path = format!("/api/v1/products/{}", w.product);
+            let (a, b) = tokio::join!(w.owner.patch(&path, name), w.owner.patch(&path, status));
+            assert_eq!((a.0, b.0), (StatusCode::OK, StatusCode::OK));
+            let (_, product) = w.owner.get(&path).await;
+            assert_eq!(product["name"]["en"], format!("Towel {round}"), "the name edit was kept");
+            assert_eq!(product["status"], if round % 2 == 0 { "draft" } else { "active" }, "the status edit was kept");
+        }
     }
 }

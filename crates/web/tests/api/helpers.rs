@@ -52,19 +52,37 @@ impl TestApp {
 
     pub async fn spawn_with(backend: Backend, settings: Settings) -> TestApp {
         let db = TestDb::new(backend).await;
-        let repos = sweep_store::repos(db.db.clone(), db.media_dir.clone());
+        let app = Self::serve(db.db.clone(), db.media_dir.clone(), settings, db).await;
+        app.sweep.create_platform_admin(ADMIN, "Admin", PASSWORD).await.unwrap();
+        app
+    }
+
+    /// A second server process on the same database as `self`, as when several
+    /// `sweep serve` share one PostgreSQL: its own pools, nothing shared in memory.
+    pub async fn second_process(&self) -> TestApp {
+        let db = sweep_store::Db::connect(&self.db.url, &sweep_store::DbOptions::default()).await.unwrap();
+        let keep = TestDb {
+            db: Arc::new(db),
+            url: self.db.url.clone(),
+            media_dir: self.db.media_dir.clone(),
+            dir: tempfile::tempdir().unwrap(),
+        };
+        Self::serve(keep.db.clone(), keep.media_dir.clone(), Settings::default(), keep).await
+    }
+
+    async fn serve(db: Arc<sweep_store::Db>, media: std::path::PathBuf, settings: Settings, keep: TestDb) -> TestApp {
+        let repos = sweep_store::repos(db, media);
         let sweep = Arc::new(Sweep::new(repos, Arc::new(SystemClock), settings));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
-        let state = AppState {
-            sweep: sweep.clone(),
-            config: Arc::new(WebConfig::new(&url)),
-            metrics: sweep_web::metrics::handle(),
-        };
+        // Tests reach the server from 127.0.0.1 and may pose as other clients with
+        // X-Forwarded-For, as a trusted proxy in front of it would.
+        let mut config = WebConfig::new(&url);
+        config.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+        let state = AppState { sweep: sweep.clone(), config: Arc::new(config), metrics: sweep_web::metrics::handle() };
         let app = sweep_web::router(state).into_make_service_with_connect_info::<SocketAddr>();
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        sweep.create_platform_admin(ADMIN, "Admin", PASSWORD).await.unwrap();
-        TestApp { url, sweep, db }
+        TestApp { url, sweep, db: keep }
     }
 
     /// A client with no credentials.

@@ -12,7 +12,9 @@ api_test! {
         let keyed = w.owner.clone().with_header("idempotency-key", "receipt-2026-11-11-001");
         let receipt = json!({"location_id": w.store_a, "lines": [{"sku_id": w.sku, "quantity": 7}]});
         let (s1, first) = keyed.post("/api/v1/stock/receipts", receipt.clone()).await;
-        let (s2, second) = keyed.post("/api/v1/stock/receipts", receipt.clone()).await;
+        let replay = keyed.raw(reqwest::Method::POST, "/api/v1/stock/receipts").await.json(&receipt).send().await.unwrap();
+        assert_eq!(replay.headers()["idempotent-replayed"], "true");
+        let (s2, second) = (replay.status(), replay.json::<serde_json::Value>().await.unwrap());
         assert_eq!((s1, s2), (StatusCode::CREATED, StatusCode::CREATED));
         assert_eq!(first, second, "the same answer, byte for byte");
         assert_eq!(available(&w.owner, &w.sku, &w.store_a).await, 7, "received once");
@@ -38,11 +40,12 @@ api_test! {
         assert_eq!(s, StatusCode::CREATED);
         assert_eq!(available(&w.owner, &w.sku, &w.store_a).await, 14);
 
-        // A refused request is remembered too, so a retry cannot sneak past the refusal.
+        // A refused request is remembered too: the retry gets the same refusal, replayed.
         let bad = w.owner.clone().with_header("idempotency-key", "bad-1");
         let (s1, _) = bad.post("/api/v1/locations", json!({"code": "?"})).await;
-        let (s2, _) = bad.post("/api/v1/locations", json!({"code": "?"})).await;
-        assert_eq!((s1, s2), (StatusCode::UNPROCESSABLE_ENTITY, StatusCode::UNPROCESSABLE_ENTITY));
+        let again = bad.raw(reqwest::Method::POST, "/api/v1/locations").await.json(&json!({"code": "?"})).send().await.unwrap();
+        assert_eq!((s1, again.status()), (StatusCode::UNPROCESSABLE_ENTITY, StatusCode::UNPROCESSABLE_ENTITY));
+        assert_eq!(again.headers()["idempotent-replayed"], "true");
         let (s, b) = w.owner.clone().with_header("idempotency-key", &"k".repeat(300)).post("/api/v1/locations", location_body("K", "store")).await;
         assert_eq!((s, b["error"]["fields"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("Idempotency-Key")));
     }

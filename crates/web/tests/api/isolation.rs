@@ -110,3 +110,80 @@ api_test! {
         assert_eq!(status, StatusCode::FORBIDDEN);
     }
 }
+
+api_test! {
+    async fn every_kind_of_resource_is_walled_off(app) {
+        let a = world(&app, "left").await;
+        let b = world(&app, "right").await;
+        let category = b.owner.create("/api/v1/categories", json!({"name": {"en": "Right only"}})).await;
+        let category = category["id"].as_str().unwrap().to_string();
+        let token = b.owner.create("/api/v1/api-tokens", json!({"name": "theirs"})).await;
+        let token = token["token"]["id"].as_str().unwrap().to_string();
+        let (_, me) = b.owner.get("/api/v1/me").await;
+        let staff = me["staff"]["id"].as_str().unwrap().to_string();
+        let png = b"\x89PNG\r\n\x1a\n0000".to_vec();
+        let image = b
+            .owner
+            .raw(reqwest::Method::POST, &format!("/api/v1/products/{}/images", b.product))
+            .await
+            .header("content-type", "image/png")
+            .body(png.clone())
+            .send()
+            .await
+            .unwrap()
+            .json::<serde_json::Value>()
+            .await
+            .unwrap();
+        let image = image["id"].as_str().unwrap().to_string();
+        b.owner.put(&format!("/api/v1/skus/{}/prices/channels/pos", b.sku), json!({"price": 3000})).await;
+
+        let attempts: Vec<(&str, String, Option<serde_json::Value>)> = vec![
+            ("GET", format!("/api/v1/categories/{category}"), None),
+            ("PATCH", format!("/api/v1/categories/{category}"), Some(json!({"name": {"en": "mine"}}))),
+            ("POST", format!("/api/v1/categories/{category}/archive"), None),
+            ("POST", "/api/v1/categories".into(), Some(json!({"name": {"en": "x"}, "parent_id": category}))),
+            ("GET", format!("/api/v1/staff/{staff}"), None),
+            ("PATCH", format!("/api/v1/staff/{staff}"), Some(json!({"status": "disabled"}))),
+            ("POST", format!("/api/v1/api-tokens/{token}/revoke"), None),
+            ("POST", format!("/api/v1/products/{}/archive", b.product), None),
+            ("POST", format!("/api/v1/skus/{}/archive", b.sku), None),
+            ("DELETE", format!("/api/v1/products/{}/images/{image}", b.product), None),
+            ("DELETE", format!("/api/v1/skus/{}/prices/channels/pos", b.sku), None),
+            ("GET", format!("/api/v1/reports/price-parity?store_id={}", b.store_a), None),
+            ("GET", format!("/api/v1/stock?location_id={}", b.store_a), None),
+            ("GET", format!("/api/v1/stock/movements?sku_id={}", b.sku), None),
+        ];
+        for (method, path, body) in attempts {
+            let (status, answer) = a.owner.send(method.parse().unwrap(), &path, body).await;
+            let allowed = match path.as_str() {
+                // Filters on another merchant's ids find nothing rather than fail.
+                p if p.starts_with("/api/v1/stock") => status == StatusCode::OK && answer["items"] == json!([]),
+                // A foreign parent is an unknown parent.
+                "/api/v1/categories" => status == StatusCode::UNPROCESSABLE_ENTITY,
+                _ => status == StatusCode::NOT_FOUND,
+            };
+            assert!(allowed, "{method} {path}: {status} {answer}");
+        }
+        let upload = a
+            .owner
+            .raw(reqwest::Method::POST, &format!("/api/v1/products/{}/images", b.product))
+            .await
+            .header("content-type", "image/png")
+            .body(png)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(upload.status(), StatusCode::NOT_FOUND);
+
+        // Nothing of B's changed.
+        let (_, c) = b.owner.get(&format!("/api/v1/categories/{category}")).await;
+        assert_eq!((c["name"]["en"].as_str(), c["status"].as_str()), (Some("Right only"), Some("active")));
+        let (_, tokens) = b.owner.get("/api/v1/api-tokens").await;
+        assert!(tokens["items"][0]["revoked_at"].is_null());
+        let (_, detail) = b.owner.get(&format!("/api/v1/products/{}", b.product)).await;
+        assert_eq!((detail["status"].as_str(), detail["images"].as_array().unwrap().len()), (Some("active"), 1));
+        let (_, prices) = b.owner.get(&format!("/api/v1/skus/{}/prices", b.sku)).await;
+        assert_eq!(prices["overrides"].as_array().unwrap().len(), 1);
+        assert_eq!(b.owner.get("/api/v1/me").await.0, StatusCode::OK, "B's owner is still active");
+    }
+}

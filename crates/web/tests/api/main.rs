@@ -11,3 +11,4 @@ mod merchant_story;
 mod openapi;
 mod pages;
 mod roles;
+mod scale_out;

@@ -93,6 +93,23 @@ api_test! {
             .await;
         assert_eq!(status, StatusCode::FORBIDDEN);
 
+        // A clerk who also works in another store is head office's to change: the store
+        // manager could otherwise take them off (or disable them at) that other store.
+        let shared = w
+            .owner
+            .create("/api/v1/staff", json!({"login": "both@mgr.test", "display_name": "Both", "password": PASSWORD, "role": "clerk", "stores": [w.store_a, w.store_b]}))
+            .await;
+        let shared_id = shared["id"].as_str().unwrap();
+        for change in [json!({"stores": [w.store_a]}), json!({"status": "disabled"}), json!({"display_name": "X"})] {
+            let (status, body) = manager.patch(&format!("/api/v1/staff/{shared_id}"), change).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        }
+        let (_, unchanged) = w.owner.get(&format!("/api/v1/staff/{shared_id}")).await;
+        assert_eq!((unchanged["stores"].as_array().unwrap().len(), unchanged["status"].as_str()), (2, Some("active")));
+        let own_clerk = team_member(&w.owner, "c1@mgr.test").await;
+        let (status, body) = manager.patch(&format!("/api/v1/staff/{own_clerk}"), json!({"display_name": "Clerk One"})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+
         // They see their store's staff, not head office's accounts.
         let (_, team) = manager.get("/api/v1/staff").await;
         let logins: Vec<&str> = team["items"].as_array().unwrap().iter().map(|s| s["login"].as_str().unwrap()).collect();
@@ -139,4 +156,9 @@ api_test! {
         assert_eq!(status, StatusCode::OK, "{body}");
         assert_eq!(body["stores"], json!([]));
     }
+}
+
+async fn team_member(owner: &Client, login: &str) -> String {
+    let (_, team) = owner.get("/api/v1/staff?limit=200").await;
+    team["items"].as_array().unwrap().iter().find(|s| s["login"] == login).unwrap()["id"].as_str().unwrap().to_string()
 }
