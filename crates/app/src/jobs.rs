@@ -6,8 +6,21 @@ use std::time::Duration;
 
 use sweep_domain::Timestamp;
 
-use crate::ports::NewJob;
+use sweep_domain::ids::{MerchantId, OrderId, RefundId};
+use sweep_domain::order::{ActorKind, OrderStatus};
+
+use crate::ports::{ChangeOutcome, NewJob, OrderChange};
 use crate::{AppResult, Sweep};
+
+fn order_ref(payload: &str) -> Option<(MerchantId, OrderId)> {
+    let v: serde_json::Value = serde_json::from_str(payload).ok()?;
+    Some((v["merchant_id"].as_str()?.parse().ok()?, v["order_id"].as_str()?.parse().ok()?))
+}
+
+fn refund_id(payload: &str) -> Option<RefundId> {
+    let v: serde_json::Value = serde_json::from_str(payload).ok()?;
+    v["refund_id"].as_str()?.parse().ok()
+}
 
 pub const HOUSEKEEPING: &str = "housekeeping";
 /// How long a claimed job is ours before another worker may take it over.
@@ -34,29 +47,82 @@ impl Sweep {
         let Some(job) = self.repos.jobs.claim(worker, now, LEASE_SECS).await? else {
             return Ok(false);
         };
-        let outcome = match job.kind.as_str() {
-            HOUSEKEEPING => self.repos.jobs.purge_expired(now).await.map(|n| {
-                tracing::info!(job = %job.id, purged = n, "housekeeping done");
-            }),
-            other => {
-                tracing::error!(job = %job.id, kind = other, "unknown job kind");
-                Ok(())
-            }
+        let outcome: Result<(), String> = match job.kind.as_str() {
+            HOUSEKEEPING => self
+                .repos
+                .jobs
+                .purge_expired(now)
+                .await
+                .map(|n| tracing::info!(job = %job.id, purged = n, "housekeeping done"))
+                .map_err(|e| e.to_string()),
+            crate::shop::EXPIRE_ORDER => self.expire_order(&job.payload).await,
+            crate::orders::PICKUP_DEADLINE => self.pickup_deadline_passed(&job.payload).await,
+            crate::orders::REFUND_PAYMENT => match refund_id(&job.payload) {
+                Some(id) => self.run_refund(id).await,
+                None => Err(format!("bad payload {}", job.payload)),
+            },
+            other => match self.job_handlers.iter().find(|h| h.kinds().contains(&other)) {
+                Some(handler) => handler.run(&job).await,
+                None => {
+                    tracing::error!(job = %job.id, kind = other, "unknown job kind");
+                    Ok(())
+                }
+            },
         };
         match outcome {
             Ok(()) => self.repos.jobs.finish(job.id, worker, self.now()).await?,
             Err(e) => {
-                let backoff = 30 * (1 << job.attempts.clamp(0, 8));
+                let backoff = 5 * (1 << job.attempts.clamp(0, 10));
                 tracing::warn!(job = %job.id, attempts = job.attempts, error = %e, "job failed; retrying later");
-                self.repos.jobs.retry_later(job.id, worker, &e.to_string(), self.now().plus_seconds(backoff)).await?;
+                self.repos.jobs.retry_later(job.id, worker, &e, self.now().plus_seconds(backoff)).await?;
             }
         }
         Ok(true)
     }
 
+    /// An unpaid order's time is up: it expires and its stock comes back. An order paid
+    /// in the meantime is left alone (the status write decides which came first).
+    async fn expire_order(&self, payload: &str) -> Result<(), String> {
+        let Some((merchant, order)) = order_ref(payload) else { return Err(format!("bad payload {payload}")) };
+        let Some(order) = self.repos.orders.order(merchant, order).await.map_err(|e| e.to_string())? else {
+            return Ok(());
+        };
+        if order.status != OrderStatus::PendingPayment {
+            return Ok(());
+        }
+        let now = self.now();
+        let mut change =
+            OrderChange::new(&order, &[OrderStatus::PendingPayment], OrderStatus::Expired, ActorKind::System, now);
+        change.stock = crate::orders::release_all(&order);
+        change.close_pending_payments = true;
+        change.note = "not paid in time".into();
+        match self.repos.orders.change_order(&change).await.map_err(|e| e.to_string())? {
+            ChangeOutcome::Applied => {
+                tracing::info!(event = "order_expired", order = %order.id);
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// A pickup order nobody collected in time is cancelled and refunded; its stock comes back.
+    async fn pickup_deadline_passed(&self, payload: &str) -> Result<(), String> {
+        let Some((merchant, order)) = order_ref(payload) else { return Err(format!("bad payload {payload}")) };
+        let Some(order) = self.repos.orders.order(merchant, order).await.map_err(|e| e.to_string())? else {
+            return Ok(());
+        };
+        if !matches!(order.status, OrderStatus::Paid | OrderStatus::ReadyForPickup) {
+            return Ok(());
+        }
+        match self.cancel(&order, ActorKind::System, None, "not collected by the pickup deadline").await {
+            Ok(()) | Err(crate::AppError::Conflict { .. }) => Ok(()),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
     /// Runs jobs until `shutdown` fires.
     pub async fn run_worker(self: Arc<Self>, worker: String, mut shutdown: tokio::sync::watch::Receiver<bool>) {
-        let mut tick = tokio::time::interval(Duration::from_secs(2));
+        let mut tick = tokio::time::interval(Duration::from_millis(500));
         loop {
             tokio::select! {
                 _ = tick.tick() => {}

@@ -13,11 +13,13 @@ pub mod inventory;
 pub mod jobs;
 pub mod locations;
 pub mod merchants;
+pub mod orders;
 pub mod page;
 pub mod ports;
 pub mod pricing;
 pub mod secrets;
 pub mod serde_util;
+pub mod shop;
 pub mod staff;
 
 use std::sync::Arc;
@@ -42,6 +44,10 @@ pub struct Repos {
     pub media: Arc<dyn MediaStore>,
     pub health: Arc<dyn Health>,
     pub platform: Arc<dyn PlatformSecrets>,
+    pub shoppers: Arc<dyn ShopperRepo>,
+    pub carts: Arc<dyn CartRepo>,
+    pub orders: Arc<dyn OrderRepo>,
+    pub sms: Arc<dyn SmsSender>,
 }
 
 /// Tunable rules of the use cases; the binary fills them from configuration.
@@ -59,6 +65,17 @@ pub struct Settings {
     pub login_window_secs: i64,
     /// Largest image upload.
     pub max_image_bytes: usize,
+    /// Where shoppers' browsers reach Sweep (for return links after paying).
+    pub public_url: String,
+    /// Where payment providers send notifications (the sandbox posts from inside the
+    /// server, so this may be a loopback address).
+    pub callback_url: String,
+    /// Unpaid orders expire after this many seconds.
+    pub unpaid_order_secs: i64,
+    /// Pickup orders not collected this many seconds after payment are cancelled and refunded.
+    pub pickup_secs: i64,
+    /// How long a shopper stays signed in.
+    pub shopper_session_days: i64,
 }
 
 impl Default for Settings {
@@ -70,6 +87,11 @@ impl Default for Settings {
             login_attempts_per_client: 30,
             login_window_secs: 15 * 60,
             max_image_bytes: 5 * 1024 * 1024,
+            public_url: "http://127.0.0.1:8080".into(),
+            callback_url: "http://127.0.0.1:8080".into(),
+            unpaid_order_secs: 15 * 60,
+            pickup_secs: 7 * 86_400,
+            shopper_session_days: 30,
         }
     }
 }
@@ -90,11 +112,37 @@ pub struct Sweep {
     pub(crate) repos: Repos,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) settings: Settings,
+    /// Payment providers, by name; shoppers pay through one of them.
+    pub(crate) gateways: Vec<Arc<dyn PaymentGateway>>,
+    /// Workers for job kinds the use cases do not run themselves.
+    pub(crate) job_handlers: Vec<Arc<dyn JobHandler>>,
 }
 
 impl Sweep {
     pub fn new(repos: Repos, clock: Arc<dyn Clock>, settings: Settings) -> Self {
-        Sweep { repos, clock, settings }
+        Sweep { repos, clock, settings, gateways: vec![], job_handlers: vec![] }
+    }
+
+    /// Adds a payment provider. The first one added is the default.
+    pub fn with_gateway(mut self, gateway: Arc<dyn PaymentGateway>) -> Self {
+        self.gateways.push(gateway);
+        self
+    }
+
+    pub fn with_job_handler(mut self, handler: Arc<dyn JobHandler>) -> Self {
+        self.job_handlers.push(handler);
+        self
+    }
+
+    pub(crate) fn gateway(&self, provider: &str) -> AppResult<&Arc<dyn PaymentGateway>> {
+        self.gateways
+            .iter()
+            .find(|g| g.provider() == provider)
+            .ok_or_else(|| AppError::invalid("provider", "unknown_provider", "no such payment provider"))
+    }
+
+    pub fn providers(&self) -> Vec<&'static str> {
+        self.gateways.iter().map(|g| g.provider()).collect()
     }
 
     pub fn settings(&self) -> &Settings {

@@ -34,6 +34,13 @@ pub struct Config {
     pub login_attempts_per_client: i64,
     pub login_window_minutes: i64,
     pub max_image_kib: usize,
+    /// Offer the sandbox payment provider (no real money; for demos and tests).
+    pub payment_sandbox: bool,
+    /// Show the development SMS outbox at /dev/sms (it shows everyone's sign-in codes:
+    /// demos only; `serve --demo` turns it on).
+    pub sms_outbox_page: bool,
+    pub unpaid_order_minutes: i64,
+    pub pickup_days: i64,
 }
 
 impl Default for Config {
@@ -55,6 +62,10 @@ impl Default for Config {
             login_attempts_per_client: 30,
             login_window_minutes: 15,
             max_image_kib: 5 * 1024,
+            payment_sandbox: true,
+            sms_outbox_page: false,
+            unpaid_order_minutes: 15,
+            pickup_days: 7,
         }
     }
 }
@@ -103,6 +114,20 @@ login_window_minutes = 15
 
 # Largest product image upload.
 max_image_kib = 5120
+
+# Offer the sandbox payment provider: a cashier page and signed notifications, no real
+# money. For demos and tests.
+payment_sandbox = true
+
+# Show the development SMS outbox at /dev/sms. It shows everyone's sign-in codes, so
+# only for demos (`serve --demo` turns it on). Texts go to the outbox in any case until
+# a real SMS sender is configured.
+sms_outbox_page = false
+
+# Unpaid orders expire (their stock comes back) after this many minutes; pickup orders
+# not collected this many days after payment are cancelled and refunded.
+unpaid_order_minutes = 15
+pickup_days = 7
 "#;
 
 const KEYS: &[&str] = &[
@@ -122,6 +147,10 @@ const KEYS: &[&str] = &[
     "login_attempts_per_client",
     "login_window_minutes",
     "max_image_kib",
+    "payment_sandbox",
+    "sms_outbox_page",
+    "unpaid_order_minutes",
+    "pickup_days",
 ];
 
 impl Config {
@@ -150,6 +179,7 @@ impl Config {
             "login attempt limits must be positive"
         );
         anyhow::ensure!(self.database_max_connections > 0, "database_max_connections must be positive");
+        anyhow::ensure!(self.unpaid_order_minutes > 0 && self.pickup_days > 0, "order time limits must be positive");
         for net in &self.trusted_proxies {
             net.parse::<ipnet::IpNet>().map_err(|_| anyhow::anyhow!("trusted_proxies: {net:?} is not a CIDR range"))?;
         }
@@ -175,6 +205,11 @@ impl Config {
             login_attempts_per_client: self.login_attempts_per_client,
             login_window_secs: self.login_window_minutes * 60,
             max_image_bytes: self.max_image_kib * 1024,
+            public_url: format!("http://{}", self.addr),
+            callback_url: format!("http://{}", self.addr),
+            unpaid_order_secs: self.unpaid_order_minutes * 60,
+            pickup_secs: self.pickup_days * 86_400,
+            shopper_session_days: 30,
         }
     }
 }

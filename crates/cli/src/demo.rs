@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use sweep_app::catalog::{CreateCategoryInput, CreateProductInput, CreateSkuInput};
+use sweep_app::catalog::{CreateBannerInput, CreateCategoryInput, CreateProductInput, CreateSkuInput};
 use sweep_app::inventory::{QuantityLine, ReceiveInput};
 use sweep_app::locations::{CreateLocationInput, LocalizedInput, PointInput};
 use sweep_app::merchants::{CreateMerchantInput, NewOwnerInput};
@@ -516,6 +516,7 @@ async fn seed_everything(sweep: &Sweep) -> AppResult<Seeded> {
     let mut rng = Rng(0x5EED_2026_1111);
     let mut skus: Vec<SkuId> = Vec::new();
     let mut serial = 0u32;
+    let mut first_product = None;
     for (n, line) in LINES.iter().enumerate() {
         let description = format!("{}，云眠家纺出品。", line.zh);
         let product = sweep
@@ -530,6 +531,7 @@ async fn seed_everything(sweep: &Sweep) -> AppResult<Seeded> {
             )
             .await?;
         sweep.add_product_image(&owner, product.id, &crate::images::swatch(line.rgb, n as u32)).await?;
+        first_product.get_or_insert(product.id);
         for (first, factor) in line.first.1 {
             for second in line.second.1 {
                 serial += 1;
@@ -564,10 +566,12 @@ async fn seed_everything(sweep: &Sweep) -> AppResult<Seeded> {
     };
     let in_warehouse: Vec<(SkuId, i64)> = skus.iter().map(|s| (*s, 80 + rng.below(320) as i64)).collect();
     sweep.receive_stock(&owner, receive(warehouse.id, in_warehouse)).await?;
+    // The flagship line (the first product, on the first banner) is in every store.
+    let flagship = LINES[0].first.1.len() * LINES[0].second.1.len();
     for store in &stores {
         let mut lines: Vec<(SkuId, i64)> = Vec::new();
-        for sku in &skus {
-            if rng.below(100) >= 15 {
+        for (i, sku) in skus.iter().enumerate() {
+            if i < flagship || rng.below(100) >= 15 {
                 lines.push((*sku, 1 + rng.below(24) as i64));
             }
         }
@@ -589,6 +593,21 @@ async fn seed_everything(sweep: &Sweep) -> AppResult<Seeded> {
         sweep
             .set_price_override(&owner, *sku, PriceScope::Store(stores[4].id), SetPriceInput { price: base - 500 })
             .await?;
+    }
+    // Two banners at the top of the home feed: the first bedding set, and the towels.
+    let banners = [
+        (
+            "双十一 · 长绒棉四件套直降",
+            "Double 11: cotton bedding sets",
+            [150, 175, 205],
+            format!("/p/{}", first_product.expect("products exist")),
+        ),
+        ("毛巾浴巾 · 柔软亲肤", "Towels: soft on the skin", [190, 215, 190], format!("/c/{}", categories[3].id)),
+    ];
+    for (i, (zh, en, rgb, link)) in banners.into_iter().enumerate() {
+        let image_key = sweep.upload_media(&owner, &crate::images::banner(rgb, i as u32 + 3)).await?;
+        let input = CreateBannerInput { title: text(zh, en), image_key, link, sort_order: i as i64 };
+        sweep.create_banner(&owner, input).await?;
     }
     sweep.repos().platform.platform_secret(SEEDED_MARKER, &created.merchant.id.to_string(), sweep.now()).await?;
     Ok(Seeded { created: true, skus: skus.len() })

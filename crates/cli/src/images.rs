@@ -2,12 +2,20 @@
 //! gradient in the product's colour with a woven pattern, as PNG.
 
 pub fn swatch(rgb: [u8; 3], pattern: u32) -> Vec<u8> {
-    const SIZE: u32 = 240;
-    let mut pixels = Vec::with_capacity((SIZE * SIZE * 3) as usize);
-    for y in 0..SIZE {
-        for x in 0..SIZE {
+    picture(240, 240, rgb, pattern)
+}
+
+/// A wide picture for the top of the shop's home feed.
+pub fn banner(rgb: [u8; 3], pattern: u32) -> Vec<u8> {
+    picture(720, 300, rgb, pattern)
+}
+
+fn picture(width: u32, height: u32, rgb: [u8; 3], pattern: u32) -> Vec<u8> {
+    let mut pixels = Vec::with_capacity((width * height * 3) as usize);
+    for y in 0..height {
+        for x in 0..width {
             // Lighter towards the top left, a weave of stripes whose spacing depends on the product.
-            let shade = 255 - ((x + y) * 40 / (2 * SIZE)) as u8;
+            let shade = 255 - ((x + y) * 40 / (width + height)) as u8;
             let stripe = ((x / (6 + pattern % 7)) + (y / (6 + pattern % 5))).is_multiple_of(2);
             let weave = if stripe { 1.0 } else { 0.9 };
             for c in rgb {
@@ -18,7 +26,7 @@ pub fn swatch(rgb: [u8; 3], pattern: u32) -> Vec<u8> {
     }
     let mut out = Vec::new();
     {
-        let mut encoder = png::Encoder::new(&mut out, SIZE, SIZE);
+        let mut encoder = png::Encoder::new(&mut out, width, height);
         encoder.set_color(png::ColorType::Rgb);
         encoder.set_depth(png::BitDepth::Eight);
         let mut writer = encoder.write_header().expect("PNG header to memory");

@@ -194,6 +194,17 @@ fn init_logging(format: &str) {
 
 /// Connects, migrates and builds the use cases.
 pub async fn open(config: &Config) -> anyhow::Result<(Arc<Sweep>, Arc<Db>)> {
+    let settings = config.settings();
+    let (sweep, db, _) = open_with(config, settings).await?;
+    Ok((sweep, db))
+}
+
+/// As [`open`], with the URLs the server is reached at; also returns the sandbox
+/// provider when it is on, for its cashier pages.
+pub async fn open_with(
+    config: &Config,
+    settings: sweep_app::Settings,
+) -> anyhow::Result<(Arc<Sweep>, Arc<Db>, Option<Arc<sweep_pay::sandbox::Sandbox>>)> {
     let url = config.database_url();
     if url.starts_with("sqlite:") {
         std::fs::create_dir_all(&config.data_dir)
@@ -205,7 +216,19 @@ pub async fn open(config: &Config) -> anyhow::Result<(Arc<Sweep>, Arc<Db>)> {
     db.migrate().await.context("applying migrations")?;
     let db = Arc::new(db);
     let repos = sweep_store::repos(db.clone(), config.media_dir());
-    Ok((Arc::new(Sweep::new(repos, Arc::new(SystemClock), config.settings())), db))
+    let public_url = settings.public_url.clone();
+    let mut sweep = Sweep::new(repos, Arc::new(SystemClock), settings);
+    let mut sandbox = None;
+    if config.payment_sandbox {
+        use sweep_app::ports::PlatformSecrets;
+        let fresh = sweep_app::secrets::random_token("").map_err(app_error)?;
+        let key =
+            db.platform_secret("sandbox_signing_key", &fresh, sweep.now()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let provider = Arc::new(sweep_pay::sandbox::Sandbox::new(db.clone(), db.clone(), &key, &public_url));
+        sweep = sweep.with_gateway(provider.clone()).with_job_handler(provider.clone());
+        sandbox = Some(provider);
+    }
+    Ok((Arc::new(sweep), db, sandbox))
 }
 
 pub fn app_error(e: sweep_app::AppError) -> anyhow::Error {

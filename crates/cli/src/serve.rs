@@ -9,7 +9,7 @@ use sweep_domain::ids::JobId;
 use sweep_web::{AppState, WebConfig};
 
 use crate::config::Config;
-use crate::{ServeArgs, demo, open};
+use crate::{ServeArgs, demo, open_with};
 
 pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
     if let Some(addr) = args.addr {
@@ -29,15 +29,21 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
         _ => anyhow::bail!("TLS needs both a certificate and a key"),
     };
 
-    let (sweep, db) = open(&config).await?;
-    let seeded = if args.demo { Some(demo::seed(&sweep).await.map_err(crate::app_error)?) } else { None };
-
     let scheme = if tls.is_some() { "https" } else { "http" };
     let public_url = config.public_url.clone().unwrap_or_else(|| default_public_url(scheme, addr));
+    let mut settings = config.settings();
+    settings.public_url = public_url.trim_end_matches('/').to_string();
+    // Provider notifications (the sandbox's) come from inside this process: loopback.
+    settings.callback_url = default_public_url(scheme, addr);
+    let (sweep, db, sandbox) = open_with(&config, settings).await?;
+    let seeded = if args.demo { Some(demo::seed(&sweep).await.map_err(crate::app_error)?) } else { None };
+
     let mut web = WebConfig::new(&public_url);
     web.trusted_proxies = config.trusted_proxies.iter().filter_map(|n| n.parse().ok()).collect();
+    web.sms_outbox_page = config.sms_outbox_page || args.demo;
     let state = AppState { sweep: sweep.clone(), config: Arc::new(web), metrics: sweep_web::metrics::handle() };
-    let app = sweep_web::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let extra = sandbox.map(sweep_pay::sandbox::router).unwrap_or_default();
+    let app = sweep_web::router_with(state, extra).into_make_service_with_connect_info::<SocketAddr>();
 
     let (stop_worker, worker_stopped) = tokio::sync::watch::channel(false);
     let worker = config.run_worker.then(|| {
@@ -51,6 +57,13 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
     println!("  Open           {base}/");
     println!("  Staff sign-in  {base}/login");
     println!("  API            {base}/api/openapi.json");
+    if let Ok(Some(_)) = sweep.repos().merchants.merchant_by_slug(demo::SLUG).await {
+        println!("  Demo shop      {base}/s/{}", demo::SLUG);
+        println!("  Counter        {base}/clerk");
+    }
+    if config.sms_outbox_page || args.demo {
+        println!("  SMS outbox     {base}/dev/sms");
+    }
     if addr.ip().is_unspecified() && config.public_url.is_none() {
         println!(
             "  (listening on every interface: pass --public-url http://<this machine's LAN address>:{} for phones)",

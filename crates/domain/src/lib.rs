@@ -14,6 +14,7 @@ pub mod merchant;
 pub mod money;
 pub mod order;
 pub mod pricing;
+pub mod regions;
 pub mod roles;
 pub mod shopper;
 pub mod staff;

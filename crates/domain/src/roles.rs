@@ -74,6 +74,11 @@ pub enum Permission {
     AdjustStock,
     TransferStock,
     ViewReports,
+    ViewOrders,
+    /// Prepare, hand over and ship orders.
+    FulfilOrders,
+    /// Cancel paid orders, refund, decide returns.
+    RefundOrders,
 }
 
 impl Permission {
@@ -82,13 +87,13 @@ impl Permission {
         use Role::*;
         match self {
             ManageMerchants => role == PlatformAdmin,
-            ViewMerchant | ViewLocations | ViewCatalog | ViewStock | ReceiveStock => true,
+            ViewMerchant | ViewLocations | ViewCatalog | ViewStock | ReceiveStock | ViewOrders | FulfilOrders => true,
             EditMerchantSettings => matches!(role, PlatformAdmin | MerchantOwner),
             ViewStaff | ManageStaff => role != Clerk,
             CreateLocations | EditCatalog | EditPrices => {
                 matches!(role, PlatformAdmin | MerchantOwner | MerchantManager)
             }
-            EditLocations | AdjustStock | TransferStock | ViewReports => role != Clerk,
+            EditLocations | AdjustStock | TransferStock | ViewReports | RefundOrders => role != Clerk,
         }
     }
 }

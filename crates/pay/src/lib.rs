@@ -1,5 +1,9 @@
-//! Payment protocols as pure functions. Providers speak their own amount formats:
-//! WeChat Pay v3 takes integer fen, Alipay a yuan string with two decimals. These
-//! conversions are exact and refuse anything that is not a whole number of fen.
+//! Payment protocols as pure functions, and the providers built on them.
+//!
+//! Providers speak their own amount formats: WeChat Pay v3 takes integer fen, Alipay a
+//! yuan string with two decimals ([`amount`]). The [`sandbox`] provider behaves like a
+//! real one, for demos and tests: it keeps its own books, shows a cashier page, and
+//! confirms payments only through signed asynchronous notifications.
 
 pub mod amount;
+pub mod sandbox;

@@ -2,14 +2,14 @@ use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Executor};
 use sweep_app::page::{Page, PageRequest};
-use sweep_app::ports::{CatalogImport, CatalogRepo, ProductFilter, SkuFilter, StoreResult};
+use sweep_app::ports::{Banner, CatalogImport, CatalogRepo, ProductFilter, SkuFilter, StoreResult};
 use sweep_domain::Timestamp;
 use sweep_domain::ids::StaffId;
 
 use crate::inventory::apply_lines;
 use sweep_domain::catalog::{Attributes, Category, Product, ProductImage, ProductStatus, RecordStatus, Sku};
 use sweep_domain::channel::Channel;
-use sweep_domain::ids::{CategoryId, ImageId, MerchantId, ProductId, SkuId};
+use sweep_domain::ids::{BannerId, CategoryId, ImageId, MerchantId, ProductId, SkuId};
 use sweep_domain::pricing::{PriceOverride, PriceScope};
 use sweep_domain::text::Localized;
 use sweep_domain::{Currency, Money};
@@ -439,6 +439,70 @@ impl CatalogRepo for Db {
         .await
         .map_err(err)?;
         Ok(())
+    }
+
+    async fn newest_products(&self, merchant: MerchantId, f: &ProductFilter, limit: u32) -> StoreResult<Vec<Product>> {
+        let mut q = Sql::new("SELECT ");
+        q.push(PRODUCT_COLUMNS).push(" FROM products WHERE merchant_id = ").bind(merchant.to_string());
+        if let Some(s) = f.status {
+            q.push(" AND status = ").bind(s.as_str());
+        }
+        q.push(" ORDER BY id DESC LIMIT ").bind(limit as i64);
+        let rows = q.query().fetch_all(self.reader()).await.map_err(err)?;
+        rows.iter().map(product).collect()
+    }
+
+    async fn banners(&self, merchant: MerchantId) -> StoreResult<Vec<Banner>> {
+        let rows = sqlx::query(
+            "SELECT id, merchant_id, title_zh, title_en, image_key, link, sort_order, created_at FROM shop_banners
+             WHERE merchant_id = $1 ORDER BY sort_order, id",
+        )
+        .bind(merchant.to_string())
+        .fetch_all(self.reader())
+        .await
+        .map_err(err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(Banner {
+                    id: parse(r, "id")?,
+                    merchant_id: parse(r, "merchant_id")?,
+                    title: Localized { zh: get(r, "title_zh")?, en: get(r, "title_en")? },
+                    image_key: get(r, "image_key")?,
+                    link: get(r, "link")?,
+                    sort_order: get(r, "sort_order")?,
+                    created_at: ts(r, "created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn insert_banner(&self, b: &Banner) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO shop_banners (id, merchant_id, title_zh, title_en, image_key, link, sort_order, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(b.id.to_string())
+        .bind(b.merchant_id.to_string())
+        .bind(b.title.zh.clone())
+        .bind(b.title.en.clone())
+        .bind(b.image_key.clone())
+        .bind(b.link.clone())
+        .bind(b.sort_order)
+        .bind(b.created_at.unix_micros())
+        .execute(self.writer())
+        .await
+        .map_err(err)?;
+        Ok(())
+    }
+
+    async fn delete_banner(&self, merchant: MerchantId, id: BannerId) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM shop_banners WHERE merchant_id = $1 AND id = $2")
+            .bind(merchant.to_string())
+            .bind(id.to_string())
+            .execute(self.writer())
+            .await
+            .map_err(err)?;
+        Ok(done.rows_affected() == 1)
     }
 
     async fn import_catalog(

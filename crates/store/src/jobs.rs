@@ -1,4 +1,5 @@
 use async_trait::async_trait;
+use sqlx::{Any, Executor};
 use sweep_app::ports::{ClaimedJob, JobRepo, NewJob, StoreResult};
 use sweep_domain::Timestamp;
 use sweep_domain::ids::JobId;
@@ -13,23 +14,31 @@ const FINISHED_JOB_TTL_SECS: i64 = 7 * 24 * 3600;
 /// Attempt counters older than this have no window left that they could count in.
 const ATTEMPT_TTL_SECS: i64 = 24 * 3600;
 
+/// Enqueues a job; false when one with the same dedupe key exists. Takes any executor so
+/// that business writes can enqueue their follow-up work in their own transaction.
+pub(crate) async fn insert_job<'e, E: Executor<'e, Database = Any>>(
+    executor: E,
+    job: &NewJob,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "INSERT INTO jobs (id, kind, payload, dedupe_key, status, run_at, attempts, created_at)
+         VALUES ($1, $2, $3, $4, 'queued', $5, 0, $5)
+         ON CONFLICT (dedupe_key) DO NOTHING",
+    )
+    .bind(JobId::new().to_string())
+    .bind(job.kind.clone())
+    .bind(job.payload.clone())
+    .bind(job.dedupe_key.clone())
+    .bind(job.run_at.unix_micros())
+    .execute(executor)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 #[async_trait]
 impl JobRepo for Db {
     async fn enqueue(&self, job: &NewJob) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "INSERT INTO jobs (id, kind, payload, dedupe_key, status, run_at, attempts, created_at)
-             VALUES ($1, $2, $3, $4, 'queued', $5, 0, $5)
-             ON CONFLICT (dedupe_key) DO NOTHING",
-        )
-        .bind(JobId::new().to_string())
-        .bind(job.kind.clone())
-        .bind(job.payload.clone())
-        .bind(job.dedupe_key.clone())
-        .bind(job.run_at.unix_micros())
-        .execute(self.writer())
-        .await
-        .map_err(err)?;
-        Ok(done.rows_affected() == 1)
+        insert_job(self.writer(), job).await.map_err(err)
     }
 
     async fn claim(&self, worker: &str, now: Timestamp, lease_secs: i64) -> StoreResult<Option<ClaimedJob>> {

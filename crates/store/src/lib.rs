@@ -3,6 +3,7 @@
 //! `migrations/`, one folder per backend, kept in step.
 
 mod auth;
+mod carts;
 mod catalog;
 mod db;
 mod idempotency;
@@ -11,7 +12,10 @@ mod jobs;
 mod locations;
 mod media;
 mod merchants;
+mod orders;
 mod platform;
+mod sandbox;
+mod shoppers;
 mod sql;
 mod staff;
 #[cfg(feature = "test-support")]
@@ -22,6 +26,7 @@ use std::sync::Arc;
 
 pub use db::{Backend, Db, DbOptions, redact};
 pub use media::FsMedia;
+pub use shoppers::OutboxSms;
 use sweep_app::Repos;
 
 /// Every port served by one database and one media directory.
@@ -37,6 +42,10 @@ pub fn repos(db: Arc<Db>, media_dir: PathBuf) -> Repos {
         jobs: db.clone(),
         media: Arc::new(FsMedia::new(media_dir)),
         health: db.clone(),
-        platform: db,
+        platform: db.clone(),
+        shoppers: db.clone(),
+        carts: db.clone(),
+        orders: db.clone(),
+        sms: Arc::new(OutboxSms(db)),
     }
 }

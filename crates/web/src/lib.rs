@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod clerk;
 pub mod error;
 pub mod extract;
 pub mod idempotency;
@@ -10,6 +11,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod pages;
 pub mod security;
+pub mod shop;
 pub mod state;
 pub mod system;
 
@@ -34,6 +36,12 @@ use crate::error::{ApiError, ErrorCode};
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub fn router(state: AppState) -> Router {
+    router_with(state, Router::new())
+}
+
+/// The router with `extra` routes mounted inside the common layers (the sandbox
+/// provider's cashier, for one).
+pub fn router_with(state: AppState, extra: Router) -> Router {
     let api = api::routes()
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -44,15 +52,25 @@ pub fn router(state: AppState) -> Router {
         .route("/login", get(pages::login_page).post(pages::login_submit))
         .route("/console", get(pages::console))
         .route("/logout", post(pages::logout))
+        .route("/clerk", get(clerk::counter))
+        .route("/clerk/lookup", post(clerk::lookup))
+        .route("/clerk/orders/{id}/ready", post(clerk::ready))
+        .route("/clerk/orders/{id}/handover", post(clerk::hand_over))
         .route("/healthz", get(system::healthz))
         .route("/readyz", get(system::readyz))
         .route("/metrics", get(system::metrics))
         .route("/api/openapi.json", get(system::openapi))
         .route("/media/{key}", get(system::media))
+        .route("/static/shop.css", get(system::shop_css))
+        .route("/static/shop.js", get(system::shop_js))
+        .route("/dev/sms", get(system::sms_outbox))
+        .merge(shop::routes())
         .nest("/api/v1", api)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(from_fn(metrics::track));
+        .layer(from_fn(metrics::track))
+        .with_state(state.clone())
+        .merge(extra);
     // From the inside out: panics and slow handlers become JSON errors; then every
     // response, errors included, gets the security headers; then tracing and request ids.
     let mut app = app.layer(CatchPanicLayer::custom(panic_response)).layer(from_fn(time_limit));
@@ -71,7 +89,6 @@ pub fn router(state: AppState) -> Router {
     )
     .layer(PropagateRequestIdLayer::x_request_id())
     .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-    .with_state(state)
 }
 
 async fn not_found() -> ApiError {

@@ -28,10 +28,14 @@ use crate::api;
         api::catalog::update_product, api::catalog::archive_product,
         api::catalog::upload_image, api::catalog::delete_image,
         api::catalog::create_sku, api::catalog::list_skus, api::catalog::show_sku, api::catalog::update_sku,
-        api::catalog::archive_sku,
+        api::catalog::archive_sku, api::catalog::upload_media, api::catalog::list_banners, api::catalog::create_banner,
+        api::catalog::delete_banner,
         api::prices::show, api::prices::set_channel, api::prices::delete_channel, api::prices::set_store,
         api::prices::delete_store, api::prices::quote, api::prices::parity,
         api::stock::receive, api::stock::adjust, api::stock::transfer, api::stock::levels, api::stock::movements,
+        api::orders::list, api::orders::show, api::orders::ready, api::orders::handover, api::orders::lookup,
+        api::orders::ship, api::orders::deliver, api::orders::cancel, api::orders::refund,
+        api::orders::approve_return, api::orders::reject_return, api::payments::notify,
     ),
     modifiers(&Security, &ResponseDescriptions),
     security(("bearer" = []), ("session" = [])),
@@ -43,6 +47,8 @@ use crate::api;
         (name = "catalog", description = "Categories, products, images and SKUs"),
         (name = "prices", description = "Channel and store prices, quotes and price parity"),
         (name = "stock", description = "Stock levels, movements, receipts, adjustments and transfers"),
+        (name = "orders", description = "Orders for staff: the pickup counter, shipping, cancelling, refunds and returns"),
+        (name = "payments", description = "Notifications from payment providers"),
     )
 )]
 pub struct ApiDoc;

@@ -28,6 +28,12 @@ struct LoginPage<'a> {
     csrf: &'a str,
     login: &'a str,
     error: Option<&'a str>,
+    next: &'a str,
+}
+
+/// Where to go after signing in: the counter, or the console. Never anywhere else.
+fn after_login(next: &str) -> &'static str {
+    if next == "clerk" { "/clerk" } else { "/console" }
 }
 
 #[derive(Template)]
@@ -63,22 +69,24 @@ fn login_csrf_cookie(config: &WebConfig, value: &str) -> HeaderValue {
     .expect("visible ASCII")
 }
 
-fn login_form(s: &AppState, login: &str, error: Option<&str>, status: StatusCode) -> Response {
+fn login_form(s: &AppState, login: &str, next: &str, error: Option<&str>, status: StatusCode) -> Response {
     let csrf = match random_token("") {
         Ok(t) => t,
         Err(_) => return (StatusCode::INTERNAL_SERVER_ERROR, "no randomness").into_response(),
     };
-    let mut response = render(&LoginPage { csrf: &csrf, login, error }, status);
+    let next = if next == "clerk" { "clerk" } else { "" };
+    let mut response = render(&LoginPage { csrf: &csrf, login, error, next }, status);
     response.headers_mut().insert(header::SET_COOKIE, login_csrf_cookie(&s.config, &csrf));
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 
-pub async fn login_page(State(s): State<AppState>, headers: HeaderMap) -> Response {
+pub async fn login_page(State(s): State<AppState>, headers: HeaderMap, uri: axum::http::Uri) -> Response {
+    let next = if uri.query().unwrap_or("").contains("next=clerk") { "clerk" } else { "" };
     if signed_in(&s, &headers).await.is_some() {
-        return Redirect::to("/console").into_response();
+        return Redirect::to(after_login(next)).into_response();
     }
-    login_form(&s, "", None, StatusCode::OK)
+    login_form(&s, "", next, None, StatusCode::OK)
 }
 
 #[derive(Deserialize)]
@@ -86,6 +94,8 @@ struct LoginForm {
     login: String,
     password: String,
     csrf: String,
+    #[serde(default)]
+    next: String,
 }
 
 /// A state-changing form must come from our own pages: same origin when the browser
@@ -99,13 +109,20 @@ fn same_origin(config: &WebConfig, headers: &HeaderMap) -> bool {
 
 pub async fn login_submit(State(s): State<AppState>, Peer(peer): Peer, headers: HeaderMap, body: Bytes) -> Response {
     let Ok(form) = serde_urlencoded::from_bytes::<LoginForm>(&body) else {
-        return login_form(&s, "", Some("请填写账号和密码 · Enter your login and password."), StatusCode::BAD_REQUEST);
+        return login_form(
+            &s,
+            "",
+            "",
+            Some("请填写账号和密码 · Enter your login and password."),
+            StatusCode::BAD_REQUEST,
+        );
     };
     let cookie_csrf = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
     if cookie_csrf.is_empty() || !constant_time_eq(cookie_csrf, &form.csrf) || !same_origin(&s.config, &headers) {
         return login_form(
             &s,
             &form.login,
+            &form.next,
             Some("页面已过期，请重试 · The page expired; please try again."),
             StatusCode::FORBIDDEN,
         );
@@ -113,7 +130,7 @@ pub async fn login_submit(State(s): State<AppState>, Peer(peer): Peer, headers: 
     let client = client_ip(&s.config, &headers, peer);
     match s.sweep.login(LoginInput { login: form.login.clone(), password: form.password }, &client).await {
         Ok(outcome) => {
-            let mut response = Redirect::to("/console").into_response();
+            let mut response = Redirect::to(after_login(&form.next)).into_response();
             let ttl = s.sweep.settings().session_ttl_secs;
             response.headers_mut().insert(header::SET_COOKIE, session_cookie(&s.config, &outcome.session_token, ttl));
             response
@@ -122,19 +139,28 @@ pub async fn login_submit(State(s): State<AppState>, Peer(peer): Peer, headers: 
             let minutes = (retry_after_secs + 59) / 60;
             let message =
                 format!("尝试次数过多，请 {minutes} 分钟后再试 · Too many attempts; try again in {minutes} min.");
-            login_form(&s, &form.login, Some(&message), StatusCode::TOO_MANY_REQUESTS)
+            login_form(&s, &form.login, &form.next, Some(&message), StatusCode::TOO_MANY_REQUESTS)
         }
-        Err(AppError::Invalid(_)) | Err(AppError::InvalidCredentials) => {
-            login_form(&s, &form.login, Some("账号或密码错误 · Wrong login or password."), StatusCode::UNAUTHORIZED)
-        }
-        Err(AppError::Conflict { .. }) => {
-            login_form(&s, &form.login, Some("该商户已停用 · This merchant is suspended."), StatusCode::FORBIDDEN)
-        }
+        Err(AppError::Invalid(_)) | Err(AppError::InvalidCredentials) => login_form(
+            &s,
+            &form.login,
+            &form.next,
+            Some("账号或密码错误 · Wrong login or password."),
+            StatusCode::UNAUTHORIZED,
+        ),
+        Err(AppError::Conflict { .. }) => login_form(
+            &s,
+            &form.login,
+            &form.next,
+            Some("该商户已停用 · This merchant is suspended."),
+            StatusCode::FORBIDDEN,
+        ),
         Err(e) => {
             tracing::error!(error = %e, "sign-in failed");
             login_form(
                 &s,
                 &form.login,
+                &form.next,
                 Some("暂时无法登录 · Sign-in is unavailable; try again."),
                 StatusCode::SERVICE_UNAVAILABLE,
             )

@@ -14,11 +14,18 @@ pub struct WebConfig {
     pub public_url: String,
     /// Proxies whose `X-Forwarded-For` is believed. Empty: the peer address counts.
     pub trusted_proxies: Vec<IpNet>,
+    /// Show the development SMS outbox at `/dev/sms` (demo and tests only: it shows
+    /// everyone's sign-in codes).
+    pub sms_outbox_page: bool,
 }
 
 impl WebConfig {
     pub fn new(public_url: &str) -> WebConfig {
-        WebConfig { public_url: public_url.trim_end_matches('/').to_string(), trusted_proxies: vec![] }
+        WebConfig {
+            public_url: public_url.trim_end_matches('/').to_string(),
+            trusted_proxies: vec![],
+            sms_outbox_page: false,
+        }
     }
 
     pub fn is_https(&self) -> bool {

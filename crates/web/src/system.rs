@@ -44,3 +44,42 @@ pub async fn media(State(s): State<AppState>, ApiPath(key): ApiPath<String>) -> 
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
     Ok(response)
 }
+
+fn asset(body: &'static str, content_type: &'static str) -> Response {
+    let mut response = body.into_response();
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    // Links carry a version (`?v=`), so the files may be cached for a long time.
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=604800"));
+    response
+}
+
+pub async fn shop_css() -> Response {
+    asset(include_str!("../static/shop.css"), "text/css; charset=utf-8")
+}
+
+pub async fn shop_js() -> Response {
+    asset(include_str!("../static/shop.js"), "text/javascript; charset=utf-8")
+}
+
+#[derive(askama::Template)]
+#[template(path = "dev_sms.html")]
+struct OutboxPage {
+    messages: Vec<(String, String, String)>,
+}
+
+/// The development SMS outbox: what the demo "sent" (sign-in codes, pickup notices).
+/// Only when enabled (`--demo`, tests): it shows everyone's codes.
+pub async fn sms_outbox(State(s): State<AppState>) -> ApiResult<Response> {
+    if !s.config.sms_outbox_page {
+        return Err(ApiError::not_found());
+    }
+    let messages = s.sweep.sms_outbox(50).await?;
+    let page =
+        OutboxPage { messages: messages.into_iter().map(|m| (m.created_at.to_rfc3339(), m.phone, m.body)).collect() };
+    let html =
+        askama::Template::render(&page).map_err(|e| ApiError::from(sweep_app::AppError::Internal(e.to_string())))?;
+    let mut response = axum::response::Html(html).into_response();
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}

@@ -201,6 +201,17 @@ pub trait CatalogRepo: Send + Sync {
     async fn set_price_override(&self, merchant: MerchantId, price: &PriceOverride) -> StoreResult<()>;
     async fn delete_price_override(&self, merchant: MerchantId, sku: SkuId, scope: PriceScope) -> StoreResult<bool>;
 
+    /// The newest products first.
+    async fn newest_products(
+        &self,
+        merchant: MerchantId,
+        filter: &ProductFilter,
+        limit: u32,
+    ) -> StoreResult<Vec<Product>>;
+    async fn banners(&self, merchant: MerchantId) -> StoreResult<Vec<Banner>>;
+    async fn insert_banner(&self, banner: &Banner) -> StoreResult<()>;
+    async fn delete_banner(&self, merchant: MerchantId, id: BannerId) -> StoreResult<bool>;
+
     /// Writes a whole import in one transaction: everything or nothing. `progress` is
     /// told how many records are written so far.
     async fn import_catalog(
@@ -211,6 +222,20 @@ pub trait CatalogRepo: Send + Sync {
         now: Timestamp,
         progress: &(dyn Fn(usize) + Send + Sync),
     ) -> StoreResult<()>;
+}
+
+/// A picture at the top of a shop's home feed, linking somewhere in the shop.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Banner {
+    pub id: BannerId,
+    pub merchant_id: MerchantId,
+    pub title: sweep_domain::text::Localized,
+    pub image_key: String,
+    /// A path within the shop, e.g. `/p/<product id>`.
+    pub link: String,
+    pub sort_order: i64,
+    pub created_at: Timestamp,
 }
 
 /// New catalog records and opening stock, checked and ready to write.

@@ -287,6 +287,8 @@ pub trait OrderRepo: Send + Sync {
         now: Timestamp,
     ) -> StoreResult<()>;
 
+    /// The products that sold most units in paid orders, best first.
+    async fn best_sellers(&self, merchant: MerchantId, limit: u32) -> StoreResult<Vec<ProductId>>;
     async fn insert_return(&self, request: &ReturnRequest) -> StoreResult<()>;
     async fn returns(&self, merchant: MerchantId, order: OrderId) -> StoreResult<Vec<ReturnRequest>>;
 }

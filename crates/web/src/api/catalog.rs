@@ -279,3 +279,55 @@ pub async fn archive_sku(
     let input = UpdateSkuInput { status: Some(RecordStatus::Archived), ..Default::default() };
     Ok(Json(s.sweep.update_sku(&actor, path_id(&id)?, input).await?))
 }
+
+// ----- media and banners -----
+
+#[derive(Serialize, ToSchema)]
+pub struct MediaBody {
+    pub key: String,
+    pub url: String,
+}
+
+/// Uploads an image (raw bytes as the body) for banners and the like.
+#[utoipa::path(post, path = "/api/v1/media", tag = "catalog", request_body(content = Vec<u8>, content_type = "image/*"),
+    responses((status = 201, body = MediaBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn upload_media(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    req: Request,
+) -> ApiResult<impl IntoResponse> {
+    let bytes = read_up_to(req, s.sweep.settings().max_image_bytes).await?;
+    let key = s.sweep.upload_media(&actor, &bytes).await?;
+    let url = format!("{}/media/{key}", s.config.public_url);
+    Ok(created(MediaBody { key, url }))
+}
+
+/// The pictures at the top of the shop's home feed.
+#[utoipa::path(get, path = "/api/v1/banners", tag = "catalog", responses((status = 200, body = Vec<sweep_app::ports::Banner>)))]
+pub async fn list_banners(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+) -> ApiResult<Json<Vec<sweep_app::ports::Banner>>> {
+    Ok(Json(s.sweep.banners(&actor).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/banners", tag = "catalog", request_body = CreateBannerInput,
+    responses((status = 201, body = sweep_app::ports::Banner), (status = 422, body = ErrorBody)))]
+pub async fn create_banner(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    ApiJson(input): ApiJson<CreateBannerInput>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(created(s.sweep.create_banner(&actor, input).await?))
+}
+
+#[utoipa::path(delete, path = "/api/v1/banners/{id}", tag = "catalog", params(("id" = String, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+pub async fn delete_banner(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<StatusCode> {
+    s.sweep.delete_banner(&actor, path_id(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

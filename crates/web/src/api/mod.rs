@@ -4,6 +4,8 @@
 pub mod catalog;
 pub mod locations;
 pub mod merchants;
+pub mod orders;
+pub mod payments;
 pub mod prices;
 pub mod session;
 pub mod staff;
@@ -66,6 +68,9 @@ pub fn routes() -> Router<AppState> {
         .route("/products/{id}/images/{image_id}", axum::routing::delete(catalog::delete_image))
         .route("/products/{id}/skus", post(catalog::create_sku))
         .route("/skus", get(catalog::list_skus))
+        .route("/media", post(catalog::upload_media))
+        .route("/banners", get(catalog::list_banners).post(catalog::create_banner))
+        .route("/banners/{id}", axum::routing::delete(catalog::delete_banner))
         .route("/skus/{id}", get(catalog::show_sku).patch(catalog::update_sku))
         .route("/skus/{id}/archive", post(catalog::archive_sku))
         .route("/skus/{id}/prices", get(prices::show))
@@ -78,4 +83,16 @@ pub fn routes() -> Router<AppState> {
         .route("/stock/receipts", post(stock::receive))
         .route("/stock/adjustments", post(stock::adjust))
         .route("/stock/transfers", post(stock::transfer))
+        .route("/orders", get(orders::list))
+        .route("/orders/{id}", get(orders::show))
+        .route("/orders/{id}/ready", post(orders::ready))
+        .route("/orders/{id}/handover", post(orders::handover))
+        .route("/orders/{id}/ship", post(orders::ship))
+        .route("/orders/{id}/deliver", post(orders::deliver))
+        .route("/orders/{id}/cancel", post(orders::cancel))
+        .route("/orders/{id}/refunds", post(orders::refund))
+        .route("/orders/{id}/returns/{return_id}/approve", post(orders::approve_return))
+        .route("/orders/{id}/returns/{return_id}/reject", post(orders::reject_return))
+        .route("/pickup/lookup", post(orders::lookup))
+        .route("/payments/{provider}/notify", post(payments::notify))
 }

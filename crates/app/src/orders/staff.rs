@@ -1,0 +1,350 @@
+//! What staff do with orders: find them, prepare, hand over at the counter, ship,
+//! cancel, refund and decide returns. Store staff act only on their stores' orders.
+
+use serde::Deserialize;
+use sweep_domain::ids::{LocationId, OrderId, ReturnId, ShipmentId};
+use sweep_domain::order::*;
+use sweep_domain::roles::{Actor, Permission};
+use sweep_domain::shopper::{PICKUP_CODE_DIGITS, clean_code};
+use sweep_domain::{Money, text};
+
+use super::OrderView;
+use super::lifecycle::{fulfil, returned};
+use crate::page::{Page, PageRequest};
+use crate::ports::{OrderChange, OrderFilter, PickupCodeChange, ShipmentChange};
+use crate::{AppError, AppResult, Sweep, require, tenant};
+
+/// Failed pickup-code lookups a store may make per window before it has to wait.
+const PICKUP_FAILURES_PER_STORE: i64 = 20;
+const PICKUP_WINDOW_SECS: i64 = 600;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ShipInput {
+    pub shipment_id: ShipmentId,
+    pub carrier: String,
+    pub tracking_number: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RefundInput {
+    /// In fen; at most what was paid and not yet refunded.
+    pub amount: i64,
+    pub reason: String,
+}
+
+impl Sweep {
+    pub async fn list_orders(
+        &self,
+        actor: &Actor,
+        mut filter: OrderFilter,
+        page: &PageRequest,
+    ) -> AppResult<Page<Order>> {
+        require(actor, Permission::ViewOrders)?;
+        let m = tenant(actor)?;
+        if !actor.is_head_office() {
+            let wanted = filter.locations.take().unwrap_or_else(|| actor.stores.clone());
+            filter.locations = Some(wanted.into_iter().filter(|l| actor.stores.contains(l)).collect());
+        }
+        Ok(self.repos.orders.list_orders(m, &filter, page).await?)
+    }
+
+    /// An order the caller may see: head office sees all; store staff the orders their
+    /// stores fulfil. Staff never see the pickup code: the shopper brings it.
+    pub async fn get_order(&self, actor: &Actor, id: OrderId) -> AppResult<OrderView> {
+        let order = self.staff_order(actor, id).await?;
+        self.order_view(order, false).await
+    }
+
+    async fn staff_order(&self, actor: &Actor, id: OrderId) -> AppResult<Order> {
+        require(actor, Permission::ViewOrders)?;
+        let m = tenant(actor)?;
+        let order = self.repos.orders.order(m, id).await?.ok_or(AppError::NotFound("order"))?;
+        let visible = actor.is_head_office() || order.shipments.iter().any(|s| actor.stores.contains(&s.location_id));
+        if visible { Ok(order) } else { Err(AppError::NotFound("order")) }
+    }
+
+    /// The store has prepared a pickup order; the shopper is told.
+    pub async fn mark_ready(&self, actor: &Actor, id: OrderId) -> AppResult<OrderView> {
+        let order = self.staff_order(actor, id).await?;
+        require(actor, Permission::FulfilOrders)?;
+        if order.fulfilment != Fulfilment::Pickup || order.status != OrderStatus::Paid {
+            return Err(AppError::conflict("not_preparable", None, "only paid pickup orders are prepared"));
+        }
+        let now = self.now();
+        let mut change =
+            OrderChange::new(&order, &[OrderStatus::Paid], OrderStatus::ReadyForPickup, ActorKind::Staff, now);
+        change.actor_id = Some(actor.staff_id.to_string());
+        change.shipments = order
+            .shipments
+            .iter()
+            .map(|s| ShipmentChange {
+                id: s.id,
+                status: ShipmentStatus::Ready,
+                carrier: None,
+                tracking_number: None,
+                at: now,
+            })
+            .collect();
+        self.apply(&change).await?;
+        self.tell_shopper_ready(&order).await;
+        self.get_order(actor, id).await
+    }
+
+    async fn tell_shopper_ready(&self, order: &Order) {
+        let sent = async {
+            let shopper = self.repos.shoppers.shopper(order.merchant_id, order.shopper_id).await?;
+            let store = match order.pickup_store_id {
+                Some(s) => self.repos.locations.location(order.merchant_id, s).await?,
+                None => None,
+            };
+            if let (Some(shopper), Some(store)) = (shopper, store) {
+                let body = format!(
+                    "您的订单 {} 已备好，请凭取货码到{}取货。Order {} is ready for pickup at {}.",
+                    order.number,
+                    store.name.zh,
+                    order.number,
+                    store.name.get(sweep_domain::text::Lang::En)
+                );
+                self.repos.sms.send(order.merchant_id, &shopper.phone, &body).await?;
+            }
+            Ok::<(), crate::ports::StoreError>(())
+        };
+        // The order is ready whether or not the text goes out; the page shows it too.
+        if let Err(e) = sent.await {
+            tracing::warn!(order = %order.id, error = %e, "could not send the ready message");
+        }
+    }
+
+    /// Finds the order a shopper's pickup code belongs to, at one of the caller's stores.
+    /// Failed lookups are counted per store, so codes cannot be guessed.
+    pub async fn find_by_pickup_code(&self, actor: &Actor, store: LocationId, code: &str) -> AppResult<OrderView> {
+        require(actor, Permission::FulfilOrders)?;
+        let m = tenant(actor)?;
+        if !actor.can_see_location(store) || self.repos.locations.location(m, store).await?.is_none() {
+            return Err(AppError::NotFound("location"));
+        }
+        let now = self.now();
+        let key = format!("pickup:store:{store}");
+        let failures = self.repos.auth.peek_attempts(&key, now, PICKUP_WINDOW_SECS).await?;
+        if failures >= PICKUP_FAILURES_PER_STORE {
+            tracing::warn!(target: "security", event = "pickup_code_throttled", store = %store);
+            return Err(AppError::TooManyAttempts { retry_after_secs: PICKUP_WINDOW_SECS });
+        }
+        let found = match clean_code(code, PICKUP_CODE_DIGITS) {
+            Some(code) => self.repos.orders.order_by_pickup_code(store, &code, now).await?,
+            None => None,
+        };
+        let order = match found {
+            Some(id) => self.repos.orders.order(m, id).await?,
+            None => None,
+        };
+        match order {
+            Some(order) => self.order_view(order, false).await,
+            None => {
+                self.repos.auth.count_attempt(&key, now, PICKUP_WINDOW_SECS).await?;
+                Err(AppError::NotFound("pickup code"))
+            }
+        }
+    }
+
+    /// Hands a pickup order over at the counter: the code is used up, the stock leaves.
+    pub async fn hand_over(&self, actor: &Actor, id: OrderId, code: &str) -> AppResult<OrderView> {
+        let order = self.staff_order(actor, id).await?;
+        require(actor, Permission::FulfilOrders)?;
+        let store = order.pickup_store_id.filter(|_| order.fulfilment == Fulfilment::Pickup);
+        let Some(store) = store else { return Err(AppError::conflict("not_pickup", None, "not a pickup order")) };
+        if !actor.can_see_location(store) {
+            return Err(AppError::NotFound("order"));
+        }
+        let Some(code) = clean_code(code, PICKUP_CODE_DIGITS) else {
+            return Err(AppError::invalid("code", "wrong_code", "this is not the order's pickup code"));
+        };
+        let now = self.now();
+        let from = [OrderStatus::Paid, OrderStatus::ReadyForPickup];
+        let mut change = OrderChange::new(&order, &from, OrderStatus::Completed, ActorKind::Staff, now);
+        change.actor_id = Some(actor.staff_id.to_string());
+        change.completed = true;
+        change.pickup_code = Some(PickupCodeChange::Use { store, code });
+        for s in &order.shipments {
+            change.stock.extend(fulfil(&order, s.id));
+            change.shipments.push(ShipmentChange {
+                id: s.id,
+                status: ShipmentStatus::Delivered,
+                carrier: None,
+                tracking_number: None,
+                at: now,
+            });
+        }
+        if let Err(e) = self.apply(&change).await {
+            if matches!(e, AppError::Invalid(_)) {
+                self.repos.auth.count_attempt(&format!("pickup:store:{store}"), now, PICKUP_WINDOW_SECS).await?;
+            }
+            return Err(e);
+        }
+        self.get_order(actor, id).await
+    }
+
+    /// Ships one shipment of a delivery order; the order is shipped when all are.
+    pub async fn ship(&self, actor: &Actor, id: OrderId, input: ShipInput) -> AppResult<OrderView> {
+        let order = self.staff_order(actor, id).await?;
+        require(actor, Permission::FulfilOrders)?;
+        let carrier = text::name("carrier", &input.carrier)?;
+        let tracking = text::code("tracking_number", &input.tracking_number, 64)?;
+        let shipment =
+            order.shipments.iter().find(|s| s.id == input.shipment_id).ok_or_else(|| {
+                AppError::invalid("shipment_id", "unknown_shipment", "no such shipment in this order")
+            })?;
+        if !actor.can_see_location(shipment.location_id) {
+            return Err(AppError::NotFound("order"));
+        }
+        if order.fulfilment != Fulfilment::Delivery
+            || order.status != OrderStatus::Paid
+            || shipment.status != ShipmentStatus::Pending
+        {
+            return Err(AppError::conflict("not_shippable", None, "only unshipped parts of paid delivery orders ship"));
+        }
+        let rest_shipped =
+            order.shipments.iter().filter(|s| s.id != shipment.id).all(|s| s.status == ShipmentStatus::Shipped);
+        let to = if rest_shipped { OrderStatus::Shipped } else { OrderStatus::Paid };
+        let now = self.now();
+        let mut change = OrderChange::new(&order, &[OrderStatus::Paid], to, ActorKind::Staff, now);
+        change.actor_id = Some(actor.staff_id.to_string());
+        change.note = format!("{carrier} {tracking}");
+        change.stock = fulfil(&order, shipment.id);
+        change.shipments.push(ShipmentChange {
+            id: shipment.id,
+            status: ShipmentStatus::Shipped,
+            carrier: Some(carrier),
+            tracking_number: Some(tracking),
+            at: now,
+        });
+        self.apply(&change).await?;
+        self.get_order(actor, id).await
+    }
+
+    /// A shipped delivery order arrived.
+    pub async fn mark_delivered(&self, actor: &Actor, id: OrderId) -> AppResult<OrderView> {
+        let order = self.staff_order(actor, id).await?;
+        require(actor, Permission::FulfilOrders)?;
+        self.complete_delivery(&order, ActorKind::Staff, Some(actor.staff_id.to_string())).await?;
+        self.get_order(actor, id).await
+    }
+
+    pub(crate) async fn complete_delivery(
+        &self,
+        order: &Order,
+        by: ActorKind,
+        actor_id: Option<String>,
+    ) -> AppResult<()> {
+        if order.status != OrderStatus::Shipped {
+            return Err(AppError::conflict("not_shipped", None, "only shipped orders are delivered"));
+        }
+        let now = self.now();
+        let mut change = OrderChange::new(order, &[OrderStatus::Shipped], OrderStatus::Completed, by, now);
+        change.actor_id = actor_id;
+        change.completed = true;
+        change.shipments = order
+            .shipments
+            .iter()
+            .map(|s| ShipmentChange {
+                id: s.id,
+                status: ShipmentStatus::Delivered,
+                carrier: None,
+                tracking_number: None,
+                at: now,
+            })
+            .collect();
+        self.apply(&change).await
+    }
+
+    pub async fn cancel_order(&self, actor: &Actor, id: OrderId, reason: &str) -> AppResult<OrderView> {
+        let order = self.staff_order(actor, id).await?;
+        let reason = text::bounded_text("reason", reason, 0, 200)?;
+        if order.status != OrderStatus::PendingPayment {
+            require(actor, Permission::RefundOrders)?;
+        } else {
+            require(actor, Permission::FulfilOrders)?;
+        }
+        self.cancel(&order, ActorKind::Staff, Some(actor.staff_id.to_string()), &reason).await?;
+        self.get_order(actor, id).await
+    }
+
+    /// A goodwill refund on a completed order: money back, no goods back.
+    pub async fn refund_order(&self, actor: &Actor, id: OrderId, input: RefundInput) -> AppResult<OrderView> {
+        let order = self.staff_order(actor, id).await?;
+        require(actor, Permission::RefundOrders)?;
+        let reason = text::bounded_text("reason", &input.reason, 1, 200)?;
+        let left = order.paid.minor() - order.refunded.minor();
+        if input.amount <= 0 || input.amount > left {
+            return Err(AppError::invalid("amount", "out_of_range", format!("1 to {left} fen can still be refunded")));
+        }
+        if !matches!(order.status, OrderStatus::Completed | OrderStatus::PartiallyRefunded) {
+            return Err(AppError::conflict("not_refundable", None, "cancel orders that are not completed instead"));
+        }
+        let now = self.now();
+        let amount = Money::new(input.amount, order.paid.currency());
+        let to = if input.amount == left { OrderStatus::Refunded } else { OrderStatus::PartiallyRefunded };
+        let mut change = OrderChange::new(&order, &[order.status], to, ActorKind::Staff, now);
+        change.actor_id = Some(actor.staff_id.to_string());
+        change.note = reason.clone();
+        let (refund, job) = self.refund_of(&order, amount, &reason, now).await?;
+        change.refunds.push(refund);
+        change.jobs.push(job);
+        self.apply(&change).await?;
+        self.get_order(actor, id).await
+    }
+
+    /// Approves a return (the money goes back pro rata, the goods back on hand where they
+    /// came from) or rejects it.
+    pub async fn decide_return(
+        &self,
+        actor: &Actor,
+        id: OrderId,
+        return_id: ReturnId,
+        approve: bool,
+    ) -> AppResult<OrderView> {
+        let order = self.staff_order(actor, id).await?;
+        require(actor, Permission::RefundOrders)?;
+        let request = self
+            .repos
+            .orders
+            .returns(order.merchant_id, order.id)
+            .await?
+            .into_iter()
+            .find(|r| r.id == return_id)
+            .ok_or(AppError::NotFound("return"))?;
+        if request.status != ReturnStatus::Requested {
+            return Err(AppError::conflict("already_decided", None, "this return was decided already"));
+        }
+        let now = self.now();
+        let decision = if approve { ReturnStatus::Approved } else { ReturnStatus::Rejected };
+        let mut change = OrderChange::new(&order, &[order.status], order.status, ActorKind::Staff, now);
+        change.actor_id = Some(actor.staff_id.to_string());
+        change.return_decision = Some((return_id, decision, Some(actor.staff_id)));
+        if approve {
+            let mut amount = 0;
+            for r in &request.lines {
+                let line = order.lines.iter().find(|l| l.id == r.line_id).ok_or(AppError::NotFound("order line"))?;
+                let money = refund_for_units(line.total.minor(), line.quantity, line.returned_quantity, r.quantity);
+                change.line_returns.push((line.id, r.quantity, money));
+                change.stock.push(returned(&order, line, r.quantity));
+                amount += money;
+            }
+            let left = order.paid.minor() - order.refunded.minor();
+            change.to = if amount >= left { OrderStatus::Refunded } else { OrderStatus::PartiallyRefunded };
+            change.note = format!("return {return_id}: {}", request.reason);
+            if amount > 0 {
+                let (refund, job) =
+                    self.refund_of(&order, Money::new(amount, order.paid.currency()), "return", now).await?;
+                change.refunds.push(refund);
+                change.jobs.push(job);
+            }
+        }
+        self.apply(&change).await?;
+        self.get_order(actor, id).await
+    }
+}

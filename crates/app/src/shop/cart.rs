@@ -1,0 +1,130 @@
+//! The cart: SKU ids and quantities only. Prices are worked out when it is shown and
+//! again, by the server alone, when the order is placed.
+
+use sweep_domain::Money;
+use sweep_domain::catalog::{Product, ProductStatus, RecordStatus, Sku};
+use sweep_domain::channel::Channel;
+use sweep_domain::ids::SkuId;
+use sweep_domain::order::line_quantity;
+use sweep_domain::pricing::{PriceInputs, ResolvedPrice, resolve_price};
+
+use super::ShopContext;
+use crate::{AppError, AppResult, Sweep};
+
+/// The most units of one SKU a cart holds, and the most lines.
+pub const MAX_LINE_QUANTITY: i64 = 99;
+pub const MAX_CART_LINES: usize = 50;
+
+#[derive(Debug, Clone)]
+pub struct CartLine {
+    pub sku: Sku,
+    pub product: Product,
+    pub quantity: i64,
+    pub price: ResolvedPrice,
+    pub line_total: Money,
+    /// Units that can be delivered now.
+    pub available: i64,
+    /// False when the SKU or product was withdrawn since it went into the cart.
+    pub buyable: bool,
+    pub image_key: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CartView {
+    pub lines: Vec<CartLine>,
+    pub subtotal: Money,
+    pub units: i64,
+}
+
+impl Sweep {
+    pub async fn cart(&self, ctx: &ShopContext, channel: Channel) -> AppResult<CartView> {
+        let m = ctx.merchant.id;
+        let Some(owner) = ctx.cart_owner() else {
+            return Ok(CartView { lines: vec![], subtotal: Money::zero(ctx.merchant.currency), units: 0 });
+        };
+        let items = self.repos.carts.cart(m, &owner).await?;
+        let ids: Vec<SkuId> = items.iter().map(|(s, _)| *s).collect();
+        let overrides = self.repos.catalog.price_overrides_for(m, &ids).await?;
+        let levels = self.repos.inventory.levels_of(m, &ids).await?;
+        let delivering: Vec<_> = self
+            .active_locations(&ctx.merchant)
+            .await?
+            .into_iter()
+            .filter(|l| l.delivery_enabled)
+            .map(|l| l.id)
+            .collect();
+        let mut lines = Vec::new();
+        let mut subtotal = Money::zero(ctx.merchant.currency);
+        let mut units = 0;
+        for (sku_id, quantity) in items {
+            let Some(sku) = self.repos.catalog.sku(m, sku_id).await? else { continue };
+            let Some(product) = self.repos.catalog.product(m, sku.product_id).await? else { continue };
+            let own: Vec<_> = overrides.iter().filter(|o| o.sku_id == sku.id).cloned().collect();
+            let price = resolve_price(
+                &PriceInputs::for_context(sku.base_price, sku.member_price, &own, channel, None),
+                ctx.is_member(),
+            );
+            let line_total = price.unit.checked_mul(quantity).map_err(|e| AppError::Internal(e.to_string()))?;
+            let buyable = sku.status == RecordStatus::Active && product.status == ProductStatus::Active;
+            if buyable {
+                subtotal = subtotal.checked_add(line_total).map_err(|e| AppError::Internal(e.to_string()))?;
+                units += quantity;
+            }
+            let available = levels
+                .iter()
+                .filter(|l| l.sku_id == sku.id && delivering.contains(&l.location_id))
+                .map(|l| l.level.available().max(0))
+                .sum();
+            let image_key = self.repos.catalog.images(m, product.id).await?.first().map(|i| i.file_key.clone());
+            lines.push(CartLine { sku, product, quantity, price, line_total, available, buyable, image_key });
+        }
+        Ok(CartView { lines, subtotal, units })
+    }
+
+    /// Puts units of a SKU in the cart (creating the guest session if needed); returns a
+    /// new session cookie when one was made.
+    pub async fn add_to_cart(&self, ctx: &mut ShopContext, sku: SkuId, quantity: i64) -> AppResult<Option<String>> {
+        let quantity = line_quantity("quantity", quantity)?.min(MAX_LINE_QUANTITY);
+        self.buyable_sku(ctx, sku).await?;
+        let new_cookie = self.ensure_shop_session(ctx).await?;
+        let owner = ctx.cart_owner().expect("a session exists now");
+        let items = self.repos.carts.cart(ctx.merchant.id, &owner).await?;
+        if items.len() >= MAX_CART_LINES && !items.iter().any(|(s, _)| *s == sku) {
+            return Err(AppError::conflict(
+                "cart_full",
+                None,
+                format!("a cart holds at most {MAX_CART_LINES} different items"),
+            ));
+        }
+        self.repos.carts.add_to_cart(ctx.merchant.id, &owner, sku, quantity, MAX_LINE_QUANTITY, self.now()).await?;
+        Ok(new_cookie)
+    }
+
+    /// Sets a line's quantity; 0 removes it.
+    pub async fn set_cart_quantity(&self, ctx: &ShopContext, sku: SkuId, quantity: i64) -> AppResult<()> {
+        if !(0..=MAX_LINE_QUANTITY).contains(&quantity) {
+            return Err(AppError::invalid("quantity", "out_of_range", format!("0 to {MAX_LINE_QUANTITY}")));
+        }
+        let Some(owner) = ctx.cart_owner() else { return Err(AppError::NotFound("cart line")) };
+        if quantity > 0 {
+            self.buyable_sku(ctx, sku).await?;
+        }
+        self.repos.carts.set_cart_quantity(ctx.merchant.id, &owner, sku, quantity, self.now()).await?;
+        Ok(())
+    }
+
+    /// A SKU shoppers can buy: active, of an active product, of this shop.
+    pub(crate) async fn buyable_sku(&self, ctx: &ShopContext, sku: SkuId) -> AppResult<(Sku, Product)> {
+        let m = ctx.merchant.id;
+        let sku = self.repos.catalog.sku(m, sku).await?.filter(|s| s.status == RecordStatus::Active);
+        let Some(sku) = sku else {
+            return Err(AppError::invalid("sku_id", "unknown_sku", "no such item in this shop"));
+        };
+        let product =
+            self.repos.catalog.product(m, sku.product_id).await?.filter(|p| p.status == ProductStatus::Active);
+        let Some(product) = product else {
+            return Err(AppError::invalid("sku_id", "unknown_sku", "no such item in this shop"));
+        };
+        Ok((sku, product))
+    }
+}

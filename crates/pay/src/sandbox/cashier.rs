@@ -1,0 +1,64 @@
+//! The sandbox cashier: the page a shopper pays on, as a provider would host it.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+
+use super::Sandbox;
+
+#[derive(Template)]
+#[template(path = "cashier.html")]
+struct CashierPage<'a> {
+    description: &'a str,
+    amount: String,
+    return_url: &'a str,
+    paid: bool,
+}
+
+pub fn router(sandbox: Arc<Sandbox>) -> Router {
+    Router::new().route("/sandbox/pay/{out_trade_no}", get(show).post(pay)).with_state(sandbox)
+}
+
+fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, "no such payment").into_response()
+}
+
+async fn show(State(sandbox): State<Arc<Sandbox>>, Path(out_trade_no): Path<String>) -> Response {
+    let Ok(Some(txn)) = sandbox.transaction(&out_trade_no).await else { return not_found() };
+    let page = CashierPage {
+        description: &txn.description,
+        amount: txn.amount.to_major_string(),
+        return_url: &txn.return_url,
+        paid: txn.status == "SUCCESS",
+    };
+    match page.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "page failed").into_response(),
+    }
+}
+
+/// Marks the transaction paid and sends the shopper back to the shop, which waits for
+/// the notification. Only the cashier's own page may press the button.
+async fn pay(State(sandbox): State<Arc<Sandbox>>, Path(out_trade_no): Path<String>, headers: HeaderMap) -> Response {
+    let own_origin = {
+        let url = &sandbox.public_url;
+        let after_scheme = url.find("://").map(|i| i + 3).unwrap_or(0);
+        url[..url[after_scheme..].find('/').map(|i| after_scheme + i).unwrap_or(url.len())].to_string()
+    };
+    let cross_site =
+        headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()).is_some_and(|o| o != "null" && o != own_origin);
+    if cross_site {
+        return (StatusCode::FORBIDDEN, "cross-site request").into_response();
+    }
+    let Ok(Some(txn)) = sandbox.transaction(&out_trade_no).await else { return not_found() };
+    if let Err(e) = sandbox.pay(&out_trade_no, super::gateway_now()).await {
+        tracing::error!(error = %e, "sandbox payment failed");
+        return (StatusCode::SERVICE_UNAVAILABLE, "try again").into_response();
+    }
+    Redirect::to(&txn.return_url).into_response()
+}

@@ -1,0 +1,174 @@
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use sweep_app::ports::*;
+use sweep_domain::Timestamp;
+
+use super::protocol::{self, Notice};
+
+pub const PROVIDER: &str = "sandbox";
+pub const NOTIFY_JOB: &str = "sandbox_notify";
+
+/// The sandbox provider: its books live in its own tables, payments are confirmed by
+/// signed notifications posted to the merchant's notify URL (retried until acknowledged).
+pub struct Sandbox {
+    books: Arc<dyn SandboxRepo>,
+    jobs: Arc<dyn JobRepo>,
+    key: Vec<u8>,
+    /// Where the cashier page is served, as shoppers' browsers reach it.
+    pub(super) public_url: String,
+    http: reqwest::Client,
+}
+
+impl Sandbox {
+    pub fn new(books: Arc<dyn SandboxRepo>, jobs: Arc<dyn JobRepo>, key: &str, public_url: &str) -> Sandbox {
+        // The sandbox posts to Sweep itself, often on loopback with a self-signed
+        // certificate; the HMAC signature, not TLS, is what vouches for its notices.
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(10))
+            .danger_accept_invalid_certs(true)
+            .build()
+            .expect("an HTTP client with default TLS settings");
+        Sandbox {
+            books,
+            jobs,
+            key: key.as_bytes().to_vec(),
+            public_url: public_url.trim_end_matches('/').to_string(),
+            http,
+        }
+    }
+
+    pub async fn transaction(&self, out_trade_no: &str) -> StoreResult<Option<SandboxTransaction>> {
+        self.books.sandbox_transaction(out_trade_no).await
+    }
+
+    /// The shopper pressed "pay" on the cashier page. The merchant hears of it only
+    /// through the notification, as with a real provider.
+    pub async fn pay(&self, out_trade_no: &str, now: Timestamp) -> StoreResult<bool> {
+        if !self.books.sandbox_mark_paid(out_trade_no, now).await? {
+            return Ok(false);
+        }
+        let job = NewJob {
+            kind: NOTIFY_JOB.into(),
+            payload: serde_json::json!({"out_trade_no": out_trade_no}).to_string(),
+            run_at: now,
+            dedupe_key: Some(format!("{NOTIFY_JOB}:{out_trade_no}")),
+        };
+        self.jobs.enqueue(&job).await?;
+        Ok(true)
+    }
+
+    /// The body and headers of the notification for a paid transaction.
+    pub fn notification(
+        &self,
+        txn: &SandboxTransaction,
+        now: Timestamp,
+        nonce: &str,
+    ) -> (Vec<u8>, Vec<(String, String)>) {
+        let body = serde_json::to_vec(&Notice {
+            out_trade_no: txn.out_trade_no.clone(),
+            transaction_id: txn.transaction_id.clone(),
+            merchant_id: txn.merchant_id.clone(),
+            amount: txn.amount.minor(),
+            trade_state: txn.status.clone(),
+        })
+        .expect("a notice serialises");
+        let ts = now.unix_seconds().to_string();
+        let signature = protocol::sign(&self.key, &ts, nonce, &body);
+        let headers = vec![
+            (protocol::TIMESTAMP_HEADER.to_string(), ts),
+            (protocol::NONCE_HEADER.to_string(), nonce.to_string()),
+            (protocol::SIGNATURE_HEADER.to_string(), signature),
+        ];
+        (body, headers)
+    }
+}
+
+fn random_hex() -> String {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).expect("randomness");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub(super) fn now() -> Timestamp {
+    let micros =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_micros() as i64).unwrap_or(0);
+    Timestamp::from_unix_micros(micros)
+}
+
+#[async_trait]
+impl PaymentGateway for Sandbox {
+    fn provider(&self) -> &'static str {
+        PROVIDER
+    }
+
+    async fn create(&self, request: &CreatePayment) -> Result<CreatedPayment, GatewayError> {
+        let txn = SandboxTransaction {
+            out_trade_no: request.out_trade_no.clone(),
+            merchant_id: request.merchant_id.to_string(),
+            transaction_id: format!("SBX{}", random_hex()),
+            amount: request.amount,
+            description: request.description.clone(),
+            notify_url: request.notify_url.clone(),
+            return_url: request.return_url.clone(),
+            status: "NOTPAY".into(),
+            refunded: sweep_domain::Money::zero(request.amount.currency()),
+            paid_at: None,
+            created_at: now(),
+        };
+        self.books.sandbox_create(&txn).await.map_err(|e| GatewayError::Unavailable(e.to_string()))?;
+        Ok(CreatedPayment { pay_url: format!("{}/sandbox/pay/{}", self.public_url, request.out_trade_no) })
+    }
+
+    async fn refund(&self, request: &RefundRequest) -> Result<(), GatewayError> {
+        let outcome = self
+            .books
+            .sandbox_refund(&request.out_trade_no, &request.out_refund_no, request.amount.minor(), now())
+            .await
+            .map_err(|e| GatewayError::Unavailable(e.to_string()))?;
+        match outcome {
+            SandboxRefundOutcome::Done | SandboxRefundOutcome::AlreadyDone => Ok(()),
+            SandboxRefundOutcome::NotPaid => Err(GatewayError::Refused("the transaction is not paid".into())),
+            SandboxRefundOutcome::ExceedsPaid => Err(GatewayError::Refused("more than was paid".into())),
+        }
+    }
+
+    fn read_notice(
+        &self,
+        headers: &[(String, String)],
+        body: &[u8],
+        now: Timestamp,
+    ) -> Result<PaymentNotice, NoticeError> {
+        protocol::verify(&self.key, headers, body, now)
+    }
+
+    fn ack_body(&self) -> &'static str {
+        r#"{"code":"SUCCESS"}"#
+    }
+}
+
+#[async_trait]
+impl JobHandler for Sandbox {
+    fn kinds(&self) -> &'static [&'static str] {
+        &[NOTIFY_JOB]
+    }
+
+    /// Posts the notification; anything but a 2xx answer means "try again later".
+    async fn run(&self, job: &ClaimedJob) -> Result<(), String> {
+        let payload: serde_json::Value = serde_json::from_str(&job.payload).map_err(|e| e.to_string())?;
+        let out_trade_no = payload["out_trade_no"].as_str().ok_or("no out_trade_no")?;
+        let txn = self
+            .books
+            .sandbox_transaction(out_trade_no)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or("no such transaction")?;
+        let (body, headers) = self.notification(&txn, now(), &random_hex());
+        let mut request = self.http.post(&txn.notify_url).header("content-type", "application/json").body(body);
+        for (k, v) in headers {
+            request = request.header(k, v);
+        }
+        let response = request.send().await.map_err(|e| format!("notify failed: {e}"))?;
+        if response.status().is_success() { Ok(()) } else { Err(format!("notify answered {}", response.status())) }
+    }
+}

@@ -1,0 +1,343 @@
+//! The storefront as JSON: everything the pages do, for apps and tests. The caller sends
+//! SKU ids and quantities; every price and total comes from the server.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use sweep_app::orders::OrderView;
+use sweep_app::shop::{AddressInput, PlaceOrderInput, ReturnInput};
+use sweep_domain::Money;
+use sweep_domain::ids::{OrderId, ProductId, SkuId};
+use sweep_domain::location::Location;
+use sweep_domain::order::Order;
+use sweep_domain::pricing::PriceSource;
+use sweep_domain::shopper::{Address, Shopper};
+use utoipa::{IntoParams, ToSchema};
+
+use super::Shop;
+use crate::api::{PageBody, created, page};
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Peer, path_id};
+use crate::idempotency::HEADER as IDEMPOTENCY_HEADER;
+use crate::state::{AppState, client_ip};
+
+#[derive(Serialize, ToSchema)]
+pub struct SessionBody {
+    pub shopper: Option<Shopper>,
+    /// Send as `X-CSRF-Token` on state-changing calls once there is a session.
+    pub csrf_token: Option<String>,
+}
+
+fn with_cookie(shop: &Shop, state: &AppState, token: Option<String>, mut response: Response) -> Response {
+    if let Some(token) = token {
+        let days = state.sweep.settings().shopper_session_days;
+        response.headers_mut().insert(header::SET_COOKIE, shop.cookie(&state.config, &token, days * 86_400));
+    }
+    response
+}
+
+/// Who is browsing; starts a guest session (and sets its cookie) when there is none.
+pub async fn session(State(s): State<AppState>, mut shop: Shop) -> ApiResult<Response> {
+    let token = s.sweep.ensure_shop_session(&mut shop.ctx).await?;
+    let body = SessionBody { shopper: shop.ctx.shopper.clone(), csrf_token: shop.ctx.csrf_token().map(str::to_string) };
+    Ok(with_cookie(&shop, &s, token, Json(body).into_response()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PhoneInput {
+    pub phone: String,
+}
+
+/// Sends a sign-in code by SMS.
+pub async fn login_code(
+    State(s): State<AppState>,
+    Peer(peer): Peer,
+    headers: HeaderMap,
+    shop: Shop,
+    ApiJson(input): ApiJson<PhoneInput>,
+) -> ApiResult<StatusCode> {
+    let client = client_ip(&s.config, &headers, peer);
+    s.sweep.send_login_code(&shop.ctx.merchant, &input.phone, &client).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginInput {
+    pub phone: String,
+    pub code: String,
+}
+
+/// Signs in with the code; the shopper becomes (or is) the merchant's member.
+pub async fn login(State(s): State<AppState>, shop: Shop, ApiJson(input): ApiJson<LoginInput>) -> ApiResult<Response> {
+    let (token, ctx) = s.sweep.sign_in_shopper(&shop.ctx, &input.phone, &input.code).await?;
+    let body = SessionBody { shopper: ctx.shopper.clone(), csrf_token: ctx.csrf_token().map(str::to_string) };
+    Ok(with_cookie(&shop, &s, Some(token), Json(body).into_response()))
+}
+
+pub async fn logout(State(s): State<AppState>, shop: Shop) -> ApiResult<Response> {
+    s.sweep.sign_out_shopper(&shop.ctx).await?;
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response.headers_mut().insert(header::SET_COOKIE, shop.cookie(&s.config, "", 0));
+    Ok(response)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PriceBody {
+    pub unit: Money,
+    pub list: Money,
+    pub source: PriceSource,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OfferBody {
+    pub sku_id: SkuId,
+    pub code: String,
+    pub attributes: std::collections::BTreeMap<String, String>,
+    pub price: PriceBody,
+    /// Units that can be delivered now.
+    pub available: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StoreStockBody {
+    pub store: Location,
+    /// Available units at the store, by SKU id.
+    pub available: std::collections::HashMap<String, i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProductPageBody {
+    pub product: sweep_domain::catalog::Product,
+    pub image_urls: Vec<String>,
+    pub offers: Vec<OfferBody>,
+    pub pickup_stores: Vec<StoreStockBody>,
+}
+
+pub async fn product(
+    State(s): State<AppState>,
+    shop: Shop,
+    ApiPath(params): ApiPath<(String, String)>,
+) -> ApiResult<Json<ProductPageBody>> {
+    let id: ProductId = path_id(&params.1)?;
+    let page = s.sweep.product_page(&shop.ctx, id, shop.channel).await?;
+    Ok(Json(ProductPageBody {
+        image_urls: page.images.iter().map(|i| format!("{}/media/{}", s.config.public_url, i.file_key)).collect(),
+        offers: page
+            .offers
+            .into_iter()
+            .map(|o| OfferBody {
+                sku_id: o.sku.id,
+                code: o.sku.code,
+                attributes: o.sku.attributes,
+                price: PriceBody { unit: o.price.unit, list: o.price.list, source: o.price.source },
+                available: o.available,
+            })
+            .collect(),
+        pickup_stores: page
+            .pickup_stores
+            .into_iter()
+            .map(|st| StoreStockBody {
+                store: st.store,
+                available: st.available.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+            })
+            .collect(),
+        product: page.product,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CartLineBody {
+    pub sku_id: SkuId,
+    pub product_id: ProductId,
+    pub name: sweep_domain::text::Localized,
+    pub attributes: std::collections::BTreeMap<String, String>,
+    pub quantity: i64,
+    pub unit_price: Money,
+    pub line_total: Money,
+    pub available: i64,
+    /// False when the item was withdrawn since it went into the cart.
+    pub buyable: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CartBody {
+    pub lines: Vec<CartLineBody>,
+    pub subtotal: Money,
+    pub units: i64,
+}
+
+pub async fn cart(State(s): State<AppState>, shop: Shop) -> ApiResult<Json<CartBody>> {
+    Ok(Json(cart_body(&s, &shop).await?))
+}
+
+async fn cart_body(s: &AppState, shop: &Shop) -> ApiResult<CartBody> {
+    let view = s.sweep.cart(&shop.ctx, shop.channel).await?;
+    Ok(CartBody {
+        lines: view
+            .lines
+            .into_iter()
+            .map(|l| CartLineBody {
+                sku_id: l.sku.id,
+                product_id: l.product.id,
+                name: l.product.name,
+                attributes: l.sku.attributes,
+                quantity: l.quantity,
+                unit_price: l.price.unit,
+                line_total: l.line_total,
+                available: l.available,
+                buyable: l.buyable,
+            })
+            .collect(),
+        subtotal: view.subtotal,
+        units: view.units,
+    })
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CartAddInput {
+    pub sku_id: SkuId,
+    pub quantity: i64,
+}
+
+pub async fn cart_add(
+    State(s): State<AppState>,
+    mut shop: Shop,
+    ApiJson(input): ApiJson<CartAddInput>,
+) -> ApiResult<Response> {
+    let token = s.sweep.add_to_cart(&mut shop.ctx, input.sku_id, input.quantity).await?;
+    let body = cart_body(&s, &shop).await?;
+    Ok(with_cookie(&shop, &s, token, Json(body).into_response()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuantityInput {
+    pub quantity: i64,
+}
+
+pub async fn cart_set(
+    State(s): State<AppState>,
+    shop: Shop,
+    ApiPath(params): ApiPath<(String, String)>,
+    ApiJson(input): ApiJson<QuantityInput>,
+) -> ApiResult<Json<CartBody>> {
+    let sku: SkuId = path_id(&params.1)?;
+    s.sweep.set_cart_quantity(&shop.ctx, sku, input.quantity).await?;
+    Ok(Json(cart_body(&s, &shop).await?))
+}
+
+/// Stores where the whole cart can be picked up now.
+pub async fn pickup_stores(State(s): State<AppState>, shop: Shop) -> ApiResult<Json<Vec<Location>>> {
+    let view = s.sweep.cart(&shop.ctx, shop.channel).await?;
+    let lines: Vec<(SkuId, i64)> = view.lines.iter().filter(|l| l.buyable).map(|l| (l.sku.id, l.quantity)).collect();
+    Ok(Json(s.sweep.pickup_options(&shop.ctx, &lines).await?))
+}
+
+pub async fn addresses(State(s): State<AppState>, shop: Shop) -> ApiResult<Json<Vec<Address>>> {
+    Ok(Json(s.sweep.my_addresses(&shop.ctx).await?))
+}
+
+pub async fn address_add(
+    State(s): State<AppState>,
+    shop: Shop,
+    ApiJson(input): ApiJson<AddressInput>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(created(s.sweep.add_address(&shop.ctx, input).await?))
+}
+
+/// Places an order from the cart (or the `lines` given). With `Idempotency-Key`, a retry
+/// returns the same order.
+pub async fn place_order(
+    State(s): State<AppState>,
+    shop: Shop,
+    headers: HeaderMap,
+    ApiJson(input): ApiJson<PlaceOrderInput>,
+) -> ApiResult<impl IntoResponse> {
+    let key = headers
+        .get(IDEMPOTENCY_HEADER)
+        .map(|v| v.to_str().map_err(|_| ApiError::new(ErrorCode::ValidationFailed, "bad Idempotency-Key")));
+    let key = key.transpose()?;
+    Ok(created(s.sweep.place_order(&shop.ctx, input, shop.channel, key).await?))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct OrdersQuery {
+    pub cursor: Option<String>,
+    pub limit: Option<i64>,
+}
+
+pub async fn orders(
+    State(s): State<AppState>,
+    shop: Shop,
+    ApiQuery(q): ApiQuery<OrdersQuery>,
+) -> ApiResult<Json<PageBody<Order>>> {
+    Ok(Json(s.sweep.my_orders(&shop.ctx, &page(q.cursor.as_deref(), q.limit)?).await?.into()))
+}
+
+fn order_id(params: &(String, String)) -> ApiResult<OrderId> {
+    path_id(&params.1)
+}
+
+pub async fn order(
+    State(s): State<AppState>,
+    shop: Shop,
+    ApiPath(params): ApiPath<(String, String)>,
+) -> ApiResult<Json<OrderView>> {
+    Ok(Json(s.sweep.my_order(&shop.ctx, order_id(&params)?).await?))
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct PayInput {
+    /// A provider name; the shop's default when omitted.
+    #[serde(default)]
+    pub provider: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PayBody {
+    /// Where the shopper pays. The order is paid when the provider's notification arrives.
+    pub pay_url: String,
+}
+
+pub async fn pay(
+    State(s): State<AppState>,
+    shop: Shop,
+    ApiPath(params): ApiPath<(String, String)>,
+    ApiJson(input): ApiJson<PayInput>,
+) -> ApiResult<Json<PayBody>> {
+    let pay_url = s.sweep.pay_order(&shop.ctx, order_id(&params)?, input.provider.as_deref()).await?;
+    Ok(Json(PayBody { pay_url }))
+}
+
+pub async fn cancel(
+    State(s): State<AppState>,
+    shop: Shop,
+    ApiPath(params): ApiPath<(String, String)>,
+) -> ApiResult<Json<OrderView>> {
+    Ok(Json(s.sweep.cancel_my_order(&shop.ctx, order_id(&params)?).await?))
+}
+
+pub async fn received(
+    State(s): State<AppState>,
+    shop: Shop,
+    ApiPath(params): ApiPath<(String, String)>,
+) -> ApiResult<Json<OrderView>> {
+    Ok(Json(s.sweep.confirm_delivery(&shop.ctx, order_id(&params)?).await?))
+}
+
+pub async fn request_return(
+    State(s): State<AppState>,
+    shop: Shop,
+    ApiPath(params): ApiPath<(String, String)>,
+    ApiJson(input): ApiJson<ReturnInput>,
+) -> ApiResult<Json<OrderView>> {
+    Ok(Json(s.sweep.request_return(&shop.ctx, order_id(&params)?, input).await?))
+}

@@ -1,0 +1,53 @@
+//! The mobile storefront under `/s/{slug}`: server-rendered pages, and the same actions
+//! as JSON under `/s/{slug}/api`. One cookie per shop holds the shopper's session.
+
+pub mod api;
+mod context;
+pub mod i18n;
+pub mod pages;
+
+pub use context::{SHOP_COOKIE, Shop};
+
+use axum::Router;
+use axum::routing::{get, post, put};
+
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/s/{slug}", get(pages::home))
+        .route("/s/{slug}/c/{category_id}", get(pages::category))
+        .route("/s/{slug}/p/{product_id}", get(pages::product))
+        .route("/s/{slug}/search", get(pages::search))
+        .route("/s/{slug}/cart", get(pages::cart).post(pages::cart_update))
+        .route("/s/{slug}/cart/add", post(pages::cart_add))
+        .route("/s/{slug}/login", get(pages::login).post(pages::login_submit))
+        .route("/s/{slug}/login/code", post(pages::login_code))
+        .route("/s/{slug}/logout", post(pages::logout))
+        .route("/s/{slug}/checkout", get(pages::checkout).post(pages::checkout_submit))
+        .route("/s/{slug}/orders", get(pages::orders))
+        .route("/s/{slug}/orders/{order_id}", get(pages::order))
+        .route("/s/{slug}/orders/{order_id}/pay", post(pages::order_pay))
+        .route("/s/{slug}/orders/{order_id}/cancel", post(pages::order_cancel))
+        .route("/s/{slug}/orders/{order_id}/received", post(pages::order_received))
+        .route("/s/{slug}/orders/{order_id}/qr.svg", get(pages::pickup_qr))
+        .route("/s/{slug}/me", get(pages::me))
+        .route("/s/{slug}/addresses", get(pages::addresses).post(pages::address_add))
+        .route("/s/{slug}/addresses/{address_id}/delete", post(pages::address_delete))
+        .route("/s/{slug}/api/session", get(api::session))
+        .route("/s/{slug}/api/login/code", post(api::login_code))
+        .route("/s/{slug}/api/login", post(api::login))
+        .route("/s/{slug}/api/logout", post(api::logout))
+        .route("/s/{slug}/api/products/{product_id}", get(api::product))
+        .route("/s/{slug}/api/cart", get(api::cart))
+        .route("/s/{slug}/api/cart/items", post(api::cart_add))
+        .route("/s/{slug}/api/cart/items/{sku_id}", put(api::cart_set))
+        .route("/s/{slug}/api/pickup-stores", get(api::pickup_stores))
+        .route("/s/{slug}/api/addresses", get(api::addresses).post(api::address_add))
+        .route("/s/{slug}/api/orders", get(api::orders).post(api::place_order))
+        .route("/s/{slug}/api/orders/{order_id}", get(api::order))
+        .route("/s/{slug}/api/orders/{order_id}/pay", post(api::pay))
+        .route("/s/{slug}/api/orders/{order_id}/cancel", post(api::cancel))
+        .route("/s/{slug}/api/orders/{order_id}/received", post(api::received))
+        .route("/s/{slug}/api/orders/{order_id}/returns", post(api::request_return))
+}
