@@ -271,7 +271,13 @@ impl Sweep {
             match self
                 .repos
                 .orders
-                .place_order(&order, idempotency_key, &reservations, &[expire.clone()], cart_owner.as_deref())
+                .place_order(
+                    &order,
+                    idempotency_key,
+                    &reservations,
+                    std::slice::from_ref(&expire),
+                    cart_owner.as_deref(),
+                )
                 .await
             {
                 Ok(()) => {

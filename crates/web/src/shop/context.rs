@@ -82,15 +82,13 @@ impl FromRequestParts<AppState> for Shop {
         let ctx = state.sweep.shop_context(merchant, token).await?;
         // JSON calls carry the session's CSRF token in a header; forms carry it in a field,
         // which their handlers check.
-        if parts.uri.path().contains("/api/")
+        let guarded = parts.uri.path().contains("/api/")
             && is_state_changing(&parts.method)
-            && !parts.uri.path().ends_with("/api/login")
-        {
-            if let Some(expected) = ctx.csrf_token() {
-                let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
-                if !constant_time_eq(expected, sent) {
-                    return Err(ApiError::new(ErrorCode::CsrfFailed, "send the session's CSRF token in X-CSRF-Token"));
-                }
+            && !parts.uri.path().ends_with("/api/login");
+        if let (true, Some(expected)) = (guarded, ctx.csrf_token()) {
+            let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+            if !constant_time_eq(expected, sent) {
+                return Err(ApiError::new(ErrorCode::CsrfFailed, "send the session's CSRF token in X-CSRF-Token"));
             }
         }
         let user_agent = parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("");

@@ -1,6 +1,9 @@
 //! The storefront's pages. Forms post back with the session's CSRF token; every action
 //! is a use case, as in the JSON API.
 
+// The error side of these results is a finished page, returned as is.
+#![allow(clippy::result_large_err)]
+
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::State;

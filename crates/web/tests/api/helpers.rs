@@ -12,9 +12,13 @@ use sweep_web::{AppState, WebConfig};
 pub const PASSWORD: &str = "correct horse battery";
 pub const ADMIN: &str = "admin@test.sweep";
 
+/// The sandbox provider's signing key in tests (shared by a test's processes).
+pub const SANDBOX_KEY: &str = "test sandbox signing key";
+
 pub struct TestApp {
     pub url: String,
     pub sweep: Arc<Sweep>,
+    pub sandbox: Arc<sweep_pay::sandbox::Sandbox>,
     /// Kept alive for the test: dropping it deletes the database files.
     #[allow(dead_code)]
     pub db: TestDb,
@@ -70,19 +74,74 @@ impl TestApp {
         Self::serve(keep.db.clone(), keep.media_dir.clone(), Settings::default(), keep).await
     }
 
-    async fn serve(db: Arc<sweep_store::Db>, media: std::path::PathBuf, settings: Settings, keep: TestDb) -> TestApp {
-        let repos = sweep_store::repos(db, media);
-        let sweep = Arc::new(Sweep::new(repos, Arc::new(SystemClock), settings));
+    async fn serve(
+        db: Arc<sweep_store::Db>,
+        media: std::path::PathBuf,
+        mut settings: Settings,
+        keep: TestDb,
+    ) -> TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
+        settings.public_url = url.clone();
+        settings.callback_url = url.clone();
+        let repos = sweep_store::repos(db.clone(), media);
+        let sandbox = Arc::new(sweep_pay::sandbox::Sandbox::new(db.clone(), db, SANDBOX_KEY, &url));
+        let sweep = Arc::new(
+            Sweep::new(repos, Arc::new(SystemClock), settings)
+                .with_gateway(sandbox.clone())
+                .with_job_handler(sandbox.clone()),
+        );
         // Tests reach the server from 127.0.0.1 and may pose as other clients with
         // X-Forwarded-For, as a trusted proxy in front of it would.
         let mut config = WebConfig::new(&url);
         config.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+        config.sms_outbox_page = true;
         let state = AppState { sweep: sweep.clone(), config: Arc::new(config), metrics: sweep_web::metrics::handle() };
-        let app = sweep_web::router(state).into_make_service_with_connect_info::<SocketAddr>();
+        let app = sweep_web::router_with(state, sweep_pay::sandbox::router(sandbox.clone()))
+            .into_make_service_with_connect_info::<SocketAddr>();
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        TestApp { url, sweep, db: keep }
+        TestApp { url, sweep, sandbox, db: keep }
+    }
+
+    /// Runs every job that is due, as the worker would (expiries, notifications, refunds).
+    pub async fn run_jobs(&self) {
+        while self.sweep.run_one_job("test-worker").await.unwrap() {}
+    }
+
+    /// A shopper of `slug` signed in by phone, with the code from the SMS outbox.
+    pub async fn shopper(&self, slug: &str, phone: &str) -> Client {
+        let mut client = self.anonymous();
+        let (status, body) = client.get(&format!("/s/{slug}/api/session")).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        client.headers.insert("x-csrf-token", HeaderValue::from_str(body["csrf_token"].as_str().unwrap()).unwrap());
+        let (status, body) = client.post(&format!("/s/{slug}/api/login/code"), json!({"phone": phone})).await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+        let code = self.last_code(phone).await;
+        let (status, body) = client.post(&format!("/s/{slug}/api/login"), json!({"phone": phone, "code": code})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        client.headers.insert("x-csrf-token", HeaderValue::from_str(body["csrf_token"].as_str().unwrap()).unwrap());
+        client
+    }
+
+    /// The newest sign-in code sent to `phone`.
+    pub async fn last_code(&self, phone: &str) -> String {
+        let outbox = self.sweep.sms_outbox(200).await.unwrap();
+        let message = outbox.iter().find(|m| m.phone == phone).expect("a text to this phone");
+        let at = message.body.find("验证码 ").expect("a code in the text") + "验证码 ".len();
+        message.body[at..at + 6].to_string()
+    }
+
+    /// The shopper pays on the sandbox cashier page; the notification follows through the
+    /// job worker, as in production.
+    pub async fn pay_in_sandbox(&self, shopper: &Client, slug: &str, order: &str) -> String {
+        let (status, body) = shopper.post(&format!("/s/{slug}/api/orders/{order}/pay"), json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let pay_url = body["pay_url"].as_str().unwrap().to_string();
+        let cashier = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let paid = cashier.post(&pay_url).send().await.unwrap();
+        assert_eq!(paid.status(), StatusCode::SEE_OTHER);
+        self.run_jobs().await;
+        pay_url.rsplit('/').next().unwrap().to_string()
     }
 
     /// A client with no credentials.
@@ -262,4 +321,24 @@ pub async fn available(client: &Client, sku: &str, location: &str) -> i64 {
     let (status, body) = client.get(&format!("/api/v1/stock?sku_id={sku}&location_id={location}")).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     body["items"].as_array().unwrap().first().map(|r| r["available"].as_i64().unwrap()).unwrap_or(0)
+}
+
+/// A shop ready to sell: `world`, with 10 units moved to store A for pickup.
+pub async fn shop_world(app: &TestApp, slug: &str) -> World {
+    let w = world(app, slug).await;
+    w.owner
+        .create("/api/v1/stock/transfers", json!({"from_location_id": w.warehouse, "to_location_id": w.store_a, "lines": [{"sku_id": w.sku, "quantity": 10}]}))
+        .await;
+    w
+}
+
+/// Stock figures of one SKU at one location: (on hand, reserved).
+pub async fn level(client: &Client, sku: &str, location: &str) -> (i64, i64) {
+    let (_, body) = client.get(&format!("/api/v1/stock?sku_id={sku}&location_id={location}")).await;
+    body["items"]
+        .as_array()
+        .unwrap()
+        .first()
+        .map(|r| (r["level"]["on_hand"].as_i64().unwrap(), r["level"]["reserved"].as_i64().unwrap()))
+        .unwrap_or((0, 0))
 }

@@ -12,3 +12,4 @@ mod openapi;
 mod pages;
 mod roles;
 mod scale_out;
+mod shopping;
