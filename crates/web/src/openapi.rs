@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::api;
+use crate::{api, shop};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -36,6 +36,10 @@ use crate::api;
         api::orders::list, api::orders::show, api::orders::ready, api::orders::handover, api::orders::lookup,
         api::orders::ship, api::orders::deliver, api::orders::cancel, api::orders::refund,
         api::orders::approve_return, api::orders::reject_return, api::payments::notify,
+        shop::api::session, shop::api::login_code, shop::api::login, shop::api::logout, shop::api::product,
+        shop::api::cart, shop::api::cart_add, shop::api::cart_set, shop::api::pickup_stores, shop::api::addresses,
+        shop::api::address_add, shop::api::place_order, shop::api::orders, shop::api::order, shop::api::pay,
+        shop::api::cancel, shop::api::received, shop::api::request_return,
     ),
     modifiers(&Security, &ResponseDescriptions),
     security(("bearer" = []), ("session" = [])),
@@ -49,6 +53,7 @@ use crate::api;
         (name = "stock", description = "Stock levels, movements, receipts, adjustments and transfers"),
         (name = "orders", description = "Orders for staff: the pickup counter, shipping, cancelling, refunds and returns"),
         (name = "payments", description = "Notifications from payment providers"),
+        (name = "shop", description = "A merchant's storefront for shoppers, under /s/{slug}: session, sign-in by SMS code, cart, addresses, orders"),
     )
 )]
 pub struct ApiDoc;
@@ -65,6 +70,10 @@ impl Modify for Security {
         components.add_security_scheme(
             "session",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::auth::SESSION_COOKIE))),
+        );
+        components.add_security_scheme(
+            "shop_session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::shop::SHOP_COOKIE))),
         );
     }
 }

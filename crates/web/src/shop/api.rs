@@ -18,7 +18,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::Shop;
 use crate::api::{PageBody, created, page};
-use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Peer, path_id};
 use crate::idempotency::HEADER as IDEMPOTENCY_HEADER;
 use crate::state::{AppState, client_ip};
@@ -38,6 +38,7 @@ fn with_cookie(shop: &Shop, state: &AppState, token: Option<String>, mut respons
     response
 }
 
+#[utoipa::path(get, path = "/s/{slug}/api/session", tag = "shop", params(("slug" = String, Path)), responses((status = 200, body = SessionBody)), security(()))]
 /// Who is browsing; starts a guest session (and sets its cookie) when there is none.
 pub async fn session(State(s): State<AppState>, mut shop: Shop) -> ApiResult<Response> {
     let token = s.sweep.ensure_shop_session(&mut shop.ctx).await?;
@@ -51,6 +52,7 @@ pub struct PhoneInput {
     pub phone: String,
 }
 
+#[utoipa::path(post, path = "/s/{slug}/api/login/code", tag = "shop", params(("slug" = String, Path)), request_body = PhoneInput, responses((status = 204), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)), security(()))]
 /// Sends a sign-in code by SMS.
 pub async fn login_code(
     State(s): State<AppState>,
@@ -71,6 +73,7 @@ pub struct LoginInput {
     pub code: String,
 }
 
+#[utoipa::path(post, path = "/s/{slug}/api/login", tag = "shop", params(("slug" = String, Path)), request_body = LoginInput, responses((status = 200, body = SessionBody), (status = 422, body = ErrorBody)), security(()))]
 /// Signs in with the code; the shopper becomes (or is) the merchant's member.
 pub async fn login(State(s): State<AppState>, shop: Shop, ApiJson(input): ApiJson<LoginInput>) -> ApiResult<Response> {
     let (token, ctx) = s.sweep.sign_in_shopper(&shop.ctx, &input.phone, &input.code).await?;
@@ -78,6 +81,7 @@ pub async fn login(State(s): State<AppState>, shop: Shop, ApiJson(input): ApiJso
     Ok(with_cookie(&shop, &s, Some(token), Json(body).into_response()))
 }
 
+#[utoipa::path(post, path = "/s/{slug}/api/logout", tag = "shop", params(("slug" = String, Path)), responses((status = 204)), security(("shop_session" = [])))]
 pub async fn logout(State(s): State<AppState>, shop: Shop) -> ApiResult<Response> {
     s.sweep.sign_out_shopper(&shop.ctx).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
@@ -117,6 +121,7 @@ pub struct ProductPageBody {
     pub pickup_stores: Vec<StoreStockBody>,
 }
 
+#[utoipa::path(get, path = "/s/{slug}/api/products/{product_id}", tag = "shop", params(("slug" = String, Path), ("product_id" = String, Path)), responses((status = 200, body = ProductPageBody), (status = 404, body = ErrorBody)), security(()))]
 pub async fn product(
     State(s): State<AppState>,
     shop: Shop,
@@ -170,6 +175,7 @@ pub struct CartBody {
     pub units: i64,
 }
 
+#[utoipa::path(get, path = "/s/{slug}/api/cart", tag = "shop", params(("slug" = String, Path)), responses((status = 200, body = CartBody)), security(("shop_session" = [])))]
 pub async fn cart(State(s): State<AppState>, shop: Shop) -> ApiResult<Json<CartBody>> {
     Ok(Json(cart_body(&s, &shop).await?))
 }
@@ -204,6 +210,7 @@ pub struct CartAddInput {
     pub quantity: i64,
 }
 
+#[utoipa::path(post, path = "/s/{slug}/api/cart/items", tag = "shop", params(("slug" = String, Path)), request_body = CartAddInput, responses((status = 200, body = CartBody), (status = 422, body = ErrorBody)), security(("shop_session" = [])))]
 pub async fn cart_add(
     State(s): State<AppState>,
     mut shop: Shop,
@@ -220,6 +227,7 @@ pub struct QuantityInput {
     pub quantity: i64,
 }
 
+#[utoipa::path(put, path = "/s/{slug}/api/cart/items/{sku_id}", tag = "shop", params(("slug" = String, Path), ("sku_id" = String, Path)), request_body = QuantityInput, responses((status = 200, body = CartBody), (status = 422, body = ErrorBody)), security(("shop_session" = [])))]
 pub async fn cart_set(
     State(s): State<AppState>,
     shop: Shop,
@@ -231,6 +239,7 @@ pub async fn cart_set(
     Ok(Json(cart_body(&s, &shop).await?))
 }
 
+#[utoipa::path(get, path = "/s/{slug}/api/pickup-stores", tag = "shop", params(("slug" = String, Path)), responses((status = 200, body = Vec<Location>)), security(("shop_session" = [])))]
 /// Stores where the whole cart can be picked up now.
 pub async fn pickup_stores(State(s): State<AppState>, shop: Shop) -> ApiResult<Json<Vec<Location>>> {
     let view = s.sweep.cart(&shop.ctx, shop.channel).await?;
@@ -238,10 +247,12 @@ pub async fn pickup_stores(State(s): State<AppState>, shop: Shop) -> ApiResult<J
     Ok(Json(s.sweep.pickup_options(&shop.ctx, &lines).await?))
 }
 
+#[utoipa::path(get, path = "/s/{slug}/api/addresses", tag = "shop", params(("slug" = String, Path)), responses((status = 200, body = Vec<Address>), (status = 401, body = ErrorBody)), security(("shop_session" = [])))]
 pub async fn addresses(State(s): State<AppState>, shop: Shop) -> ApiResult<Json<Vec<Address>>> {
     Ok(Json(s.sweep.my_addresses(&shop.ctx).await?))
 }
 
+#[utoipa::path(post, path = "/s/{slug}/api/addresses", tag = "shop", params(("slug" = String, Path)), request_body = AddressInput, responses((status = 201, body = Address), (status = 422, body = ErrorBody)), security(("shop_session" = [])))]
 pub async fn address_add(
     State(s): State<AppState>,
     shop: Shop,
@@ -250,6 +261,7 @@ pub async fn address_add(
     Ok(created(s.sweep.add_address(&shop.ctx, input).await?))
 }
 
+#[utoipa::path(post, path = "/s/{slug}/api/orders", tag = "shop", params(("slug" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key returns the same order")), request_body = PlaceOrderInput, responses((status = 201, body = Order), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("shop_session" = [])))]
 /// Places an order from the cart (or the `lines` given). With `Idempotency-Key`, a retry
 /// returns the same order.
 pub async fn place_order(
@@ -273,6 +285,7 @@ pub struct OrdersQuery {
     pub limit: Option<i64>,
 }
 
+#[utoipa::path(get, path = "/s/{slug}/api/orders", tag = "shop", params(("slug" = String, Path), OrdersQuery), responses((status = 200, body = PageBody<Order>)), security(("shop_session" = [])))]
 pub async fn orders(
     State(s): State<AppState>,
     shop: Shop,
@@ -285,6 +298,7 @@ fn order_id(params: &(String, String)) -> ApiResult<OrderId> {
     path_id(&params.1)
 }
 
+#[utoipa::path(get, path = "/s/{slug}/api/orders/{order_id}", tag = "shop", params(("slug" = String, Path), ("order_id" = String, Path)), responses((status = 200, body = OrderView), (status = 404, body = ErrorBody)), security(("shop_session" = [])))]
 pub async fn order(
     State(s): State<AppState>,
     shop: Shop,
@@ -307,6 +321,7 @@ pub struct PayBody {
     pub pay_url: String,
 }
 
+#[utoipa::path(post, path = "/s/{slug}/api/orders/{order_id}/pay", tag = "shop", params(("slug" = String, Path), ("order_id" = String, Path)), request_body = PayInput, responses((status = 200, body = PayBody), (status = 409, body = ErrorBody)), security(("shop_session" = [])))]
 pub async fn pay(
     State(s): State<AppState>,
     shop: Shop,
@@ -317,6 +332,7 @@ pub async fn pay(
     Ok(Json(PayBody { pay_url }))
 }
 
+#[utoipa::path(post, path = "/s/{slug}/api/orders/{order_id}/cancel", tag = "shop", params(("slug" = String, Path), ("order_id" = String, Path)), responses((status = 200, body = OrderView), (status = 409, body = ErrorBody)), security(("shop_session" = [])))]
 pub async fn cancel(
     State(s): State<AppState>,
     shop: Shop,
@@ -325,6 +341,7 @@ pub async fn cancel(
     Ok(Json(s.sweep.cancel_my_order(&shop.ctx, order_id(&params)?).await?))
 }
 
+#[utoipa::path(post, path = "/s/{slug}/api/orders/{order_id}/received", tag = "shop", params(("slug" = String, Path), ("order_id" = String, Path)), responses((status = 200, body = OrderView), (status = 409, body = ErrorBody)), security(("shop_session" = [])))]
 pub async fn received(
     State(s): State<AppState>,
     shop: Shop,
@@ -333,6 +350,7 @@ pub async fn received(
     Ok(Json(s.sweep.confirm_delivery(&shop.ctx, order_id(&params)?).await?))
 }
 
+#[utoipa::path(post, path = "/s/{slug}/api/orders/{order_id}/returns", tag = "shop", params(("slug" = String, Path), ("order_id" = String, Path)), request_body = ReturnInput, responses((status = 200, body = OrderView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("shop_session" = [])))]
 pub async fn request_return(
     State(s): State<AppState>,
     shop: Shop,

@@ -15,6 +15,11 @@ fn every_route_is_documented() {
         let path = line.split('"').nth(1).unwrap();
         assert!(documented.contains(&format!("/api/v1{path}")), "{path} is routed but not in the OpenAPI document");
     }
+    let shop = include_str!("../../src/shop/mod.rs");
+    for line in shop.lines().filter(|l| l.trim_start().starts_with(".route(\"/s/{slug}/api/")) {
+        let path = line.split('"').nth(1).unwrap();
+        assert!(documented.contains(&path.to_string()), "{path} is routed but not in the OpenAPI document");
+    }
 }
 
 #[test]
@@ -23,4 +28,33 @@ fn error_codes_are_documented() {
     for code in sweep_web::error::ErrorCode::ALL {
         assert!(docs.contains(&format!("`{}`", code.as_str())), "docs/API.md does not describe {}", code.as_str());
     }
+}
+
+/// Every reason a use case gives for a conflict is a stable code clients see; each must
+/// be in docs/API.md.
+#[test]
+fn conflict_reasons_are_documented() {
+    let docs = include_str!("../../../../docs/API.md");
+    let app = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../app/src");
+    let mut missing = Vec::new();
+    let mut stack = vec![app];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let source = std::fs::read_to_string(&path).unwrap();
+            for (i, _) in source.match_indices("conflict(") {
+                let rest = source[i + "conflict(".len()..].trim_start();
+                if let Some(code) = rest.strip_prefix('"').and_then(|r| r.split('"').next()) {
+                    if !docs.contains(&format!("`{code}`")) {
+                        missing.push(code.to_string());
+                    }
+                }
+            }
+        }
+    }
+    assert!(missing.is_empty(), "undocumented conflict codes: {missing:?}");
 }
