@@ -48,11 +48,10 @@ fn conflict_reasons_are_documented() {
             let source = std::fs::read_to_string(&path).unwrap();
             for (i, _) in source.match_indices("conflict(") {
                 let rest = source[i + "conflict(".len()..].trim_start();
-                if let Some(code) = rest.strip_prefix('"').and_then(|r| r.split('"').next()) {
-                    if !docs.contains(&format!("`{code}`")) {
+                if let Some(code) = rest.strip_prefix('"').and_then(|r| r.split('"').next())
+                    && !docs.contains(&format!("`{code}`")) {
                         missing.push(code.to_string());
                     }
-                }
             }
         }
     }
