@@ -142,7 +142,7 @@ const browser = await chromium.launch({
 let failed = false;
 try {
   const { page, pickupCode } = await shopperBuysForPickup(browser, sweep.base);
-  console.log(`ok - shopper paid a pickup order (code ${pickupCode})`);
+  console.log("ok - shopper paid a pickup order and sees its pickup code");
   await clerkHandsOver(browser, sweep.base, pickupCode);
   console.log('ok - clerk verified the code and handed the order over');
   await page.reload();

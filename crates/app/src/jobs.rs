@@ -57,6 +57,7 @@ impl Sweep {
                 .map_err(|e| e.to_string()),
             crate::shop::EXPIRE_ORDER => self.expire_order(&job.payload).await,
             crate::orders::PICKUP_DEADLINE => self.pickup_deadline_passed(&job.payload).await,
+            crate::orders::CLOSE_PAYMENT => self.run_close_payment(&job.payload).await,
             crate::orders::REFUND_PAYMENT => match refund_id(&job.payload) {
                 Some(id) => self.run_refund(id).await,
                 None => Err(format!("bad payload {}", job.payload)),
@@ -95,6 +96,7 @@ impl Sweep {
             OrderChange::new(&order, &[OrderStatus::PendingPayment], OrderStatus::Expired, ActorKind::System, now);
         change.stock = crate::orders::release_all(&order);
         change.close_pending_payments = true;
+        change.jobs = self.close_payment_jobs(&order).await.map_err(|e| e.to_string())?;
         change.note = "not paid in time".into();
         match self.repos.orders.change_order(&change).await.map_err(|e| e.to_string())? {
             ChangeOutcome::Applied => {

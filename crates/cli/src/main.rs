@@ -244,14 +244,25 @@ pub fn app_error(e: sweep_app::AppError) -> anyhow::Error {
 async fn check(sweep: &Sweep) -> anyhow::Result<()> {
     let report = sweep.check().await.map_err(app_error)?;
     if report.is_clean() {
-        println!("ok: every stock level equals the sum of its movements");
+        println!("ok: every stock level equals the sum of its movements, and reserved stock what open orders promise");
         return Ok(());
     }
-    eprintln!("stock ledger mismatches ({}):", report.stock_ledger.len());
+    if !report.stock_ledger.is_empty() {
+        eprintln!("stock ledger mismatches ({}):", report.stock_ledger.len());
+    }
     for m in &report.stock_ledger {
         eprintln!(
             "  merchant {} sku {} location {}: on_hand {} reserved {}, ledger says on_hand {} reserved {}",
             m.merchant_id, m.sku_id, m.location_id, m.on_hand, m.reserved, m.ledger_on_hand, m.ledger_reserved
+        );
+    }
+    if !report.reservations.is_empty() {
+        eprintln!("reservation mismatches ({}):", report.reservations.len());
+    }
+    for m in &report.reservations {
+        eprintln!(
+            "  merchant {} sku {} location {}: reserved {}, open orders promise {}",
+            m.merchant_id, m.sku_id, m.location_id, m.reserved, m.promised
         );
     }
     std::process::exit(1);

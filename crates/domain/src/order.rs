@@ -63,7 +63,7 @@ impl OrderStatus {
         matches!(
             (self, next),
             (PendingPayment, Paid | Cancelled | Expired)
-                | (Paid, ReadyForPickup | Shipped | Refunded)
+                | (Paid, ReadyForPickup | Shipped | Completed | Refunded)
                 | (ReadyForPickup, Completed | Refunded)
                 | (Shipped, Completed)
                 | (Completed, PartiallyRefunded | Refunded)
@@ -254,6 +254,7 @@ mod tests {
         assert!(!Cancelled.can_become(Paid), "a cancelled order is never revived");
         assert!(!Expired.can_become(Paid));
         assert!(Paid.can_become(Refunded));
+        assert!(Paid.can_become(Completed), "a pickup order may be handed over without a separate prepare step");
         assert!(!Shipped.can_become(Refunded), "once shipped, refunds go through returns");
         assert!(Completed.can_become(PartiallyRefunded));
         assert!(!Refunded.can_become(PartiallyRefunded));

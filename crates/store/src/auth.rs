@@ -196,14 +196,13 @@ impl AuthRepo for Db {
         Ok(AttemptCount { count: get(&row, "count")?, window_start: ts(&row, "window_start")? })
     }
 
-    async fn peek_attempts(&self, key: &str, now: Timestamp, window_secs: i64) -> StoreResult<i64> {
-        let row = sqlx::query("SELECT count FROM attempt_counters WHERE key = $1 AND window_start > $2")
+    async fn uncount_attempt(&self, key: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE attempt_counters SET count = count - 1 WHERE key = $1 AND count > 0")
             .bind(key.to_string())
-            .bind(now.minus_seconds(window_secs).unix_micros())
-            .fetch_optional(self.reader())
+            .execute(self.writer())
             .await
             .map_err(err)?;
-        row.map(|r| get::<i64>(&r, "count")).transpose().map(|c| c.unwrap_or(0))
+        Ok(())
     }
 
     async fn clear_attempts(&self, key: &str) -> StoreResult<()> {

@@ -2,10 +2,13 @@ use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
 use sweep_app::page::{Page, PageRequest};
-use sweep_app::ports::{InventoryRepo, LedgerMismatch, StockFilter, StockLine, StoreError, StoreResult};
+use sweep_app::ports::{
+    InventoryRepo, LedgerMismatch, ReservationMismatch, StockFilter, StockLine, StoreError, StoreResult,
+};
 use sweep_domain::Timestamp;
 use sweep_domain::ids::{MerchantId, MovementId, SkuId, StaffId};
 use sweep_domain::inventory::{AdjustReason, Movement, MovementKind, StockLevel, StockRow};
+use sweep_domain::order::{OrderStatus, ShipmentStatus};
 
 use crate::Db;
 use crate::sql::{Sql, enum_col, err, get, parse, parse_opt, ts};
@@ -274,5 +277,37 @@ impl InventoryRepo for Db {
         .await
         .map_err(err)?;
         explained.iter().chain(orphans.iter()).map(mismatch).collect()
+    }
+
+    async fn reservation_mismatches(&self) -> StoreResult<Vec<ReservationMismatch>> {
+        let mut q = Sql::new(
+            "SELECT l.merchant_id, l.sku_id, l.location_id, l.reserved, CAST(COALESCE(p.promised, 0) AS BIGINT) AS promised
+             FROM stock_levels l
+             LEFT JOIN (SELECT ol.sku_id, s.location_id, SUM(ol.quantity) AS promised
+                        FROM order_lines ol
+                        JOIN shipments s ON s.id = ol.shipment_id
+                        JOIN orders o ON o.id = ol.order_id
+                        WHERE s.status IN ",
+        );
+        q.bind_list([ShipmentStatus::Pending.as_str(), ShipmentStatus::Ready.as_str()]);
+        q.push(" AND o.status IN ");
+        q.bind_list(OrderStatus::ALL.into_iter().filter(|s| s.holds_reservation()).map(|s| s.as_str()));
+        q.push(
+            " GROUP BY ol.sku_id, s.location_id) p ON p.sku_id = l.sku_id AND p.location_id = l.location_id
+             WHERE l.reserved <> CAST(COALESCE(p.promised, 0) AS BIGINT)
+             ORDER BY l.merchant_id, l.sku_id, l.location_id",
+        );
+        let rows = q.query().fetch_all(self.reader()).await.map_err(err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(ReservationMismatch {
+                    merchant_id: get(r, "merchant_id")?,
+                    sku_id: get(r, "sku_id")?,
+                    location_id: get(r, "location_id")?,
+                    reserved: get(r, "reserved")?,
+                    promised: get(r, "promised")?,
+                })
+            })
+            .collect()
     }
 }

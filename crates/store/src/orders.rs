@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
+use sqlx::AssertSqlSafe;
 use sqlx::any::AnyRow;
-use sqlx::{Any, AssertSqlSafe, Transaction};
 use sweep_app::page::{Page, PageRequest};
 use sweep_app::ports::*;
 use sweep_domain::channel::Channel;
@@ -18,6 +18,9 @@ use crate::Db;
 use crate::inventory::apply_lines;
 use crate::jobs::insert_job;
 use crate::sql::{Sql, bad_data, enum_col, err, get, map_err, parse, parse_opt, ts, ts_opt};
+
+mod steps;
+use steps::{apply_change, insert_event, insert_refund};
 
 const ORDER_COLUMNS: &str = "id, merchant_id, number, shopper_id, status, fulfilment, channel, influencer_store_id, \
      influencer_clerk_id, pickup_store_id, address, currency, subtotal, discount, delivery_fee, total, paid, refunded, \
@@ -176,217 +179,6 @@ impl Db {
         };
         Ok(self.with_details(vec![order_row(&row)?]).await?.pop())
     }
-}
-
-async fn insert_event(
-    tx: &mut Transaction<'static, Any>,
-    merchant: MerchantId,
-    order: OrderId,
-    e: &OrderEvent,
-) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO order_events (id, merchant_id, order_id, from_status, to_status, actor_kind, actor_id, note, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(uuid::Uuid::now_v7().to_string())
-    .bind(merchant.to_string())
-    .bind(order.to_string())
-    .bind(e.from.map(|s| s.as_str()))
-    .bind(e.to.as_str())
-    .bind(e.actor_kind.as_str())
-    .bind(e.actor_id.clone())
-    .bind(e.note.clone())
-    .bind(e.created_at.unix_micros())
-    .execute(&mut **tx)
-    .await
-    .map_err(err)?;
-    Ok(())
-}
-
-async fn insert_refund(tx: &mut Transaction<'static, Any>, r: &Refund) -> StoreResult<bool> {
-    // Never refund more than the payment captured: one conditional write.
-    let counted = sqlx::query(
-        "UPDATE payments SET refunded = refunded + $2 WHERE id = $1 AND status = 'captured' AND refunded + $2 <= amount",
-    )
-    .bind(r.payment_id.to_string())
-    .bind(r.amount.minor())
-    .execute(&mut **tx)
-    .await
-    .map_err(err)?;
-    if counted.rows_affected() == 0 {
-        return Ok(false);
-    }
-    sqlx::query(AssertSqlSafe(format!(
-        "INSERT INTO refunds ({REFUND_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-    )))
-    .bind(r.id.to_string())
-    .bind(r.merchant_id.to_string())
-    .bind(r.order_id.to_string())
-    .bind(r.payment_id.to_string())
-    .bind(r.out_refund_no.clone())
-    .bind(r.amount.minor())
-    .bind(r.reason.clone())
-    .bind(r.status.as_str())
-    .bind(r.created_at.unix_micros())
-    .bind(r.completed_at.map(|t| t.unix_micros()))
-    .execute(&mut **tx)
-    .await
-    .map_err(err)?;
-    Ok(true)
-}
-
-/// Applies one order step inside a transaction. On anything but `Applied` the caller
-/// must not commit.
-async fn apply_change(tx: &mut Transaction<'static, Any>, c: &OrderChange) -> StoreResult<ChangeOutcome> {
-    let refunded: i64 = c.refunds.iter().map(|r| r.amount.minor()).sum();
-    let mut q = Sql::new("UPDATE orders SET status = ");
-    q.bind(c.to.as_str()).push(", updated_at = ").bind(c.now.unix_micros());
-    q.push(", refunded = refunded + ").bind(refunded);
-    if let Some(paid) = c.paid {
-        q.push(", paid = ").bind(paid.minor()).push(", paid_at = ").bind(c.now.unix_micros());
-    }
-    if c.completed {
-        q.push(", completed_at = ").bind(c.now.unix_micros());
-    }
-    if let Some(deadline) = c.pickup_deadline {
-        q.push(", pickup_deadline = ").bind(deadline.unix_micros());
-    }
-    q.push(" WHERE merchant_id = ").bind(c.merchant_id.to_string());
-    q.push(" AND id = ").bind(c.order_id.to_string());
-    q.push(" AND status IN ").bind_list(c.from.iter().map(|s| s.as_str()));
-    // The current status is re-checked by the write itself, so of two steps racing on
-    // one order (payment and expiry, say) exactly one applies.
-    if q.query().execute(&mut **tx).await.map_err(err)?.rows_affected() == 0 {
-        return Ok(ChangeOutcome::Stale);
-    }
-
-    match &c.pickup_code {
-        Some(PickupCodeChange::Issue { store, code, expires_at }) => {
-            sqlx::query(
-                "INSERT INTO pickup_codes (merchant_id, store_id, code, order_id, status, expires_at, created_at)
-                 VALUES ($1, $2, $3, $4, 'active', $5, $6)",
-            )
-            .bind(c.merchant_id.to_string())
-            .bind(store.to_string())
-            .bind(code.clone())
-            .bind(c.order_id.to_string())
-            .bind(expires_at.unix_micros())
-            .bind(c.now.unix_micros())
-            .execute(&mut **tx)
-            .await
-            .map_err(|e| map_err(e, ORDER_UNIQUES))?;
-        }
-        Some(PickupCodeChange::Use { store, code }) => {
-            let used = sqlx::query(
-                "UPDATE pickup_codes SET status = 'used', used_at = $4
-                 WHERE store_id = $1 AND code = $2 AND order_id = $3 AND status = 'active' AND expires_at > $4",
-            )
-            .bind(store.to_string())
-            .bind(code.clone())
-            .bind(c.order_id.to_string())
-            .bind(c.now.unix_micros())
-            .execute(&mut **tx)
-            .await
-            .map_err(err)?;
-            if used.rows_affected() == 0 {
-                return Ok(ChangeOutcome::CodeRejected);
-            }
-        }
-        Some(PickupCodeChange::Void) => {
-            sqlx::query("UPDATE pickup_codes SET status = 'void' WHERE order_id = $1 AND status = 'active'")
-                .bind(c.order_id.to_string())
-                .execute(&mut **tx)
-                .await
-                .map_err(err)?;
-        }
-        None => {}
-    }
-
-    apply_lines(tx, c.merchant_id, &c.stock, None, c.now).await?;
-
-    for s in &c.shipments {
-        let mut q = Sql::new("UPDATE shipments SET status = ");
-        q.bind(s.status.as_str());
-        if s.carrier.is_some() {
-            q.push(", carrier = ").bind(s.carrier.clone().unwrap_or_default());
-            q.push(", tracking_number = ").bind(s.tracking_number.clone().unwrap_or_default());
-        }
-        match s.status {
-            ShipmentStatus::Shipped => {
-                q.push(", shipped_at = ").bind(s.at.unix_micros());
-            }
-            ShipmentStatus::Delivered => {
-                q.push(", delivered_at = ").bind(s.at.unix_micros());
-            }
-            _ => {}
-        }
-        q.push(" WHERE order_id = ").bind(c.order_id.to_string()).push(" AND id = ").bind(s.id.to_string());
-        q.query().execute(&mut **tx).await.map_err(err)?;
-    }
-
-    for r in &c.refunds {
-        if !insert_refund(tx, r).await? {
-            return Ok(ChangeOutcome::RefundTooLarge);
-        }
-    }
-
-    for (line, quantity, refunded) in &c.line_returns {
-        let done = sqlx::query(
-            "UPDATE order_lines SET returned_quantity = returned_quantity + $3, refunded = refunded + $4
-             WHERE order_id = $1 AND id = $2 AND returned_quantity + $3 <= quantity AND refunded + $4 <= total",
-        )
-        .bind(c.order_id.to_string())
-        .bind(line.to_string())
-        .bind(*quantity)
-        .bind(*refunded)
-        .execute(&mut **tx)
-        .await
-        .map_err(err)?;
-        if done.rows_affected() == 0 {
-            return Ok(ChangeOutcome::Stale);
-        }
-    }
-
-    if c.close_pending_payments {
-        sqlx::query("UPDATE payments SET status = 'closed' WHERE order_id = $1 AND status = 'pending'")
-            .bind(c.order_id.to_string())
-            .execute(&mut **tx)
-            .await
-            .map_err(err)?;
-    }
-
-    if let Some((id, status, by)) = &c.return_decision {
-        let done = sqlx::query(
-            "UPDATE order_returns SET status = $3, decided_at = $4, decided_by = $5
-             WHERE order_id = $1 AND id = $2 AND status = 'requested'",
-        )
-        .bind(c.order_id.to_string())
-        .bind(id.to_string())
-        .bind(status.as_str())
-        .bind(c.now.unix_micros())
-        .bind(by.map(|s| s.to_string()))
-        .execute(&mut **tx)
-        .await
-        .map_err(err)?;
-        if done.rows_affected() == 0 {
-            return Ok(ChangeOutcome::Stale);
-        }
-    }
-
-    let from = if c.from.len() == 1 { Some(c.from[0]) } else { None };
-    let event = OrderEvent {
-        from,
-        to: c.to,
-        actor_kind: c.actor_kind,
-        actor_id: c.actor_id.clone(),
-        note: c.note.clone(),
-        created_at: c.now,
-    };
-    insert_event(tx, c.merchant_id, c.order_id, &event).await?;
-    for job in &c.jobs {
-        insert_job(&mut **tx, job).await.map_err(err)?;
-    }
-    Ok(ChangeOutcome::Applied)
 }
 
 #[async_trait]
@@ -641,6 +433,13 @@ impl OrderRepo for Db {
 
     async fn capture(&self, c: &Capture) -> StoreResult<CaptureOutcome> {
         let mut tx = self.begin().await.map_err(err)?;
+        // Every order step locks the order's row before its payments' rows; so does this,
+        // or a payment racing the order's expiry would deadlock with it.
+        sqlx::query("UPDATE orders SET updated_at = updated_at WHERE id = $1")
+            .bind(c.pay_order.order_id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
         // One conditional write decides whether this notification is the first for the payment.
         let first = sqlx::query(
             "UPDATE payments SET status = 'captured', provider_txn_id = $2, captured_at = $3

@@ -70,6 +70,17 @@ impl SandboxRepo for Db {
         Ok(done.rows_affected() == 1)
     }
 
+    async fn sandbox_close(&self, out_trade_no: &str) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE sandbox_transactions SET status = 'CLOSED' WHERE out_trade_no = $1 AND status = 'NOTPAY'",
+        )
+        .bind(out_trade_no.to_string())
+        .execute(self.writer())
+        .await
+        .map_err(err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn sandbox_refund(
         &self,
         out_trade_no: &str,

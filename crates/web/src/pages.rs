@@ -14,7 +14,7 @@ use sweep_app::secrets::{constant_time_eq, random_token};
 use crate::api::session::session_cookie;
 use crate::auth::{SESSION_COOKIE, cookie};
 use crate::extract::Peer;
-use crate::state::{AppState, WebConfig, client_ip};
+use crate::state::{AppState, WebConfig, client_ip, same_origin};
 
 const LOGIN_CSRF_COOKIE: &str = "sweep_login_csrf";
 
@@ -96,15 +96,6 @@ struct LoginForm {
     csrf: String,
     #[serde(default)]
     next: String,
-}
-
-/// A state-changing form must come from our own pages: same origin when the browser
-/// says where it comes from.
-fn same_origin(config: &WebConfig, headers: &HeaderMap) -> bool {
-    match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
-        None | Some("null") => true,
-        Some(origin) => origin == config.origin(),
-    }
 }
 
 pub async fn login_submit(State(s): State<AppState>, Peer(peer): Peer, headers: HeaderMap, body: Bytes) -> Response {

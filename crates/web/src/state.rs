@@ -1,7 +1,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, header};
 use ipnet::IpNet;
 use metrics_exporter_prometheus::PrometheusHandle;
 use sweep_app::Sweep;
@@ -40,6 +40,30 @@ impl WebConfig {
             None => &self.public_url,
         }
     }
+}
+
+/// A state-changing browser request must come from our own pages. Browsers say where a
+/// POST comes from in `Origin` (or at least `Referer`); it must be the public URL's
+/// origin or the host the request was sent to. A request that names neither (not a
+/// browser) passes: cookies alone never authorise one, its other checks still apply.
+pub fn same_origin(config: &WebConfig, headers: &HeaderMap) -> bool {
+    let text = |name| headers.get(name).and_then(|v| v.to_str().ok());
+    let claimed = match (text(header::ORIGIN), text(header::REFERER)) {
+        (Some(origin), _) => origin.to_string(),
+        (None, Some(referer)) => {
+            let after_scheme = referer.find("://").map(|i| i + 3).unwrap_or(0);
+            let end = referer[after_scheme..].find(['/', '?', '#']).map(|i| after_scheme + i).unwrap_or(referer.len());
+            referer[..end].to_string()
+        }
+        (None, None) => return true,
+    };
+    if claimed == config.origin() {
+        return true;
+    }
+    // Served under another name than the public URL (a LAN address in a demo).
+    let host = text(header::HOST).unwrap_or("");
+    let claimed_host = claimed.split_once("://").map(|(_, h)| h).unwrap_or("");
+    !host.is_empty() && claimed_host.eq_ignore_ascii_case(host)
 }
 
 #[derive(Clone)]
@@ -89,6 +113,28 @@ mod tests {
         config.trusted_proxies = vec!["10.0.0.0/8".parse().unwrap()];
         assert_eq!(client_ip(&config, &h, Some(proxy)), "198.51.100.7", "right-most untrusted hop");
         assert_eq!(client_ip(&config, &headers("nonsense"), Some(proxy)), "10.0.0.2");
+    }
+
+    #[test]
+    fn same_origin_accepts_our_pages_and_refuses_others() {
+        let config = WebConfig::new("https://shop.example.com");
+        let with = |pairs: &[(&'static str, &str)]| {
+            let mut h = HeaderMap::new();
+            for (k, v) in pairs {
+                h.insert(*k, v.parse().unwrap());
+            }
+            same_origin(&config, &h)
+        };
+        assert!(with(&[("origin", "https://shop.example.com")]));
+        assert!(
+            with(&[("origin", "http://192.168.1.5:8080"), ("host", "192.168.1.5:8080")]),
+            "reached by its LAN name"
+        );
+        assert!(with(&[("referer", "https://shop.example.com/s/yunmian/cart?x=1")]));
+        assert!(with(&[]), "no browser, no origin to check");
+        assert!(!with(&[("origin", "https://evil.example"), ("host", "shop.example.com")]));
+        assert!(!with(&[("origin", "null"), ("host", "shop.example.com")]), "sandboxed frames send null");
+        assert!(!with(&[("referer", "https://shop.example.com.evil.example/"), ("host", "shop.example.com")]));
     }
 
     #[test]

@@ -48,37 +48,36 @@ impl Sweep {
         let window = s.login_window_secs;
         let pair = auth.count_attempt(&pair_key, now, window).await?;
         let account = auth.count_attempt(&account_key, now, window).await?;
-        let client_failures = auth.peek_attempts(&client_key, now, window).await?;
         let retry_after = |attempts: crate::ports::AttemptCount| {
             let window_ends = attempts.window_start.plus_seconds(window);
             (window_ends.unix_seconds() - now.unix_seconds()).max(1)
         };
-        let mut blocked = None;
-        if pair.count > s.login_attempts_per_account {
-            blocked = Some(retry_after(pair));
-        } else if account.count > s.login_attempts_per_account_global {
-            blocked = Some(retry_after(account));
-        } else if client_failures >= s.login_attempts_per_client {
-            blocked = Some(window);
-        }
-        if let Some(retry_after_secs) = blocked {
+        let throttled = |retry_after_secs| {
             tracing::warn!(target: "security", event = "login_throttled", client = %client, "login attempts over the limit");
-            return Err(AppError::TooManyAttempts { retry_after_secs });
+            Err(AppError::TooManyAttempts { retry_after_secs })
+        };
+        if pair.count > s.login_attempts_per_account {
+            return throttled(retry_after(pair));
         }
-        let failed =
-            || async { auth.count_attempt(&client_key, now, window).await.map(|_| ()).map_err(AppError::from) };
-
+        if account.count > s.login_attempts_per_account_global {
+            return throttled(retry_after(account));
+        }
+        // Per client, too, counted before the check so a burst of parallel failures
+        // cannot slip past; a successful sign-in takes its count back below.
+        let from_client = auth.count_attempt(&client_key, now, window).await?;
+        if from_client.count > s.login_attempts_per_client {
+            return throttled(retry_after(from_client));
+        }
         let Some((staff, hash)) = self.repos.staff.staff_by_login(&login).await? else {
             // Same work as for a real account, so timing does not reveal which logins exist.
             verify_password(password.expose(), dummy_hash().await?).await;
-            failed().await?;
             return Err(AppError::InvalidCredentials);
         };
         if !verify_password(password.expose(), &hash).await || staff.status != StaffStatus::Active {
             tracing::info!(target: "security", event = "login_failed", staff_id = %staff.id, client = %client);
-            failed().await?;
             return Err(AppError::InvalidCredentials);
         }
+        auth.uncount_attempt(&client_key).await?;
         if let Some(merchant_id) = staff.merchant_id {
             let merchant = self.repos.merchants.merchant(merchant_id).await?;
             if merchant.map(|m| m.status) != Some(MerchantStatus::Active) {

@@ -11,6 +11,7 @@ use crate::{AppError, AppResult, Sweep};
 
 pub const PICKUP_DEADLINE: &str = "pickup_deadline";
 pub const REFUND_PAYMENT: &str = "refund_payment";
+pub const CLOSE_PAYMENT: &str = "close_payment";
 
 fn stock_line(
     order: &Order,
@@ -104,6 +105,14 @@ impl Sweep {
 
     /// Applies a step, mapping a lost race or a bad code to a clear error.
     pub(crate) async fn apply(&self, change: &OrderChange) -> AppResult<()> {
+        // A step the state machine forbids is a bug in the use case, never the client's.
+        if let Some(from) = change.from.iter().find(|f| **f != change.to && !f.can_become(change.to)) {
+            return Err(AppError::Internal(format!(
+                "order step {} -> {} is not allowed",
+                from.as_str(),
+                change.to.as_str()
+            )));
+        }
         match self.repos.orders.change_order(change).await? {
             ChangeOutcome::Applied => {
                 tracing::info!(event = "order_step", order = %change.order_id, to = change.to.as_str(), by = change.actor_kind.as_str());
@@ -137,6 +146,7 @@ impl Sweep {
             OrderStatus::PendingPayment => {
                 let mut c = OrderChange::new(order, &[OrderStatus::PendingPayment], OrderStatus::Cancelled, actor, now);
                 c.close_pending_payments = true;
+                c.jobs = self.close_payment_jobs(order).await?;
                 c
             }
             OrderStatus::Paid | OrderStatus::ReadyForPickup if !shipped => {
@@ -156,6 +166,7 @@ impl Sweep {
             .iter()
             .map(|s| crate::ports::ShipmentChange {
                 id: s.id,
+                expected: vec![ShipmentStatus::Pending, ShipmentStatus::Ready],
                 status: ShipmentStatus::Cancelled,
                 carrier: None,
                 tracking_number: None,
@@ -165,6 +176,34 @@ impl Sweep {
         change.actor_id = actor_id;
         change.note = reason.to_string();
         self.apply(&change).await
+    }
+
+    /// Jobs that close the order's unpaid transactions at their providers, so a
+    /// cashier page left open cannot take money for a dead order.
+    pub(crate) async fn close_payment_jobs(&self, order: &Order) -> AppResult<Vec<NewJob>> {
+        let payments = self.repos.orders.payments(order.merchant_id, order.id).await?;
+        Ok(payments
+            .iter()
+            .filter(|p| p.status == PaymentStatus::Pending)
+            .map(|p| NewJob {
+                kind: CLOSE_PAYMENT.into(),
+                payload: serde_json::json!({"provider": p.provider, "out_trade_no": p.out_trade_no}).to_string(),
+                run_at: self.now(),
+                dedupe_key: Some(format!("{CLOSE_PAYMENT}:{}", p.id)),
+            })
+            .collect())
+    }
+
+    /// Closes one unpaid transaction at its provider (see `close_payment_jobs`).
+    pub(crate) async fn run_close_payment(&self, payload: &str) -> Result<(), String> {
+        let v: serde_json::Value = serde_json::from_str(payload).map_err(|e| e.to_string())?;
+        let (Some(provider), Some(out_trade_no)) = (v["provider"].as_str(), v["out_trade_no"].as_str()) else {
+            return Err(format!("bad payload {payload}"));
+        };
+        let gateway = self.gateway(provider).map_err(|e| e.to_string())?;
+        gateway.close(out_trade_no).await.map_err(|e| e.to_string())?;
+        tracing::info!(event = "payment_closed", provider, out_trade_no);
+        Ok(())
     }
 
     pub(crate) async fn order_view(&self, order: Order, show_code: bool) -> AppResult<OrderView> {

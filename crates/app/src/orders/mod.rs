@@ -10,7 +10,7 @@ use sweep_domain::Timestamp;
 use sweep_domain::order::{Order, OrderEvent, Payment, Refund, ReturnRequest};
 
 pub(crate) use lifecycle::release_all;
-pub use lifecycle::{PICKUP_DEADLINE, REFUND_PAYMENT};
+pub use lifecycle::{CLOSE_PAYMENT, PICKUP_DEADLINE, REFUND_PAYMENT};
 pub use payments::NoticeReply;
 pub use staff::{RefundInput, ShipInput};
 

@@ -18,6 +18,10 @@ use crate::{AppError, AppResult, Sweep, require, tenant};
 const PICKUP_FAILURES_PER_STORE: i64 = 20;
 const PICKUP_WINDOW_SECS: i64 = 600;
 
+fn pickup_attempts_key(store: LocationId) -> String {
+    format!("pickup:store:{store}")
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -56,7 +60,18 @@ impl Sweep {
     /// stores fulfil. Staff never see the pickup code: the shopper brings it.
     pub async fn get_order(&self, actor: &Actor, id: OrderId) -> AppResult<OrderView> {
         let order = self.staff_order(actor, id).await?;
-        self.order_view(order, false).await
+        self.order_view(in_scope(actor, order), false).await
+    }
+
+    /// An order the caller may act on as a whole (cancel, refund, prepare, hand over):
+    /// every part of it is fulfilled at one of their stores.
+    async fn whole_order(&self, actor: &Actor, id: OrderId) -> AppResult<Order> {
+        let order = self.staff_order(actor, id).await?;
+        if actor.is_head_office() || order.shipments.iter().all(|s| actor.stores.contains(&s.location_id)) {
+            Ok(order)
+        } else {
+            Err(AppError::Forbidden)
+        }
     }
 
     async fn staff_order(&self, actor: &Actor, id: OrderId) -> AppResult<Order> {
@@ -69,7 +84,7 @@ impl Sweep {
 
     /// The store has prepared a pickup order; the shopper is told.
     pub async fn mark_ready(&self, actor: &Actor, id: OrderId) -> AppResult<OrderView> {
-        let order = self.staff_order(actor, id).await?;
+        let order = self.whole_order(actor, id).await?;
         require(actor, Permission::FulfilOrders)?;
         if order.fulfilment != Fulfilment::Pickup || order.status != OrderStatus::Paid {
             return Err(AppError::conflict("not_preparable", None, "only paid pickup orders are prepared"));
@@ -83,6 +98,7 @@ impl Sweep {
             .iter()
             .map(|s| ShipmentChange {
                 id: s.id,
+                expected: vec![ShipmentStatus::Pending],
                 status: ShipmentStatus::Ready,
                 carrier: None,
                 tracking_number: None,
@@ -128,12 +144,8 @@ impl Sweep {
             return Err(AppError::NotFound("location"));
         }
         let now = self.now();
-        let key = format!("pickup:store:{store}");
-        let failures = self.repos.auth.peek_attempts(&key, now, PICKUP_WINDOW_SECS).await?;
-        if failures >= PICKUP_FAILURES_PER_STORE {
-            tracing::warn!(target: "security", event = "pickup_code_throttled", store = %store);
-            return Err(AppError::TooManyAttempts { retry_after_secs: PICKUP_WINDOW_SECS });
-        }
+        let key = pickup_attempts_key(store);
+        self.count_pickup_attempt(&key).await?;
         let found = match clean_code(code, PICKUP_CODE_DIGITS) {
             Some(code) => self.repos.orders.order_by_pickup_code(store, &code, now).await?,
             None => None,
@@ -143,23 +155,37 @@ impl Sweep {
             None => None,
         };
         match order {
-            Some(order) => self.order_view(order, false).await,
-            None => {
-                self.repos.auth.count_attempt(&key, now, PICKUP_WINDOW_SECS).await?;
-                Err(AppError::NotFound("pickup code"))
+            Some(order) => {
+                self.repos.auth.uncount_attempt(&key).await?;
+                self.order_view(in_scope(actor, order), false).await
             }
+            None => Err(AppError::NotFound("pickup code")),
         }
+    }
+
+    /// Every code tried at a store counts before it is checked, so parallel guesses
+    /// cannot slip past the limit; a right code takes its count back.
+    async fn count_pickup_attempt(&self, key: &str) -> AppResult<()> {
+        let counted = self.repos.auth.count_attempt(key, self.now(), PICKUP_WINDOW_SECS).await?;
+        if counted.count > PICKUP_FAILURES_PER_STORE {
+            tracing::warn!(target: "security", event = "pickup_code_throttled", key = %key);
+            let ends = counted.window_start.plus_seconds(PICKUP_WINDOW_SECS).unix_seconds();
+            return Err(AppError::TooManyAttempts { retry_after_secs: (ends - self.now().unix_seconds()).max(1) });
+        }
+        Ok(())
     }
 
     /// Hands a pickup order over at the counter: the code is used up, the stock leaves.
     pub async fn hand_over(&self, actor: &Actor, id: OrderId, code: &str) -> AppResult<OrderView> {
-        let order = self.staff_order(actor, id).await?;
+        let order = self.whole_order(actor, id).await?;
         require(actor, Permission::FulfilOrders)?;
         let store = order.pickup_store_id.filter(|_| order.fulfilment == Fulfilment::Pickup);
         let Some(store) = store else { return Err(AppError::conflict("not_pickup", None, "not a pickup order")) };
         if !actor.can_see_location(store) {
             return Err(AppError::NotFound("order"));
         }
+        let key = pickup_attempts_key(store);
+        self.count_pickup_attempt(&key).await?;
         let Some(code) = clean_code(code, PICKUP_CODE_DIGITS) else {
             return Err(AppError::invalid("code", "wrong_code", "this is not the order's pickup code"));
         };
@@ -173,18 +199,18 @@ impl Sweep {
             change.stock.extend(fulfil(&order, s.id));
             change.shipments.push(ShipmentChange {
                 id: s.id,
+                expected: vec![ShipmentStatus::Pending, ShipmentStatus::Ready],
                 status: ShipmentStatus::Delivered,
                 carrier: None,
                 tracking_number: None,
                 at: now,
             });
         }
-        if let Err(e) = self.apply(&change).await {
-            if matches!(e, AppError::Invalid(_)) {
-                self.repos.auth.count_attempt(&format!("pickup:store:{store}"), now, PICKUP_WINDOW_SECS).await?;
-            }
-            return Err(e);
+        let handed_over = self.apply(&change).await;
+        if !matches!(handed_over, Err(AppError::Invalid(_))) {
+            self.repos.auth.uncount_attempt(&key).await?;
         }
+        handed_over?;
         self.get_order(actor, id).await
     }
 
@@ -207,16 +233,17 @@ impl Sweep {
         {
             return Err(AppError::conflict("not_shippable", None, "only unshipped parts of paid delivery orders ship"));
         }
-        let rest_shipped =
-            order.shipments.iter().filter(|s| s.id != shipment.id).all(|s| s.status == ShipmentStatus::Shipped);
-        let to = if rest_shipped { OrderStatus::Shipped } else { OrderStatus::Paid };
         let now = self.now();
-        let mut change = OrderChange::new(&order, &[OrderStatus::Paid], to, ActorKind::Staff, now);
+        // The order stays paid here; the store promotes it to shipped once every shipment
+        // has gone, judged on committed rows so two shipments shipped at once both count.
+        let mut change = OrderChange::new(&order, &[OrderStatus::Paid], OrderStatus::Paid, ActorKind::Staff, now);
         change.actor_id = Some(actor.staff_id.to_string());
         change.note = format!("{carrier} {tracking}");
         change.stock = fulfil(&order, shipment.id);
+        change.promote_when_all_shipped = true;
         change.shipments.push(ShipmentChange {
             id: shipment.id,
+            expected: vec![ShipmentStatus::Pending],
             status: ShipmentStatus::Shipped,
             carrier: Some(carrier),
             tracking_number: Some(tracking),
@@ -228,7 +255,7 @@ impl Sweep {
 
     /// A shipped delivery order arrived.
     pub async fn mark_delivered(&self, actor: &Actor, id: OrderId) -> AppResult<OrderView> {
-        let order = self.staff_order(actor, id).await?;
+        let order = self.whole_order(actor, id).await?;
         require(actor, Permission::FulfilOrders)?;
         self.complete_delivery(&order, ActorKind::Staff, Some(actor.staff_id.to_string())).await?;
         self.get_order(actor, id).await
@@ -252,6 +279,7 @@ impl Sweep {
             .iter()
             .map(|s| ShipmentChange {
                 id: s.id,
+                expected: vec![ShipmentStatus::Shipped],
                 status: ShipmentStatus::Delivered,
                 carrier: None,
                 tracking_number: None,
@@ -262,7 +290,7 @@ impl Sweep {
     }
 
     pub async fn cancel_order(&self, actor: &Actor, id: OrderId, reason: &str) -> AppResult<OrderView> {
-        let order = self.staff_order(actor, id).await?;
+        let order = self.whole_order(actor, id).await?;
         let reason = text::bounded_text("reason", reason, 0, 200)?;
         if order.status != OrderStatus::PendingPayment {
             require(actor, Permission::RefundOrders)?;
@@ -275,7 +303,7 @@ impl Sweep {
 
     /// A goodwill refund on a completed order: money back, no goods back.
     pub async fn refund_order(&self, actor: &Actor, id: OrderId, input: RefundInput) -> AppResult<OrderView> {
-        let order = self.staff_order(actor, id).await?;
+        let order = self.whole_order(actor, id).await?;
         require(actor, Permission::RefundOrders)?;
         let reason = text::bounded_text("reason", &input.reason, 1, 200)?;
         let left = order.paid.minor() - order.refunded.minor();
@@ -307,7 +335,7 @@ impl Sweep {
         return_id: ReturnId,
         approve: bool,
     ) -> AppResult<OrderView> {
-        let order = self.staff_order(actor, id).await?;
+        let order = self.whole_order(actor, id).await?;
         require(actor, Permission::RefundOrders)?;
         let request = self
             .repos
@@ -347,4 +375,14 @@ impl Sweep {
         self.apply(&change).await?;
         self.get_order(actor, id).await
     }
+}
+
+/// Store staff see the parts of an order their stores fulfil; head office sees it all.
+fn in_scope(actor: &Actor, mut order: Order) -> Order {
+    if !actor.is_head_office() {
+        order.shipments.retain(|s| actor.stores.contains(&s.location_id));
+        let shown: Vec<ShipmentId> = order.shipments.iter().map(|s| s.id).collect();
+        order.lines.retain(|l| shown.contains(&l.shipment_id));
+    }
+    order
 }

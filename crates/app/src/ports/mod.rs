@@ -119,9 +119,9 @@ pub trait AuthRepo: Send + Sync {
     /// Counts one attempt against `key` in a fixed window of `window_secs`, in one atomic
     /// write shared by every process, and returns the count so far in the current window.
     async fn count_attempt(&self, key: &str, now: Timestamp, window_secs: i64) -> StoreResult<AttemptCount>;
-    /// The count in the current window of `key`, without counting.
-    async fn peek_attempts(&self, key: &str, now: Timestamp, window_secs: i64) -> StoreResult<i64>;
     async fn clear_attempts(&self, key: &str) -> StoreResult<()>;
+    /// Takes back one attempt counted before the outcome was known (it succeeded).
+    async fn uncount_attempt(&self, key: &str) -> StoreResult<()>;
 }
 
 #[derive(Debug, Clone, Default)]
@@ -272,6 +272,17 @@ pub struct StockFilter {
     pub kind: Option<MovementKind>,
 }
 
+/// A stock level whose reserved units are not what open orders promise.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReservationMismatch {
+    pub merchant_id: String,
+    pub sku_id: String,
+    pub location_id: String,
+    pub reserved: i64,
+    /// Units of open orders' unshipped parts at the location.
+    pub promised: i64,
+}
+
 /// A stock level whose figures do not equal the sum of its movements.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LedgerMismatch {
@@ -312,6 +323,9 @@ pub trait InventoryRepo: Send + Sync {
     /// Every level, across all merchants, that its ledger does not explain; and every
     /// illegal level.
     async fn ledger_mismatches(&self) -> StoreResult<Vec<LedgerMismatch>>;
+    /// Stock levels whose reserved units differ from what open orders still promise
+    /// from that location.
+    async fn reservation_mismatches(&self) -> StoreResult<Vec<ReservationMismatch>>;
 }
 
 /// What happened when a request with an idempotency key arrived.

@@ -127,6 +127,8 @@ pub struct OrderFilter {
 #[derive(Debug, Clone)]
 pub struct ShipmentChange {
     pub id: ShipmentId,
+    /// The write happens only if the shipment is in one of these states now.
+    pub expected: Vec<ShipmentStatus>,
     pub status: ShipmentStatus,
     pub carrier: Option<String>,
     pub tracking_number: Option<String>,
@@ -169,6 +171,9 @@ pub struct OrderChange {
     pub close_pending_payments: bool,
     /// A return request decided by this step: it must still be requested.
     pub return_decision: Option<(ReturnId, ReturnStatus, Option<StaffId>)>,
+    /// After the shipment changes, a paid order whose every shipment has shipped becomes
+    /// `shipped`, decided on what is committed, not on what the caller read.
+    pub promote_when_all_shipped: bool,
     pub jobs: Vec<NewJob>,
 }
 
@@ -199,6 +204,7 @@ impl OrderChange {
             line_returns: vec![],
             close_pending_payments: false,
             return_decision: None,
+            promote_when_all_shipped: false,
             jobs: vec![],
         }
     }
@@ -356,6 +362,10 @@ pub trait PaymentGateway: Send + Sync {
     fn provider(&self) -> &'static str;
     async fn create(&self, request: &CreatePayment) -> Result<CreatedPayment, GatewayError>;
     async fn refund(&self, request: &RefundRequest) -> Result<(), GatewayError>;
+    /// Closes an unpaid transaction so it can no longer be paid. Closing one that is
+    /// closed already, or was paid meanwhile, is not an error: a late payment is
+    /// refunded when its notification arrives.
+    async fn close(&self, out_trade_no: &str) -> Result<(), GatewayError>;
     /// Checks a notification's signature and freshness and reads it.
     fn read_notice(
         &self,
@@ -384,7 +394,7 @@ pub struct SandboxTransaction {
     pub description: String,
     pub notify_url: String,
     pub return_url: String,
-    /// `NOTPAY` or `SUCCESS`, as providers say it.
+    /// `NOTPAY`, `SUCCESS` or `CLOSED`, as providers say it.
     pub status: String,
     pub refunded: Money,
     pub paid_at: Option<Timestamp>,
@@ -407,8 +417,10 @@ pub trait SandboxRepo: Send + Sync {
     /// Records a new transaction; creating the same `out_trade_no` again changes nothing.
     async fn sandbox_create(&self, txn: &SandboxTransaction) -> StoreResult<()>;
     async fn sandbox_transaction(&self, out_trade_no: &str) -> StoreResult<Option<SandboxTransaction>>;
-    /// NOTPAY -> SUCCESS; false when it was paid already.
+    /// NOTPAY -> SUCCESS; false when it was paid or closed already.
     async fn sandbox_mark_paid(&self, out_trade_no: &str, now: Timestamp) -> StoreResult<bool>;
+    /// NOTPAY -> CLOSED; false when it was paid or closed already.
+    async fn sandbox_close(&self, out_trade_no: &str) -> StoreResult<bool>;
     async fn sandbox_refund(
         &self,
         out_trade_no: &str,

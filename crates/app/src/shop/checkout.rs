@@ -114,7 +114,13 @@ impl Sweep {
         let order_id = OrderId::new();
         let mut priced = Vec::with_capacity(wanted.len());
         for (i, l) in wanted.iter().enumerate() {
-            let (sku, product) = self.buyable_sku(ctx, l.sku_id).await.map_err(|e| relabel(e, i))?;
+            let (sku, product) = match self.buyable_sku(ctx, l.sku_id).await {
+                Ok(found) => found,
+                // An item withdrawn since it went into the cart stays there, marked; the
+                // rest of the cart can still be bought.
+                Err(AppError::Invalid(_)) if from_cart => continue,
+                Err(e) => return Err(relabel(e, i)),
+            };
             let overrides = self.repos.catalog.price_overrides(m, sku.id).await?;
             let price = resolve_price(
                 &PriceInputs::for_context(sku.base_price, sku.member_price, &overrides, channel, None),
@@ -142,6 +148,9 @@ impl Sweep {
             });
         }
 
+        if priced.is_empty() {
+            return Err(AppError::invalid("lines", "nothing_buyable", "nothing in the cart can be bought now"));
+        }
         let ids: Vec<SkuId> = priced.iter().map(|p| p.line.sku_id).collect();
         let levels = self.repos.inventory.levels_of(m, &ids).await?;
         let locations = self.active_locations(&ctx.merchant).await?;
@@ -210,7 +219,19 @@ impl Sweep {
         for p in &priced {
             subtotal = subtotal.checked_add(p.line.subtotal).map_err(|e| AppError::Internal(e.to_string()))?;
         }
-        if subtotal.minor() <= 0 {
+        // Order-level discounts (coupons, promotions) are spread over the lines, so a
+        // later return refunds each line what was really paid for it. None apply yet.
+        let discount = Money::zero(currency);
+        let shares =
+            allocate_pro_rata(discount.minor(), &priced.iter().map(|p| p.line.subtotal.minor()).collect::<Vec<_>>());
+        for (p, share) in priced.iter_mut().zip(shares) {
+            let money =
+                line_money(p.line.unit_price, p.line.quantity, share).map_err(|e| AppError::Internal(e.to_string()))?;
+            p.line.discount = money.discount;
+            p.line.total = money.total;
+        }
+        let total = subtotal.checked_sub(discount).map_err(|e| AppError::Internal(e.to_string()))?;
+        if total.minor() <= 0 {
             return Err(AppError::conflict(
                 "nothing_to_pay",
                 None,
@@ -251,9 +272,9 @@ impl Sweep {
             pickup_store_id: pickup_store,
             address,
             subtotal,
-            discount: Money::zero(currency),
+            discount,
             delivery_fee: Money::zero(currency),
-            total: subtotal,
+            total,
             paid: Money::zero(currency),
             refunded: Money::zero(currency),
             pay_by,

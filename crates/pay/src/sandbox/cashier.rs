@@ -18,6 +18,8 @@ struct CashierPage<'a> {
     amount: String,
     return_url: &'a str,
     paid: bool,
+    /// The merchant closed the transaction (the order was cancelled or expired).
+    closed: bool,
 }
 
 pub fn router(sandbox: Arc<Sandbox>) -> Router {
@@ -30,14 +32,19 @@ fn not_found() -> Response {
 
 async fn show(State(sandbox): State<Arc<Sandbox>>, Path(out_trade_no): Path<String>) -> Response {
     let Ok(Some(txn)) = sandbox.transaction(&out_trade_no).await else { return not_found() };
+    render(&txn, StatusCode::OK)
+}
+
+fn render(txn: &sweep_app::ports::SandboxTransaction, status: StatusCode) -> Response {
     let page = CashierPage {
         description: &txn.description,
         amount: txn.amount.to_major_string(),
         return_url: &txn.return_url,
         paid: txn.status == "SUCCESS",
+        closed: txn.status == "CLOSED",
     };
     match page.render() {
-        Ok(html) => Html(html).into_response(),
+        Ok(html) => (status, Html(html)).into_response(),
         Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "page failed").into_response(),
     }
 }
@@ -56,6 +63,9 @@ async fn pay(State(sandbox): State<Arc<Sandbox>>, Path(out_trade_no): Path<Strin
         return (StatusCode::FORBIDDEN, "cross-site request").into_response();
     }
     let Ok(Some(txn)) = sandbox.transaction(&out_trade_no).await else { return not_found() };
+    if txn.status == "CLOSED" {
+        return render(&txn, StatusCode::CONFLICT);
+    }
     if let Err(e) = sandbox.pay(&out_trade_no, super::gateway_now()).await {
         tracing::error!(error = %e, "sandbox payment failed");
         return (StatusCode::SERVICE_UNAVAILABLE, "try again").into_response();

@@ -133,6 +133,11 @@ impl PaymentGateway for Sandbox {
         }
     }
 
+    async fn close(&self, out_trade_no: &str) -> Result<(), GatewayError> {
+        self.books.sandbox_close(out_trade_no).await.map_err(|e| GatewayError::Unavailable(e.to_string()))?;
+        Ok(())
+    }
+
     fn read_notice(
         &self,
         headers: &[(String, String)],

@@ -13,7 +13,7 @@ use sweep_domain::text::Lang;
 use crate::auth::{CSRF_HEADER, cookie, is_state_changing};
 use crate::error::{ApiError, ErrorCode};
 use crate::extract::ApiPath;
-use crate::state::{AppState, WebConfig};
+use crate::state::{AppState, WebConfig, same_origin};
 
 pub const SHOP_COOKIE: &str = "sweep_shop";
 const LANG_COOKIE: &str = "sweep_lang";
@@ -82,6 +82,12 @@ impl FromRequestParts<AppState> for Shop {
         let ctx = state.sweep.shop_context(merchant, token).await?;
         // JSON calls carry the session's CSRF token in a header; forms carry it in a field,
         // which their handlers check.
+        // Whatever the session, a browser's state-changing request must come from our
+        // own pages: no signing a shopper in (or out) from another site's form.
+        if is_state_changing(&parts.method) && !same_origin(&state.config, &parts.headers) {
+            tracing::warn!(target: "security", event = "cross_site_request", path = %parts.uri.path());
+            return Err(ApiError::new(ErrorCode::CsrfFailed, "this request did not come from the shop's own pages"));
+        }
         let guarded = parts.uri.path().contains("/api/")
             && is_state_changing(&parts.method)
             && !parts.uri.path().ends_with("/api/login");

@@ -7,7 +7,9 @@ use crate::api_test;
 use crate::helpers::*;
 
 async fn raw_post(client: &Client, path: &str, content_type: Option<&str>, body: Vec<u8>) -> (StatusCode, Value) {
-    let mut req = client.raw(reqwest::Method::POST, path).await.body(body);
+    // The server may answer an oversized body before reading it and then close the
+    // connection; not pooling it keeps the next request off a dying connection.
+    let mut req = client.raw(reqwest::Method::POST, path).await.header("connection", "close").body(body);
     if let Some(ct) = content_type {
         req = req.header("content-type", ct);
     }

@@ -9,6 +9,7 @@ mod idempotency;
 mod isolation;
 mod merchant_story;
 mod openapi;
+mod order_races;
 mod pages;
 mod roles;
 mod scale_out;

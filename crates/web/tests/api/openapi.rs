@@ -49,9 +49,10 @@ fn conflict_reasons_are_documented() {
             for (i, _) in source.match_indices("conflict(") {
                 let rest = source[i + "conflict(".len()..].trim_start();
                 if let Some(code) = rest.strip_prefix('"').and_then(|r| r.split('"').next())
-                    && !docs.contains(&format!("`{code}`")) {
-                        missing.push(code.to_string());
-                    }
+                    && !docs.contains(&format!("`{code}`"))
+                {
+                    missing.push(code.to_string());
+                }
             }
         }
     }

@@ -519,17 +519,22 @@ api_test! {
         let (status, _) = elsewhere.post(&format!("/api/v1/orders/{id}/handover"), json!({"code": code})).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
 
-        // Guessing at store A: after twenty misses the store must wait, right code or not.
+        // Handing over with the wrong code changes nothing, and counts as a miss.
+        let (status, _) = w.owner.post(&format!("/api/v1/orders/{id}/handover"), json!({"code": "0000000001"})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        // A right code takes nothing off the allowance.
         let clerk = staff(&app, &w.owner, "a@guess.test", "clerk", &[&w.store_a]).await;
-        for i in 0..20 {
+        let (status, _) = clerk.post("/api/v1/pickup/lookup", json!({"store_id": w.store_a, "code": code})).await;
+        assert_eq!(status, StatusCode::OK);
+        // Guessing at store A: after twenty misses the store must wait, right code or not.
+        for i in 0..19 {
             let (status, _) = clerk.post("/api/v1/pickup/lookup", json!({"store_id": w.store_a, "code": format!("{:010}", i)})).await;
             assert_eq!(status, StatusCode::NOT_FOUND);
         }
         let (status, _) = clerk.post("/api/v1/pickup/lookup", json!({"store_id": w.store_a, "code": code})).await;
         assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
-        // Handing over with the wrong code changes nothing.
-        let (status, _) = w.owner.post(&format!("/api/v1/orders/{id}/handover"), json!({"code": "0000000001"})).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let (status, _) = clerk.post(&format!("/api/v1/orders/{id}/handover"), json!({"code": code})).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
         let (_, still) = shopper.get(&format!("/s/guess/api/orders/{id}")).await;
         assert_eq!(still["status"], "paid");
     }
@@ -625,6 +630,23 @@ api_test! {
         assert_eq!(add.status(), StatusCode::SEE_OTHER, "the first add makes the session");
         let forged = browser.post(format!("{}/s/pages/cart/add", app.url)).form(&[("csrf", "forged"), ("sku_id", w.sku.as_str()), ("quantity", "5")]).send().await.unwrap();
         assert_eq!(forged.status(), StatusCode::CONFLICT);
+        // Another site's form cannot act for the shopper (nor sign them in as someone else).
+        let (_, cart_page) = get("/s/pages/cart".into(), "zh-CN").await;
+        let csrf = cart_page.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+        let cross_site = browser.post(format!("{}/s/pages/cart/add", app.url)).header("origin", "https://evil.example")
+            .form(&[("csrf", csrf.as_str()), ("sku_id", w.sku.as_str()), ("quantity", "5")]).send().await.unwrap();
+        assert_eq!(cross_site.status(), StatusCode::FORBIDDEN);
+        let stranger = reqwest::Client::new().post(format!("{}/s/pages/login", app.url)).header("origin", "null")
+            .form(&[("phone", "13800000000"), ("code", "123456")]).send().await.unwrap();
+        assert_eq!(stranger.status(), StatusCode::FORBIDDEN, "sign-in forms from elsewhere are refused before any check");
+        let own = browser.post(format!("{}/s/pages/cart", app.url)).header("origin", app.url.as_str())
+            .form(&[("csrf", csrf.as_str()), ("sku_id", w.sku.as_str()), ("quantity", "1")]).send().await.unwrap();
+        assert_eq!(own.status(), StatusCode::SEE_OTHER, "our own pages' forms work");
+        let code = browser.post(format!("{}/s/pages/login/code", app.url))
+            .form(&[("csrf", csrf.as_str()), ("phone", "13800000000"), ("next", "x\r\nSet-Cookie: a=b")]).send().await.unwrap();
+        assert_eq!(code.status(), StatusCode::SEE_OTHER);
+        let location = code.headers()["location"].to_str().unwrap();
+        assert!(location.ends_with("&next="), "an unknown next is dropped: {location}");
         let (_, cart) = get("/s/pages/cart".into(), "zh-CN").await;
         assert!(cart.contains("value=\"1\""), "still one unit");
     }
