@@ -114,7 +114,7 @@ async fn page(
             status: t.status(o.status),
             lines: o.lines.iter().map(|l| (format!("{} {}", l.name.zh, l.sku_label), l.quantity)).collect(),
             total: o.total.to_major_string(),
-            shopper: String::new(),
+            shopper: view.shopper_phone.clone().unwrap_or_default(),
             can_ready: o.status == OrderStatus::Paid,
             can_hand_over: matches!(o.status, OrderStatus::Paid | OrderStatus::ReadyForPickup),
             code,

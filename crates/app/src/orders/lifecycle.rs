@@ -222,6 +222,7 @@ impl Sweep {
         } else {
             None
         };
-        Ok(OrderView { order, events, payments, refunds, returns, pickup_code })
+        let shopper_phone = self.repos.shoppers.shopper(m, order.shopper_id).await?.map(|s| s.phone.masked());
+        Ok(OrderView { order, events, payments, refunds, returns, shopper_phone, pickup_code })
     }
 }

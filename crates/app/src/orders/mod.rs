@@ -24,6 +24,9 @@ pub struct OrderView {
     pub payments: Vec<Payment>,
     pub refunds: Vec<Refund>,
     pub returns: Vec<ReturnRequest>,
+    /// The shopper's phone, masked (`138****8000`): enough for the counter to confirm
+    /// whom it hands over to.
+    pub shopper_phone: Option<String>,
     /// The shopper's pickup code, shown to the shopper only, while it is live.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pickup_code: Option<PickupCode>,

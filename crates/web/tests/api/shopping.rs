@@ -60,6 +60,7 @@ api_test! {
         assert_eq!(status, StatusCode::NOT_FOUND);
         let (status, found) = clerk.post("/api/v1/pickup/lookup", json!({"store_id": w.store_a, "code": code})).await;
         assert_eq!((status, found["id"].as_str()), (StatusCode::OK, Some(id)));
+        assert_eq!(found["shopper_phone"], "138****8000", "enough to ask the shopper, no more");
         let (status, ready) = clerk.post_empty(&format!("/api/v1/orders/{id}/ready")).await;
         assert_eq!((status, ready["status"].as_str()), (StatusCode::OK, Some("ready_for_pickup")));
         let told = app.sweep.sms_outbox(10).await.unwrap();
