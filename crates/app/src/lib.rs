@@ -4,6 +4,7 @@
 //! The web layer and the CLI call these; they never reach the database directly.
 
 pub mod auth;
+pub mod cards;
 pub mod catalog;
 pub mod check;
 pub mod error;
@@ -47,6 +48,7 @@ pub struct Repos {
     pub shoppers: Arc<dyn ShopperRepo>,
     pub carts: Arc<dyn CartRepo>,
     pub orders: Arc<dyn OrderRepo>,
+    pub cards: Arc<dyn CardRepo>,
     pub sms: Arc<dyn SmsSender>,
 }
 
@@ -76,6 +78,9 @@ pub struct Settings {
     pub pickup_secs: i64,
     /// How long a shopper stays signed in.
     pub shopper_session_days: i64,
+    /// Orders placed this long after a display-card scan on the same device are credited
+    /// to the card's store and clerk.
+    pub scan_attribution_secs: i64,
 }
 
 impl Default for Settings {
@@ -92,6 +97,7 @@ impl Default for Settings {
             unpaid_order_secs: 15 * 60,
             pickup_secs: 7 * 86_400,
             shopper_session_days: 30,
+            scan_attribution_secs: 86_400,
         }
     }
 }

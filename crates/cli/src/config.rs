@@ -41,6 +41,9 @@ pub struct Config {
     pub sms_outbox_page: bool,
     pub unpaid_order_minutes: i64,
     pub pickup_days: i64,
+    /// Orders placed within this many hours of scanning a display card on the same
+    /// device are credited to the card's store and clerk.
+    pub scan_attribution_hours: i64,
 }
 
 impl Default for Config {
@@ -66,6 +69,7 @@ impl Default for Config {
             sms_outbox_page: false,
             unpaid_order_minutes: 15,
             pickup_days: 7,
+            scan_attribution_hours: 24,
         }
     }
 }
@@ -128,6 +132,10 @@ sms_outbox_page = false
 # not collected this many days after payment are cancelled and refunded.
 unpaid_order_minutes = 15
 pickup_days = 7
+
+# Orders placed within this many hours of scanning a display card on the same device
+# (the last card scanned wins) are credited to the card's store and clerk.
+scan_attribution_hours = 24
 "#;
 
 const KEYS: &[&str] = &[
@@ -151,6 +159,7 @@ const KEYS: &[&str] = &[
     "sms_outbox_page",
     "unpaid_order_minutes",
     "pickup_days",
+    "scan_attribution_hours",
 ];
 
 impl Config {
@@ -180,6 +189,7 @@ impl Config {
         );
         anyhow::ensure!(self.database_max_connections > 0, "database_max_connections must be positive");
         anyhow::ensure!(self.unpaid_order_minutes > 0 && self.pickup_days > 0, "order time limits must be positive");
+        anyhow::ensure!(self.scan_attribution_hours >= 0, "scan_attribution_hours cannot be negative");
         for net in &self.trusted_proxies {
             net.parse::<ipnet::IpNet>().map_err(|_| anyhow::anyhow!("trusted_proxies: {net:?} is not a CIDR range"))?;
         }
@@ -210,6 +220,7 @@ impl Config {
             unpaid_order_secs: self.unpaid_order_minutes * 60,
             pickup_secs: self.pickup_days * 86_400,
             shopper_session_days: 30,
+            scan_attribution_secs: self.scan_attribution_hours * 3_600,
         }
     }
 }

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use sweep_app::cards::{CampaignInput, CreateCardsInput};
 use sweep_app::catalog::{CreateBannerInput, CreateCategoryInput, CreateProductInput, CreateSkuInput};
 use sweep_app::inventory::{QuantityLine, ReceiveInput};
 use sweep_app::locations::{CreateLocationInput, LocalizedInput, PointInput};
@@ -496,6 +497,7 @@ async fn seed_everything(sweep: &Sweep) -> AppResult<Seeded> {
         (LOGINS[4].0, "张敏 Zhang Min", Role::Clerk, vec![stores[0].id]),
         (LOGINS[5].0, "刘洋 Liu Yang", Role::Clerk, vec![stores[3].id]),
     ];
+    let mut staff = Vec::new();
     for (login, name, role, stores) in people {
         let input = CreateStaffInput {
             login: login.into(),
@@ -504,7 +506,7 @@ async fn seed_everything(sweep: &Sweep) -> AppResult<Seeded> {
             role,
             stores,
         };
-        sweep.create_staff(&owner, input).await?;
+        staff.push(sweep.create_staff(&owner, input).await?);
     }
 
     let mut categories = Vec::new();
@@ -608,6 +610,27 @@ async fn seed_everything(sweep: &Sweep) -> AppResult<Seeded> {
         let image_key = sweep.upload_media(&owner, &crate::images::banner(rgb, i as u32 + 3)).await?;
         let input = CreateBannerInput { title: text(zh, en), image_key, link, sort_order: i as i64 };
         sweep.create_banner(&owner, input).await?;
+    }
+    // Display cards for Double 11: the flagship line on every store's shelf; the Hubin
+    // store's cards credit its clerk.
+    let campaign = sweep
+        .create_campaign(
+            &owner,
+            CampaignInput {
+                name: "双十一 2026 Double 11".into(),
+                starts_at: "2026-11-01T00:00:00+08:00".into(),
+                ends_at: "2026-11-12T00:00:00+08:00".into(),
+            },
+        )
+        .await?;
+    for (i, store) in stores.iter().enumerate() {
+        let input = CreateCardsInput {
+            store_id: store.id,
+            sku_ids: skus.iter().take(flagship).copied().collect(),
+            campaign_id: Some(campaign.id),
+            clerk_id: (i == 0).then(|| staff[2].id),
+        };
+        sweep.create_cards(&owner, input).await?;
     }
     sweep.repos().platform.platform_secret(SEEDED_MARKER, &created.merchant.id.to_string(), sweep.now()).await?;
     Ok(Seeded { created: true, skus: skus.len() })

@@ -1,6 +1,7 @@
 //! `sweep`: the one binary. It serves the API, pages and background jobs, and runs the
 //! chores around them (migrations, demo data, imports, checks).
 
+mod cards;
 mod config;
 mod demo;
 mod images;
@@ -57,6 +58,11 @@ enum Command {
     Check(DbArgs),
     /// Print the default configuration.
     Config,
+    /// Display cards: print a store's QR cards as A4 sheets.
+    Cards {
+        #[command(subcommand)]
+        command: CardsCommand,
+    },
     /// Platform administration.
     Admin {
         #[command(subcommand)]
@@ -93,6 +99,33 @@ pub struct ServeArgs {
     /// The certificate's private key (PEM).
     #[arg(long, requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum CardsCommand {
+    /// Writes a store's active display cards to a PDF of A4 sheets, four cards a page.
+    Print {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The merchant's slug.
+        #[arg(long)]
+        merchant: String,
+        /// The store's code (e.g. HZ-HB) or id.
+        #[arg(long)]
+        store: String,
+        /// Only the cards of this campaign (its name).
+        #[arg(long)]
+        campaign: Option<String>,
+        /// First make cards for the store's stocked SKUs that have none.
+        #[arg(long)]
+        create_missing: bool,
+        /// The address shoppers' phones reach: the QR codes lead there.
+        #[arg(long)]
+        public_url: Option<String>,
+        /// Where to write the PDF.
+        #[arg(long, default_value = "cards.pdf")]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -160,6 +193,22 @@ fn main() -> anyhow::Result<()> {
                 db.apply(&mut config);
                 let (sweep, _) = open(&config).await?;
                 check(&sweep).await
+            }
+            Command::Cards {
+                command: CardsCommand::Print { db, merchant, store, campaign, create_missing, public_url, out },
+            } => {
+                db.apply(&mut config);
+                if public_url.is_some() {
+                    config.public_url = public_url;
+                }
+                let args = cards::PrintArgs {
+                    merchant: &merchant,
+                    store: &store,
+                    campaign: campaign.as_deref(),
+                    out: &out,
+                    create_missing,
+                };
+                cards::print(&config, args).await
             }
             Command::Admin { command: AdminCommand::Create { db, login, name, password_stdin } } => {
                 db.apply(&mut config);

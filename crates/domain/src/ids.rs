@@ -77,6 +77,8 @@ define_id!(PaymentId);
 define_id!(RefundId);
 define_id!(ReturnId);
 define_id!(BannerId);
+define_id!(CampaignId);
+define_id!(CardId);
 
 #[cfg(test)]
 mod tests {

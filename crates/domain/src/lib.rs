@@ -3,6 +3,7 @@
 //! Everything here is deterministic and unit-tested; the use cases in `sweep-app`
 //! combine these rules with storage and clocks.
 
+pub mod card;
 pub mod catalog;
 pub mod channel;
 pub mod error;

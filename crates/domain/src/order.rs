@@ -339,6 +339,9 @@ pub struct Order {
     /// The store whose display card or clerk brought the order, if any.
     pub influencer_store_id: Option<LocationId>,
     pub influencer_clerk_id: Option<StaffId>,
+    /// The display card whose scan brought the order, and its campaign.
+    pub card_id: Option<CardId>,
+    pub campaign_id: Option<CampaignId>,
     /// The store the shopper picks up at (pickup orders).
     pub pickup_store_id: Option<LocationId>,
     pub address: Option<DeliveryAddress>,

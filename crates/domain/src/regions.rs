@@ -37,6 +37,25 @@ pub fn centre(city: &str, district: &str) -> Option<GeoPoint> {
         .map(|d| d.point)
 }
 
+/// The cities in the table, in its order, as `(Chinese, English)` names.
+pub fn cities() -> Vec<(&'static str, &'static str)> {
+    let mut seen: Vec<(&'static str, &'static str)> = Vec::new();
+    for d in districts() {
+        if !seen.iter().any(|(zh, _)| *zh == d.city_zh) {
+            seen.push((d.city_zh, d.city_en));
+        }
+    }
+    seen
+}
+
+/// A city's centre, by its Chinese or English name: the table lists each city's old
+/// urban core first (上城区 for Hangzhou, 黄浦区 for Shanghai), and its centre stands
+/// for the city.
+pub fn city_centre(city: &str) -> Option<GeoPoint> {
+    let city = city.trim();
+    districts().find(|d| d.city_zh == city || d.city_en.eq_ignore_ascii_case(city)).map(|d| d.point)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -53,5 +72,9 @@ mod tests {
         assert_eq!(centre("Hangzhou", "xihu"), Some(xihu));
         assert!(crate::geo::distance_m(xihu, GeoPoint { lat: 30.26, lng: 120.13 }) < 5_000.0);
         assert_eq!(centre("杭州", "火星区"), None);
+        assert_eq!(city_centre("hangzhou"), centre("杭州", "上城区"));
+        assert_eq!(city_centre("火星"), None);
+        assert_eq!(cities().first(), Some(&("杭州", "Hangzhou")));
+        assert!(cities().len() >= 10);
     }
 }

@@ -79,6 +79,12 @@ pub enum Permission {
     FulfilOrders,
     /// Cancel paid orders, refund, decide returns.
     RefundOrders,
+    /// See campaigns and display cards, print them.
+    ViewCards,
+    /// Create and disable display cards (store managers: for their own stores).
+    ManageCards,
+    /// Create and change campaigns.
+    ManageCampaigns,
 }
 
 impl Permission {
@@ -87,13 +93,14 @@ impl Permission {
         use Role::*;
         match self {
             ManageMerchants => role == PlatformAdmin,
-            ViewMerchant | ViewLocations | ViewCatalog | ViewStock | ReceiveStock | ViewOrders | FulfilOrders => true,
+            ViewMerchant | ViewLocations | ViewCatalog | ViewStock | ReceiveStock | ViewOrders | FulfilOrders
+            | ViewCards => true,
             EditMerchantSettings => matches!(role, PlatformAdmin | MerchantOwner),
             ViewStaff | ManageStaff => role != Clerk,
-            CreateLocations | EditCatalog | EditPrices => {
+            CreateLocations | EditCatalog | EditPrices | ManageCampaigns => {
                 matches!(role, PlatformAdmin | MerchantOwner | MerchantManager)
             }
-            EditLocations | AdjustStock | TransferStock | ViewReports | RefundOrders => role != Clerk,
+            EditLocations | AdjustStock | TransferStock | ViewReports | RefundOrders | ManageCards => role != Clerk,
         }
     }
 }

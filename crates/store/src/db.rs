@@ -137,6 +137,12 @@ impl Db {
                 include_str!("../migrations/sqlite/0002_shopping.sql"),
                 include_str!("../migrations/postgres/0002_shopping.sql"),
             ),
+            (
+                3,
+                "cards",
+                include_str!("../migrations/sqlite/0003_cards.sql"),
+                include_str!("../migrations/postgres/0003_cards.sql"),
+            ),
         ];
         let migrations = files
             .iter()

@@ -3,6 +3,7 @@
 //! `migrations/`, one folder per backend, kept in step.
 
 mod auth;
+mod cards;
 mod carts;
 mod catalog;
 mod db;
@@ -46,6 +47,7 @@ pub fn repos(db: Arc<Db>, media_dir: PathBuf) -> Repos {
         shoppers: db.clone(),
         carts: db.clone(),
         orders: db.clone(),
+        cards: db.clone(),
         sms: Arc::new(OutboxSms(db)),
     }
 }

@@ -23,7 +23,7 @@ mod steps;
 use steps::{apply_change, insert_event, insert_refund};
 
 const ORDER_COLUMNS: &str = "id, merchant_id, number, shopper_id, status, fulfilment, channel, influencer_store_id, \
-     influencer_clerk_id, pickup_store_id, address, currency, subtotal, discount, delivery_fee, total, paid, refunded, \
+     influencer_clerk_id, card_id, campaign_id, pickup_store_id, address, currency, subtotal, discount, delivery_fee, total, paid, refunded, \
      pay_by, paid_at, completed_at, pickup_deadline, created_at, updated_at";
 const LINE_COLUMNS: &str = "id, order_id, shipment_id, sku_id, product_id, name_zh, name_en, sku_label, unit_price, \
      list_price, quantity, subtotal, discount, total, returned_quantity, refunded";
@@ -57,6 +57,8 @@ fn order_row(row: &AnyRow) -> StoreResult<Order> {
         channel: enum_col(row, "channel", Channel::parse)?,
         influencer_store_id: parse_opt(row, "influencer_store_id")?,
         influencer_clerk_id: parse_opt(row, "influencer_clerk_id")?,
+        card_id: parse_opt(row, "card_id")?,
+        campaign_id: parse_opt(row, "campaign_id")?,
         pickup_store_id: parse_opt(row, "pickup_store_id")?,
         address: address.map(|a| serde_json::from_str(&a).map_err(|e| bad_data("address", e))).transpose()?,
         subtotal: money(row, "subtotal", c)?,
@@ -196,7 +198,7 @@ impl OrderRepo for Db {
         sqlx::query(AssertSqlSafe(format!(
             "INSERT INTO orders ({ORDER_COLUMNS}, idempotency_key)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
-                     $23, $24, $25)"
+                     $23, $24, $25, $26, $27)"
         )))
         .bind(o.id.to_string())
         .bind(o.merchant_id.to_string())
@@ -207,6 +209,8 @@ impl OrderRepo for Db {
         .bind(o.channel.as_str())
         .bind(o.influencer_store_id.map(|s| s.to_string()))
         .bind(o.influencer_clerk_id.map(|s| s.to_string()))
+        .bind(o.card_id.map(|s| s.to_string()))
+        .bind(o.campaign_id.map(|s| s.to_string()))
         .bind(o.pickup_store_id.map(|s| s.to_string()))
         .bind(address)
         .bind(o.total.currency().code())

@@ -7,7 +7,7 @@ use sweep_domain::location::GeoPoint;
 use sweep_domain::shopper::{Address, Phone, Shopper};
 
 use crate::Db;
-use crate::sql::{Sql, bad_data, err, get, parse, parse_opt, ts};
+use crate::sql::{Sql, bad_data, err, get, parse, parse_opt, ts, ts_opt};
 
 fn phone(row: &AnyRow, column: &str) -> StoreResult<Phone> {
     let text: String = get(row, column)?;
@@ -80,8 +80,9 @@ impl ShopperRepo for Db {
 
     async fn insert_shopper_session(&self, s: &ShopperSession) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO shopper_sessions (token_hash, merchant_id, shopper_id, csrf_token, created_at, expires_at)
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO shopper_sessions
+                 (token_hash, merchant_id, shopper_id, csrf_token, created_at, expires_at, visitor, scan_card_id, scanned_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(s.token_hash.clone())
         .bind(s.merchant_id.to_string())
@@ -89,6 +90,9 @@ impl ShopperRepo for Db {
         .bind(s.csrf_token.clone())
         .bind(s.created_at.unix_micros())
         .bind(s.expires_at.unix_micros())
+        .bind(s.visitor.clone())
+        .bind(s.scan.map(|(card, _)| card.to_string()))
+        .bind(s.scan.map(|(_, at)| at.unix_micros()))
         .execute(self.writer())
         .await
         .map_err(err)?;
@@ -97,8 +101,9 @@ impl ShopperRepo for Db {
 
     async fn shopper_session(&self, token_hash: &str, now: Timestamp) -> StoreResult<Option<ShopperSession>> {
         let row = sqlx::query(
-            "SELECT token_hash, merchant_id, shopper_id, csrf_token, created_at, expires_at FROM shopper_sessions
-             WHERE token_hash = $1 AND expires_at > $2",
+            "SELECT token_hash, merchant_id, shopper_id, csrf_token, created_at, expires_at,
+                    COALESCE(visitor, token_hash) AS visitor, scan_card_id, scanned_at
+             FROM shopper_sessions WHERE token_hash = $1 AND expires_at > $2",
         )
         .bind(token_hash.to_string())
         .bind(now.unix_micros())
@@ -113,6 +118,11 @@ impl ShopperRepo for Db {
                 csrf_token: get(&r, "csrf_token")?,
                 created_at: ts(&r, "created_at")?,
                 expires_at: ts(&r, "expires_at")?,
+                visitor: get(&r, "visitor")?,
+                scan: match (parse_opt(&r, "scan_card_id")?, ts_opt(&r, "scanned_at")?) {
+                    (Some(card), Some(at)) => Some((card, at)),
+                    _ => None,
+                },
             })
         })
         .transpose()

@@ -39,7 +39,11 @@ use crate::{api, shop};
         shop::api::session, shop::api::login_code, shop::api::login, shop::api::logout, shop::api::product,
         shop::api::cart, shop::api::cart_add, shop::api::cart_set, shop::api::pickup_stores, shop::api::addresses,
         shop::api::address_add, shop::api::place_order, shop::api::orders, shop::api::order, shop::api::pay,
-        shop::api::cancel, shop::api::received, shop::api::request_return,
+        shop::api::cancel, shop::api::received, shop::api::request_return, shop::api::nearby,
+        api::cards::create_campaign, api::cards::list_campaigns, api::cards::show_campaign, api::cards::update_campaign,
+        api::cards::create_cards, api::cards::list_cards, api::cards::show_card, api::cards::disable_card,
+        api::cards::enable_card, api::cards::card_qr, api::cards::card_svg, api::cards::card_png, api::cards::sheet,
+        api::cards::funnel, api::nearby::nearby,
     ),
     modifiers(&Security, &ResponseDescriptions),
     security(("bearer" = []), ("session" = [])),
@@ -53,6 +57,7 @@ use crate::{api, shop};
         (name = "stock", description = "Stock levels, movements, receipts, adjustments and transfers"),
         (name = "orders", description = "Orders for staff: the pickup counter, shipping, cancelling, refunds and returns"),
         (name = "payments", description = "Notifications from payment providers"),
+        (name = "cards", description = "Campaigns, printable QR display cards for store shelves, and the scan funnel"),
         (name = "shop", description = "A merchant's storefront for shoppers, under /s/{slug}: session, sign-in by SMS code, cart, addresses, orders"),
     )
 )]

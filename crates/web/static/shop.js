@@ -14,6 +14,66 @@
     });
   });
 
+  // Product page: "in stock near you" from the browser's own position, when allowed,
+  // and for the variant chosen.
+  var nearby = document.getElementById('nearby');
+  if (nearby) {
+    var where = null;
+    var list = nearby.querySelector('[data-nearby-list]');
+    var distance = function (m) { return m < 1000 ? m + ' m' : (m / 1000).toFixed(1) + ' km'; };
+    var show = function (stores) {
+      var d = nearby.dataset;
+      list.textContent = '';
+      var empty = nearby.querySelector('[data-nearby-empty]');
+      if (empty) { empty.hidden = stores.length > 0; }
+      stores.forEach(function (n) {
+        var li = document.createElement('li');
+        var name = document.createElement('b');
+        name.textContent = (d.en && n.store.name.en) ? n.store.name.en : (n.store.name.zh || n.store.name.en);
+        var far = document.createElement('span');
+        far.className = 'distance';
+        far.textContent = ' ' + distance(n.distance_m);
+        var address = document.createElement('span');
+        address.className = 'muted';
+        address.textContent = n.store.address;
+        var facts = document.createElement('span');
+        facts.className = 'muted';
+        facts.textContent = d.today + ' ' + n.hours_today.join(', ') + ' · ' + (n.open_now ? d.open : d.closed) + ' · ' + d.stock + ' ' + n.available;
+        li.append(name, far, address, facts);
+        if (n.store.pickup_enabled) {
+          var pick = document.createElement('button');
+          pick.className = 'light small';
+          pick.type = 'submit';
+          pick.setAttribute('form', 'buy');
+          pick.name = 'then';
+          pick.value = 'pickup:' + n.store.id;
+          pick.textContent = d.pickup;
+          li.append(pick);
+        }
+        list.append(li);
+      });
+    };
+    var refresh = function () {
+      if (!where) { return; }
+      var url = nearby.dataset.nearby + '?limit=5&sku=' + encodeURIComponent(nearby.dataset.sku) +
+        '&lat=' + where.lat + '&lng=' + where.lng;
+      fetch(url, { credentials: 'same-origin' }).then(function (r) { return r.ok ? r.json() : []; }).then(show);
+    };
+    var locate = nearby.querySelector('[data-locate-nearby]');
+    if (locate && navigator.geolocation) {
+      locate.hidden = false;
+      locate.addEventListener('click', function () {
+        navigator.geolocation.getCurrentPosition(function (pos) {
+          where = { lat: pos.coords.latitude.toFixed(6), lng: pos.coords.longitude.toFixed(6) };
+          refresh();
+        }, function () { locate.hidden = true; }, { timeout: 10000 });
+      });
+    }
+    document.querySelectorAll('#buy input[name=sku_id]').forEach(function (radio) {
+      radio.addEventListener('change', function () { nearby.dataset.sku = radio.value; refresh(); });
+    });
+  }
+
   // Counter: scan the shopper's QR code with the phone's camera where the browser can
   // read barcodes itself; a hand scanner or typing works everywhere.
   document.querySelectorAll('[data-scan]').forEach(function (button) {

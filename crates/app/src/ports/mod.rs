@@ -392,5 +392,7 @@ pub trait MediaStore: Send + Sync {
     async fn get(&self, key: &str) -> StoreResult<Option<Vec<u8>>>;
 }
 
+mod cards;
 mod shopping;
+pub use cards::*;
 pub use shopping::*;

@@ -19,6 +19,11 @@ pub struct ShopperSession {
     pub csrf_token: String,
     pub created_at: Timestamp,
     pub expires_at: Timestamp,
+    /// Names the browser across sign-in: a member's new session keeps the guest's.
+    pub visitor: String,
+    /// The last display card this browser scanned, and when: its orders are credited
+    /// to the card's store for a while after.
+    pub scan: Option<(CardId, Timestamp)>,
 }
 
 #[derive(Debug, Clone)]

@@ -78,6 +78,8 @@ pub struct ProductPage {
     pub images: Vec<ProductImage>,
     pub offers: Vec<SkuOffer>,
     pub pickup_stores: Vec<StoreStock>,
+    /// The store the browser stands in (it scanned one of its cards lately), with its stock.
+    pub here: Option<StoreStock>,
 }
 
 const FEED_SIZE: u32 = 8;
@@ -172,8 +174,9 @@ impl Sweep {
         channel: Channel,
     ) -> AppResult<Vec<ProductCard>> {
         let mut cards = Vec::with_capacity(products.len());
+        let store = self.context_store(ctx).await?;
         for product in products {
-            let offers = self.offers(ctx, product.id, channel).await?;
+            let offers = self.offers(ctx, product.id, channel, store).await?;
             let Some(cheapest) = offers.iter().min_by_key(|o| o.price.unit.minor()) else { continue };
             let images = self.repos.catalog.images(ctx.merchant.id, product.id).await?;
             cards.push(ProductCard {
@@ -187,8 +190,15 @@ impl Sweep {
         Ok(cards)
     }
 
-    /// The active SKUs of a product with the price this browser pays and what can be delivered.
-    async fn offers(&self, ctx: &ShopContext, product: ProductId, channel: Channel) -> AppResult<Vec<SkuOffer>> {
+    /// The active SKUs of a product with the price this browser pays (in `store`'s context,
+    /// when it stands in one) and what can be delivered.
+    async fn offers(
+        &self,
+        ctx: &ShopContext,
+        product: ProductId,
+        channel: Channel,
+        store: Option<LocationId>,
+    ) -> AppResult<Vec<SkuOffer>> {
         let m = ctx.merchant.id;
         let skus = all_pages(|page| {
             Box::pin(async move {
@@ -206,7 +216,7 @@ impl Sweep {
             .into_iter()
             .map(|sku| {
                 let own: Vec<_> = overrides.iter().filter(|o| o.sku_id == sku.id).cloned().collect();
-                let inputs = PriceInputs::for_context(sku.base_price, sku.member_price, &own, channel, None);
+                let inputs = PriceInputs::for_context(sku.base_price, sku.member_price, &own, channel, store);
                 let price = resolve_price(&inputs, ctx.is_member());
                 let available: i64 = levels
                     .iter()
@@ -264,19 +274,35 @@ impl Sweep {
             .await?
             .filter(|p| p.status == ProductStatus::Active)
             .ok_or(AppError::NotFound("product"))?;
-        let offers = self.offers(ctx, product.id, channel).await?;
+        // A browser that scanned a card stands in that card's store: its price and stock first.
+        let store = self.context_store(ctx).await?;
+        let offers = self.offers(ctx, product.id, channel, store).await?;
         if offers.is_empty() {
             return Err(AppError::NotFound("product"));
         }
         let images = self.repos.catalog.images(m, product.id).await?;
         let ids: Vec<SkuId> = offers.iter().map(|o| o.sku.id).collect();
         let levels = self.repos.inventory.levels_of(m, &ids).await?;
+        let here = match store {
+            Some(id) => self.repos.locations.location(m, id).await?.filter(|l| l.status == LocationStatus::Active).map(
+                |store| StoreStock {
+                    available: levels
+                        .iter()
+                        .filter(|l| l.location_id == store.id)
+                        .map(|l| (l.sku_id, l.level.available().max(0)))
+                        .collect(),
+                    store,
+                },
+            ),
+            None => None,
+        };
         let pickup_stores = self
             .pickup_stock(&ctx.merchant, &levels)
             .await?
             .into_iter()
             .filter(|s| s.available.values().any(|n| *n > 0))
             .collect();
-        Ok(ProductPage { product, images, offers, pickup_stores })
+        self.note_funnel(ctx, crate::ports::FunnelKind::View, product.id.to_string()).await;
+        Ok(ProductPage { product, images, offers, pickup_stores, here })
     }
 }

@@ -53,6 +53,7 @@ impl Sweep {
             .filter(|l| l.delivery_enabled)
             .map(|l| l.id)
             .collect();
+        let store = self.context_store(ctx).await?;
         let mut lines = Vec::new();
         let mut subtotal = Money::zero(ctx.merchant.currency);
         let mut units = 0;
@@ -61,7 +62,7 @@ impl Sweep {
             let Some(product) = self.repos.catalog.product(m, sku.product_id).await? else { continue };
             let own: Vec<_> = overrides.iter().filter(|o| o.sku_id == sku.id).cloned().collect();
             let price = resolve_price(
-                &PriceInputs::for_context(sku.base_price, sku.member_price, &own, channel, None),
+                &PriceInputs::for_context(sku.base_price, sku.member_price, &own, channel, store),
                 ctx.is_member(),
             );
             let line_total = price.unit.checked_mul(quantity).map_err(|e| AppError::Internal(e.to_string()))?;
@@ -97,6 +98,7 @@ impl Sweep {
             ));
         }
         self.repos.carts.add_to_cart(ctx.merchant.id, &owner, sku, quantity, MAX_LINE_QUANTITY, self.now()).await?;
+        self.note_funnel(ctx, crate::ports::FunnelKind::Cart, sku.to_string()).await;
         Ok(new_cookie)
     }
 

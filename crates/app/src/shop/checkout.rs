@@ -112,6 +112,12 @@ impl Sweep {
 
         let now = self.now();
         let order_id = OrderId::new();
+        // Prices of the store the goods are collected at, else of the store whose card the
+        // shopper scanned (its shelf card showed them), else the channel's.
+        let price_store = match (input.fulfilment, input.store_id) {
+            (Fulfilment::Pickup, Some(store)) => Some(store),
+            _ => self.context_store(ctx).await?,
+        };
         let mut priced = Vec::with_capacity(wanted.len());
         for (i, l) in wanted.iter().enumerate() {
             let (sku, product) = match self.buyable_sku(ctx, l.sku_id).await {
@@ -123,7 +129,7 @@ impl Sweep {
             };
             let overrides = self.repos.catalog.price_overrides(m, sku.id).await?;
             let price = resolve_price(
-                &PriceInputs::for_context(sku.base_price, sku.member_price, &overrides, channel, None),
+                &PriceInputs::for_context(sku.base_price, sku.member_price, &overrides, channel, price_store),
                 true,
             );
             let money = line_money(price.unit, l.quantity, 0).map_err(|e| AppError::Internal(e.to_string()))?;
@@ -259,6 +265,9 @@ impl Sweep {
             run_at: pay_by,
             dedupe_key: Some(format!("{EXPIRE_ORDER}:{order_id}")),
         };
+        // The display card this browser scanned lately credits its store and clerk,
+        // whatever fulfilment the shopper picked.
+        let card = self.current_card(ctx).await?;
         let mut order = Order {
             id: order_id,
             merchant_id: m,
@@ -267,8 +276,10 @@ impl Sweep {
             status: OrderStatus::PendingPayment,
             fulfilment: input.fulfilment,
             channel,
-            influencer_store_id: None,
-            influencer_clerk_id: None,
+            influencer_store_id: card.as_ref().map(|c| c.store_id),
+            influencer_clerk_id: card.as_ref().and_then(|c| c.clerk_id),
+            card_id: card.as_ref().map(|c| c.id),
+            campaign_id: card.as_ref().and_then(|c| c.campaign_id),
             pickup_store_id: pickup_store,
             address,
             subtotal,

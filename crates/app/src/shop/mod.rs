@@ -6,6 +6,7 @@ mod browse;
 mod cart;
 mod checkout;
 mod my_orders;
+mod nearby;
 mod session;
 
 pub use addresses::AddressInput;
@@ -13,4 +14,5 @@ pub use browse::{HomeFeed, ProductCard, ProductPage, SkuOffer, StockState, Store
 pub use cart::{CartLine, CartView};
 pub use checkout::{EXPIRE_ORDER, OrderLineInput, PlaceOrderInput};
 pub use my_orders::ReturnInput;
+pub use nearby::{MAX_NEARBY, NearbyStore, Whereabouts};
 pub use session::ShopContext;

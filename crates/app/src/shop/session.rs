@@ -80,7 +80,7 @@ impl Sweep {
         if ctx.session.is_some() {
             return Ok(None);
         }
-        let (token, session) = self.new_shop_session(&ctx.merchant, None).await?;
+        let (token, session) = self.new_shop_session(&ctx.merchant, None, None).await?;
         ctx.session = Some(session);
         Ok(Some(token))
     }
@@ -89,6 +89,7 @@ impl Sweep {
         &self,
         merchant: &Merchant,
         shopper: Option<ShopperId>,
+        carried: Option<&ShopperSession>,
     ) -> AppResult<(String, ShopperSession)> {
         let token = random_token("swp_")?;
         let now = self.now();
@@ -99,6 +100,11 @@ impl Sweep {
             csrf_token: random_token("")?,
             created_at: now,
             expires_at: now.plus_seconds(self.settings.shopper_session_days * 86_400),
+            visitor: match carried {
+                Some(old) => old.visitor.clone(),
+                None => random_token("v_")?,
+            },
+            scan: carried.and_then(|old| old.scan),
         };
         self.repos.shoppers.insert_shopper_session(&session).await?;
         Ok((token, session))
@@ -182,7 +188,8 @@ impl Sweep {
                 created_at: now,
             })
             .await?;
-        let (token, session) = self.new_shop_session(merchant, Some(shopper.id)).await?;
+        // Still the same browser: the card the guest scanned credits what the member buys.
+        let (token, session) = self.new_shop_session(merchant, Some(shopper.id), ctx.session.as_ref()).await?;
         let member = ShopContext { merchant: merchant.clone(), session: Some(session), shopper: Some(shopper) };
         if let (Some(guest), Some(owner)) = (ctx.cart_owner().filter(|o| o.starts_with("g:")), member.cart_owner()) {
             self.repos.carts.merge_cart(merchant.id, &guest, &owner, crate::shop::cart::MAX_LINE_QUANTITY, now).await?;

@@ -1,9 +1,11 @@
 //! The JSON API under `/api/v1`. Handlers parse input, call one use case and shape the
 //! answer; rules and storage live in `sweep-app`.
 
+pub mod cards;
 pub mod catalog;
 pub mod locations;
 pub mod merchants;
+pub mod nearby;
 pub mod orders;
 pub mod payments;
 pub mod prices;
@@ -95,4 +97,16 @@ pub fn routes() -> Router<AppState> {
         .route("/orders/{id}/returns/{return_id}/reject", post(orders::reject_return))
         .route("/pickup/lookup", post(orders::lookup))
         .route("/payments/{provider}/notify", post(payments::notify))
+        .route("/campaigns", get(cards::list_campaigns).post(cards::create_campaign))
+        .route("/campaigns/{id}", get(cards::show_campaign).patch(cards::update_campaign))
+        .route("/cards", get(cards::list_cards).post(cards::create_cards))
+        .route("/cards/sheet.pdf", get(cards::sheet))
+        .route("/cards/{id}", get(cards::show_card))
+        .route("/cards/{id}/disable", post(cards::disable_card))
+        .route("/cards/{id}/enable", post(cards::enable_card))
+        .route("/cards/{id}/qr.svg", get(cards::card_qr))
+        .route("/cards/{id}/card.svg", get(cards::card_svg))
+        .route("/cards/{id}/card.png", get(cards::card_png))
+        .route("/reports/scan-funnel", get(cards::funnel))
+        .route("/stores/nearby", get(nearby::nearby))
 }

@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use sweep_app::orders::OrderView;
-use sweep_app::shop::{AddressInput, PlaceOrderInput, ReturnInput};
+use sweep_app::shop::{AddressInput, NearbyStore, PlaceOrderInput, ReturnInput};
 use sweep_domain::Money;
 use sweep_domain::ids::{OrderId, ProductId, SkuId};
 use sweep_domain::location::Location;
@@ -245,6 +245,20 @@ pub async fn pickup_stores(State(s): State<AppState>, shop: Shop) -> ApiResult<J
     let view = s.sweep.cart(&shop.ctx, shop.channel).await?;
     let lines: Vec<(SkuId, i64)> = view.lines.iter().filter(|l| l.buyable).map(|l| (l.sku.id, l.quantity)).collect();
     Ok(Json(s.sweep.pickup_options(&shop.ctx, &lines).await?))
+}
+
+#[utoipa::path(get, path = "/s/{slug}/api/stores/nearby", tag = "shop",
+    params(("slug" = String, Path), ("sku" = String, Query), ("lat" = Option<f64>, Query), ("lng" = Option<f64>, Query),
+        ("coord" = Option<String>, Query, description = "wgs84 (default) or gcj02"), ("city" = Option<String>, Query),
+        ("limit" = Option<usize>, Query)),
+    responses((status = 200, body = Vec<NearbyStore>), (status = 422, body = ErrorBody)), security(()))]
+/// The shop's stores that have the SKU, nearest first (the product page's "in stock near you").
+pub async fn nearby(
+    State(s): State<AppState>,
+    shop: Shop,
+    ApiQuery(q): ApiQuery<crate::api::nearby::ShopNearbyQuery>,
+) -> ApiResult<Json<Vec<NearbyStore>>> {
+    Ok(Json(crate::api::nearby::nearby_for(&s, &shop.ctx.merchant, q).await?))
 }
 
 #[utoipa::path(get, path = "/s/{slug}/api/addresses", tag = "shop", params(("slug" = String, Path)), responses((status = 200, body = Vec<Address>), (status = 401, body = ErrorBody)), security(("shop_session" = [])))]

@@ -98,6 +98,24 @@ impl T {
             "more" => ("更多", "More"),
             "expired_page" => ("页面已过期，请重试", "The page expired; please try again"),
             "signed_in_as" => ("当前账号", "Signed in as"),
+            "card_retired" => ("这张展示卡已下架", "This display card is no longer in use"),
+            "card_retired_text" => {
+                ("商品可能已调整，欢迎继续逛逛本店。", "The item may have changed; the shop is still open to you.")
+            }
+            "see_product" => ("查看商品", "See the item"),
+            "you_are_at" => ("您在", "You are at"),
+            "here_stock" => ("本店现货", "In stock here"),
+            "here_none" => ("本店暂时无货", "Not in stock here right now"),
+            "pick_up_here" => ("到本店自提", "Pick up at this counter"),
+            "nearby" => ("附近有货", "In stock near you"),
+            "nearby_none" => ("附近门店暂时无货", "No store near you has it right now"),
+            "near_city" => ("选择城市", "Choose a city"),
+            "open_now" => ("营业中", "Open now"),
+            "closed_now" => ("已打烊", "Closed now"),
+            "today" => ("今日", "Today"),
+            "pick_up_there" => ("去这家自提", "Pick up here"),
+            "units" => ("件", "left"),
+            "from_you" => ("距您", "away"),
             _ => ("", ""),
         };
         if self.is_en() { en } else { zh }

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod auth;
+mod cards;
 mod errors;
 mod idempotency;
 mod isolation;

@@ -73,8 +73,14 @@ pub async fn cart_add(State(s): State<AppState>, mut shop: Shop, body: Bytes) ->
                 .map_err(|_| error_page(&shop, AppError::invalid("sku_id", "unknown_sku", "choose a variant")))?;
             let added = s.sweep.add_to_cart(&mut shop.ctx, sku, form.quantity).await;
             let token = or_page(&shop, added)?;
-            let to =
-                if form.then == "checkout" { format!("{}/checkout", shop.base) } else { format!("{}/cart", shop.base) };
+            let to = match form.then.as_str() {
+                "checkout" => format!("{}/checkout", shop.base),
+                // "Pick up here" from the product page: checkout with that store chosen.
+                then => match then.strip_prefix("pickup:").and_then(|id| id.parse::<LocationId>().ok()) {
+                    Some(store) => format!("{}/checkout?store={store}", shop.base),
+                    None => format!("{}/cart", shop.base),
+                },
+            };
             let mut response = Redirect::to(&to).into_response();
             if let Some(token) = token {
                 let days = s.sweep.settings().shopper_session_days;

@@ -22,7 +22,7 @@ struct CheckoutPage {
     total: String,
 }
 
-pub async fn checkout(State(s): State<AppState>, shop: Shop) -> Response {
+pub async fn checkout(State(s): State<AppState>, shop: Shop, uri: axum::http::Uri) -> Response {
     unwrap(
         async {
             if !shop.ctx.is_member() {
@@ -34,7 +34,20 @@ pub async fn checkout(State(s): State<AppState>, shop: Shop) -> Response {
             }
             let wanted: Vec<(SkuId, i64)> =
                 view.lines.iter().filter(|l| l.buyable).map(|l| (l.sku.id, l.quantity)).collect();
-            let stores = or_page(&shop, s.sweep.pickup_options(&shop.ctx, &wanted).await)?;
+            let mut stores = or_page(&shop, s.sweep.pickup_options(&shop.ctx, &wanted).await)?;
+            // The store the shopper asked for ("pick up here"), else the one they stand in,
+            // comes first and is chosen.
+            let asked = form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+                .find(|(k, _)| k == "store")
+                .and_then(|(_, v)| v.parse::<LocationId>().ok());
+            let preferred = match asked {
+                Some(store) => Some(store),
+                None => or_page(&shop, s.sweep.context_store(&shop.ctx).await)?,
+            };
+            if let Some(at) = preferred.and_then(|p| stores.iter().position(|st| st.id == p)) {
+                let store = stores.remove(at);
+                stores.insert(0, store);
+            }
             let addresses = or_page(&shop, s.sweep.my_addresses(&shop.ctx).await)?;
             let key = or_page(&shop, sweep_app::secrets::random_token("ck_"))?;
             let page = CheckoutPage {

@@ -28,6 +28,8 @@ mod browse;
 mod cart;
 mod checkout;
 mod orders;
+mod product;
+mod scan;
 mod signin;
 
 pub use account::*;
@@ -35,6 +37,8 @@ pub use browse::*;
 pub use cart::*;
 pub use checkout::*;
 pub use orders::*;
+pub use product::*;
+pub use scan::*;
 pub use signin::*;
 
 /// What every storefront page shows around its content.
