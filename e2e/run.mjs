@@ -1,6 +1,7 @@
 // Browser tests: a shopper on a phone goes from the home feed to a paid pickup order,
-// and a clerk verifies the pickup code and completes it. Runs `sweep serve --demo` on a
-// fresh data directory and drives Debian's Chromium through playwright-core.
+// and a clerk verifies the pickup code and completes it; another shopper scans a store's
+// display card, buys, and the order is credited to that store. Runs `sweep serve --demo`
+// on a fresh data directory and drives Debian's Chromium through playwright-core.
 //
 //   node e2e/run.mjs            (SWEEP_BIN defaults to target/debug/sweep)
 
@@ -134,6 +135,78 @@ async function clerkHandsOver(browser, base, pickupCode) {
   assert.match(await page.locator('#flash').innerText(), /找不到/);
 }
 
+/// Head office, through the API: a session cookie and its CSRF token.
+async function signInStaff(base, login) {
+  const r = await fetch(`${base}/api/v1/auth/login`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ login, password: 'sweep-demo-2026' }),
+  });
+  assert.equal(r.status, 200);
+  const cookie = r.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const get = async (path) => {
+    const res = await fetch(`${base}${path}`, { headers: { cookie } });
+    assert.equal(res.status, 200, `${path}: ${res.status}`);
+    return res;
+  };
+  return { get, json: async (path) => (await get(path)).json() };
+}
+
+async function shopperScansACard(browser, base) {
+  // Head office prints Hubin's Double 11 cards; a phone scans the first one.
+  const owner = await signInStaff(base, 'owner@yunmian.demo');
+  const stores = await owner.json('/api/v1/locations?kind=store');
+  const hubin = stores.items.find((l) => l.code === 'HZ-HB');
+  const sheet = await owner.get(`/api/v1/cards/sheet.pdf?store_id=${hubin.id}`);
+  assert.equal(sheet.headers.get('content-type'), 'application/pdf');
+  assert.equal(Buffer.from(await sheet.arrayBuffer()).subarray(0, 5).toString(), '%PDF-');
+  const cards = await owner.json(`/api/v1/cards?store_id=${hubin.id}`);
+  const card = await owner.json(`/api/v1/cards/${cards.items[0].id}`);
+  assert.equal(card.url, `${base}/c/${card.card.code}`);
+
+  // The phone is in Binjiang, across the river, when it asks for nearby stores.
+  const context = await browser.newContext({
+    viewport: { width: 390, height: 844 }, userAgent: PHONE_UA, locale: 'zh-CN', isMobile: true, hasTouch: true,
+    geolocation: { latitude: 30.2097, longitude: 120.2118 }, permissions: ['geolocation'],
+  });
+  const page = await context.newPage();
+  await page.goto(card.url);
+  await page.waitForURL(/\/p\//);
+  await noHorizontalScroll(page, 'scanned product');
+  assert.match(await page.locator('#here').innerText(), /湖滨银泰店/);
+  assert.match(await page.locator('#nearby li').first().innerText(), /湖滨银泰店/, 'nearest to the store the phone stands in');
+  await page.locator('#here').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(artifacts, '7-scanned.png') });
+  await page.locator('[data-locate-nearby]').click();
+  await page.waitForFunction(() => /滨江龙湖天街店/.test(document.querySelector('#nearby li')?.innerText || ''));
+  await page.locator('#nearby').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(artifacts, '8-nearby.png') });
+
+  // "Pick up at this counter": sign in, and checkout has Hubin chosen.
+  await page.locator('#pick-up-here').click();
+  await page.waitForURL(/\/login/);
+  await page.locator('input[name=phone]').fill('13900139000');
+  await page.locator('#send-code').click();
+  const outbox = await browser.newPage();
+  await outbox.goto(`${base}/dev/sms`);
+  const text = await outbox.locator('#messages li', { hasText: '13900139000' }).first().innerText();
+  await outbox.close();
+  await page.locator('input[name=code]').fill(text.match(/验证码 (\d{6})/)[1]);
+  await page.locator('#sign-in').click();
+  await page.waitForURL(/\/checkout/);
+  assert.match(await page.locator('label.choice:has(input:checked)').innerText(), /湖滨银泰店/);
+  await page.locator('#place-order').click();
+  await page.waitForURL(/\/orders\//);
+  const orderId = page.url().split('/orders/')[1];
+
+  // Head office sees the order credited to Hubin and its clerk, in the Double 11 campaign.
+  const order = await owner.json(`/api/v1/orders/${orderId}`);
+  assert.equal(order.influencer_store_id, hubin.id);
+  assert.equal(order.influencer_clerk_id, card.card.clerk_id);
+  assert.equal(order.card_id, card.card.id);
+  assert.equal(order.channel, 'wechat');
+  await context.close();
+}
+
 const sweep = await startSweep();
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -149,6 +222,8 @@ try {
   assert.equal(await page.locator('#status').innerText(), '已完成');
   await page.screenshot({ path: join(artifacts, '6-completed.png') });
   console.log('ok - the shopper sees the order completed');
+  await shopperScansACard(browser, sweep.base);
+  console.log('ok - a scanned display card opens its store, and the order is credited to it');
 } catch (e) {
   failed = true;
   console.error('not ok -', e);

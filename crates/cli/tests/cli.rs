@@ -321,3 +321,42 @@ fn admin_create_and_config() {
     let out = sweep(dir.path(), &["migrate"]);
     assert!(!out.status.success(), "a typo in sweep.toml is reported, not ignored");
 }
+
+/// A newcomer prints the demo store's display cards: a PDF of A4 sheets whose codes lead
+/// to the given public address.
+#[test]
+fn cards_print_writes_a_demo_stores_sheets() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(sweep(dir.path(), &["demo"]).status.success());
+    let out = sweep(
+        dir.path(),
+        &[
+            "cards",
+            "print",
+            "--merchant",
+            "yunmian",
+            "--store",
+            "HZ-HB",
+            "--public-url",
+            "http://192.168.1.20:8080",
+            "--out",
+            "cards.pdf",
+        ],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("wrote 12 cards on 3 A4 pages") && said.contains("http://192.168.1.20:8080/c/"), "{said}");
+    let pdf = std::fs::read(dir.path().join("cards.pdf")).unwrap();
+    assert!(pdf.starts_with(b"%PDF-") && pdf.len() > 10_000);
+
+    // Cards for the store's other stocked SKUs, on request; an unknown store is named.
+    let out = sweep(
+        dir.path(),
+        &["cards", "print", "--merchant", "yunmian", "--store", "HZ-HB", "--create-missing", "--out", "all.pdf"],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("made "), "new cards were made");
+    let out = sweep(dir.path(), &["cards", "print", "--merchant", "yunmian", "--store", "NOPE", "--out", "x.pdf"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no store NOPE"));
+}

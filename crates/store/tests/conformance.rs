@@ -596,3 +596,53 @@ both_backends! {
         assert!(db.db.ledger_mismatches().await.unwrap().is_empty());
     }
 }
+
+fn card(w: &World, code: &str) -> sweep_domain::card::DisplayCard {
+    sweep_domain::card::DisplayCard {
+        id: CardId::new(),
+        merchant_id: w.merchant.id,
+        code: code.into(),
+        store_id: w.store.id,
+        sku_id: w.sku.id,
+        product_id: w.sku.product_id,
+        campaign_id: None,
+        clerk_id: None,
+        status: sweep_domain::card::CardStatus::Active,
+        created_at: t(1),
+        updated_at: t(1),
+    }
+}
+
+both_backends! {
+    async fn card_codes_are_unique_and_batches_all_or_nothing(db: TestDb) {
+        let w = world(&db, "codes").await;
+        db.db.insert_cards(&[card(&w, "AAAA2222")]).await.unwrap();
+        // A batch whose second card collides writes nothing at all.
+        let batch = [card(&w, "BBBB3333"), card(&w, "AAAA2222")];
+        let e = db.db.insert_cards(&batch).await.unwrap_err();
+        assert!(matches!(e, StoreError::Duplicate { field: "code" }), "{e:?}");
+        assert!(db.db.card_by_code("BBBB3333").await.unwrap().is_none(), "nothing half-written");
+        let found = db.db.card_by_code("AAAA2222").await.unwrap().unwrap();
+        assert_eq!(found.store_id, w.store.id);
+
+        // A funnel step is noted once per visitor, card and subject, however often it happens.
+        let event = FunnelEvent {
+            merchant_id: w.merchant.id,
+            kind: FunnelKind::View,
+            visitor: "v_1".into(),
+            subject: w.sku.product_id.to_string(),
+            card_id: found.id,
+            store_id: w.store.id,
+            campaign_id: None,
+            at: t(2),
+        };
+        for _ in 0..3 {
+            db.db.record_funnel_event(&event).await.unwrap();
+        }
+        let rows = db.db.funnel(w.merchant.id, t(0), t(10), FunnelGroup::Card, None).await.unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!((rows[0].views, rows[0].scans, rows[0].carts), (1, 0, 0));
+        let elsewhere = db.db.funnel(w.merchant.id, t(0), t(10), FunnelGroup::Card, Some(&[w.warehouse.id])).await.unwrap();
+        assert!(elsewhere.is_empty(), "limited to other stores, nothing shows");
+    }
+}
