@@ -4,6 +4,7 @@
 //! SMS codes, then times:
 //!
 //! - `pages`: the storefront's home and product pages, as phones fetch them;
+//! - `sheet`: a store's 200 display cards as a 50-page A4 PDF, one download at a time;
 //! - `checkout`: shoppers racing to order the last units of one SKU for pickup (each
 //!   order reserves stock in one transaction); it checks that exactly the units were sold.
 //!
@@ -147,6 +148,7 @@ struct Shop {
     store: String,
     product: String,
     sku: String,
+    owner: Client,
 }
 
 async fn set_up_shop(server: &Server, units: i64) -> anyhow::Result<Shop> {
@@ -187,7 +189,29 @@ async fn set_up_shop(server: &Server, units: i64) -> anyhow::Result<Shop> {
     owner
         .create("/api/v1/stock/receipts", json!({"location_id": store, "lines": [{"sku_id": sku, "quantity": units}]}))
         .await?;
-    Ok(Shop { store, product, sku })
+    // A store's worth of display cards, to time printing them.
+    let skus: Vec<&str> = std::iter::repeat_n(sku.as_str(), 200).collect();
+    owner.create("/api/v1/cards", json!({"store_id": store, "sku_ids": skus})).await?;
+    Ok(Shop { store, product, sku, owner })
+}
+
+/// Downloads the store's card sheet (200 cards, 50 A4 pages) a few times, one at a time.
+async fn time_sheets(shop: &Shop, runs: usize) -> anyhow::Result<Timings> {
+    let started = Instant::now();
+    let mut each = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let t = Instant::now();
+        let response = shop
+            .owner
+            .http
+            .get(format!("{}/api/v1/cards/sheet.pdf?store_id={}", shop.owner.base, shop.store))
+            .send()
+            .await?;
+        ensure!(response.status() == StatusCode::OK, "sheet: {}", response.status());
+        ensure!(response.bytes().await?.starts_with(b"%PDF-"));
+        each.push(t.elapsed());
+    }
+    Ok(Timings::of(each, started.elapsed()))
 }
 
 /// Signs shoppers in with codes from the SMS outbox, each from its own address.
@@ -350,6 +374,7 @@ async fn main() -> anyhow::Result<()> {
     for (name, t) in time_pages(&server, &shop, args.page_requests, args.concurrency).await? {
         t.print(&name);
     }
+    time_sheets(&shop, 5).await?.print("card sheet, 200 cards (one at a time)");
     let (placed, refused, count) = time_checkout(&shop, shoppers, args.concurrency).await?;
     placed.print("checkout, order placed");
     refused.print("checkout, sold out");

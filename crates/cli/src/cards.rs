@@ -54,35 +54,40 @@ pub async fn print(config: &Config, args: PrintArgs<'_>) -> anyhow::Result<()> {
     // Printing acts with head-office rights in this merchant, recorded as its owner.
     let actor = Actor { staff_id: owner.id, role: Role::MerchantOwner, merchant_id: Some(merchant.id), stores: vec![] };
 
+    let (sweep, actor) = (&*sweep, &actor);
     let filter = LocationFilter { kind: Some(LocationKind::Store), ..Default::default() };
-    let stores = sweep.list_locations(&actor, filter, &PageRequest::first(200)).await.map_err(app_error)?;
+    let stores = every_page(|page| {
+        let filter = filter.clone();
+        async move { sweep.list_locations(actor, filter, &page).await }
+    })
+    .await?;
     let store = stores
-        .items
         .into_iter()
         .find(|l| l.code.eq_ignore_ascii_case(args.store) || l.id.to_string() == args.store)
         .with_context(|| format!("no store {} in {}", args.store, merchant.slug))?;
     let campaign: Option<CampaignId> = match args.campaign {
         Some(name) => {
-            let all = sweep.list_campaigns(&actor, &PageRequest::first(200)).await.map_err(app_error)?;
-            Some(all.items.into_iter().find(|c| c.name == name).with_context(|| format!("no campaign {name:?}"))?.id)
+            let all = every_page(|page| async move { sweep.list_campaigns(actor, &page).await }).await?;
+            Some(all.into_iter().find(|c| c.name == name).with_context(|| format!("no campaign {name:?}"))?.id)
         }
         None => None,
     };
 
     let filter = CardFilter { stores: Some(vec![store.id]), campaign, sku: None, status: Some(CardStatus::Active) };
-    let page = PageRequest::first(MAX_CARDS_PER_REQUEST as u32);
-    let mut cards = sweep.list_cards(&actor, filter.clone(), &page).await.map_err(app_error)?.items;
+    let list_cards = |page: PageRequest| {
+        let filter = filter.clone();
+        async move { sweep.list_cards(actor, filter, &page).await }
+    };
+    let mut cards = every_page(list_cards).await?;
     if args.create_missing {
         let here = StockFilter { location: Some(store.id), ..Default::default() };
-        let levels = repos
-            .inventory
-            .stock_levels(merchant.id, &here, &PageRequest::first(500))
-            .await
-            .map_err(AppError::from)
-            .map_err(app_error)?
-            .items;
+        let (merchant_id, here) = (merchant.id, &here);
+        let levels = every_page(|page| async move {
+            repos.inventory.stock_levels(merchant_id, here, &page).await.map_err(AppError::from)
+        })
+        .await?;
         let mut stocked: Vec<SkuId> = Vec::new();
-        for l in levels.iter().filter(|l| l.location_id == store.id && l.level.available() > 0) {
+        for l in levels.iter().filter(|l| l.level.available() > 0) {
             let sku = repos.catalog.sku(merchant.id, l.sku_id).await.map_err(AppError::from).map_err(app_error)?;
             if sku.is_some_and(|s| s.status == RecordStatus::Active)
                 && !cards.iter().any(|c| c.sku_id == l.sku_id)
@@ -91,19 +96,21 @@ pub async fn print(config: &Config, args: PrintArgs<'_>) -> anyhow::Result<()> {
                 stocked.push(l.sku_id);
             }
         }
-        stocked.truncate(MAX_CARDS_PER_REQUEST.saturating_sub(cards.len()));
-        if !stocked.is_empty() {
+        let mut made = 0;
+        for chunk in stocked.chunks(MAX_CARDS_PER_REQUEST) {
             let input =
-                CreateCardsInput { store_id: store.id, sku_ids: stocked, campaign_id: campaign, clerk_id: None };
-            let made = sweep.create_cards(&actor, input).await.map_err(app_error)?;
-            println!("made {} new cards for {}", made.len(), store.code);
-            cards = sweep.list_cards(&actor, filter, &page).await.map_err(app_error)?.items;
+                CreateCardsInput { store_id: store.id, sku_ids: chunk.to_vec(), campaign_id: campaign, clerk_id: None };
+            made += sweep.create_cards(actor, input).await.map_err(app_error)?.len();
+        }
+        if made > 0 {
+            println!("made {made} new cards for {}", store.code);
+            cards = every_page(list_cards).await?;
         }
     }
     anyhow::ensure!(!cards.is_empty(), "{} has no active cards; pass --create-missing to make them", store.code);
 
     let ids: Vec<_> = cards.iter().map(|c| c.id).collect();
-    let prints = sweep.card_prints(&actor, &ids).await.map_err(app_error)?;
+    let prints = sweep.card_prints(actor, &ids).await.map_err(app_error)?;
     let faces: Vec<_> = prints.iter().map(sweep_web::api::cards::card_face).collect();
     let pdf = sweep_cards::sheet_pdf(&faces).context("rendering the sheets")?;
     std::fs::write(args.out, pdf).with_context(|| format!("writing {}", args.out.display()))?;
@@ -114,4 +121,22 @@ pub async fn print(config: &Config, args: PrintArgs<'_>) -> anyhow::Result<()> {
         args.out.display()
     );
     Ok(())
+}
+
+/// Every item of a paged list, page after page.
+async fn every_page<T, F, Fut>(mut fetch: F) -> anyhow::Result<Vec<T>>
+where
+    F: FnMut(PageRequest) -> Fut,
+    Fut: std::future::Future<Output = Result<sweep_app::page::Page<T>, AppError>>,
+{
+    let mut all = Vec::new();
+    let mut page = PageRequest::first(sweep_app::page::MAX_LIMIT);
+    loop {
+        let got = fetch(page.clone()).await.map_err(app_error)?;
+        all.extend(got.items);
+        match got.next_cursor {
+            Some(cursor) => page.after = Some(cursor),
+            None => return Ok(all),
+        }
+    }
 }

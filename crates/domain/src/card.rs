@@ -116,14 +116,18 @@ impl BrowserClass {
 
 /// The rule that keeps a flood of scans from inflating a store's figures:
 /// a scan counts only if
-/// - the same browser has not had a counted scan of the same card in the last
-///   `SAME_DEVICE_SECS` (a shopper scanning twice is one scan), and
+/// - the same browser has not had a counted scan of the same card in the current
+///   `SAME_DEVICE_SECS` window (a shopper scanning twice is one scan), and
 /// - the same client address has had fewer than `PER_ADDRESS_PER_HOUR` counted scans of
-///   the same card in the last hour (a store's Wi-Fi shares one address, a script too).
+///   the same card in the current hour's window (a store's Wi-Fi shares one address, a
+///   script too).
 ///
-/// Every scan is still recorded, counted or not, and the shopper still lands on the page.
-/// Beyond `SCANS_PER_ADDRESS_PER_MINUTE` scans of any card from one address, the scan page
-/// answers 429 and records nothing.
+/// The windows are fixed (a counter per key that restarts when its window ends), so at
+/// a window's edge up to twice a limit can count within a short time; never more. Every
+/// scan is still recorded, counted or not, and the shopper still lands on the page; the
+/// product views and carts of a browser whose scan did not count do not count either.
+/// Beyond `SCANS_PER_ADDRESS_PER_MINUTE` scans of one card from one address in a minute,
+/// the scan page answers 429 and records nothing.
 pub mod scan_rule {
     pub const SAME_DEVICE_SECS: i64 = 1_800;
     pub const PER_ADDRESS_PER_HOUR: i64 = 10;

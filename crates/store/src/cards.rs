@@ -211,7 +211,7 @@ impl CardRepo for Db {
         Ok(())
     }
 
-    async fn record_scan(&self, s: &ScanRecord, session_token_hash: &str) -> StoreResult<()> {
+    async fn record_scan(&self, s: &ScanRecord, session_token_hash: &str, steps_count: bool) -> StoreResult<()> {
         let mut tx = self.begin().await.map_err(err)?;
         sqlx::query(
             "INSERT INTO card_scans (id, merchant_id, card_id, store_id, campaign_id, browser, counted, created_at)
@@ -228,13 +228,16 @@ impl CardRepo for Db {
         .execute(&mut *tx)
         .await
         .map_err(err)?;
-        sqlx::query("UPDATE shopper_sessions SET scan_card_id = $2, scanned_at = $3 WHERE token_hash = $1")
-            .bind(session_token_hash.to_string())
-            .bind(s.card_id.to_string())
-            .bind(s.at.unix_micros())
-            .execute(&mut *tx)
-            .await
-            .map_err(err)?;
+        sqlx::query(
+            "UPDATE shopper_sessions SET scan_card_id = $2, scanned_at = $3, scan_counted = $4 WHERE token_hash = $1",
+        )
+        .bind(session_token_hash.to_string())
+        .bind(s.card_id.to_string())
+        .bind(s.at.unix_micros())
+        .bind(i64::from(steps_count))
+        .execute(&mut *tx)
+        .await
+        .map_err(err)?;
         tx.commit().await.map_err(err)
     }
 
@@ -305,7 +308,8 @@ impl CardRepo for Db {
         // Orders: all credited ones, and the paid ones with what they brought in.
         for paid in [false, true] {
             let mut q = Sql::new("SELECT ");
-            q.push(order_col).push(" AS k, COUNT(*) AS n, CAST(COALESCE(SUM(paid), 0) AS BIGINT) AS extra FROM orders");
+            q.push(order_col)
+                .push(" AS k, COUNT(*) AS n, CAST(COALESCE(SUM(paid - refunded), 0) AS BIGINT) AS extra FROM orders");
             q.push(" WHERE card_id IS NOT NULL AND merchant_id = ");
             period(&mut q, merchant, from, to);
             if paid {

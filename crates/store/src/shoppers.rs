@@ -1,6 +1,8 @@
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
-use sweep_app::ports::{OtpOutcome, OtpRecord, ShopperRepo, ShopperSession, SmsMessage, SmsSender, StoreResult};
+use sweep_app::ports::{
+    OtpOutcome, OtpRecord, SessionScan, ShopperRepo, ShopperSession, SmsMessage, SmsSender, StoreResult,
+};
 use sweep_domain::Timestamp;
 use sweep_domain::ids::{AddressId, MerchantId, ShopperId};
 use sweep_domain::location::GeoPoint;
@@ -81,8 +83,9 @@ impl ShopperRepo for Db {
     async fn insert_shopper_session(&self, s: &ShopperSession) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO shopper_sessions
-                 (token_hash, merchant_id, shopper_id, csrf_token, created_at, expires_at, visitor, scan_card_id, scanned_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                 (token_hash, merchant_id, shopper_id, csrf_token, created_at, expires_at, visitor, scan_card_id,
+                  scanned_at, scan_counted)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(s.token_hash.clone())
         .bind(s.merchant_id.to_string())
@@ -91,8 +94,9 @@ impl ShopperRepo for Db {
         .bind(s.created_at.unix_micros())
         .bind(s.expires_at.unix_micros())
         .bind(s.visitor.clone())
-        .bind(s.scan.map(|(card, _)| card.to_string()))
-        .bind(s.scan.map(|(_, at)| at.unix_micros()))
+        .bind(s.scan.map(|scan| scan.card_id.to_string()))
+        .bind(s.scan.map(|scan| scan.at.unix_micros()))
+        .bind(s.scan.map(|scan| i64::from(scan.counted)))
         .execute(self.writer())
         .await
         .map_err(err)?;
@@ -102,7 +106,7 @@ impl ShopperRepo for Db {
     async fn shopper_session(&self, token_hash: &str, now: Timestamp) -> StoreResult<Option<ShopperSession>> {
         let row = sqlx::query(
             "SELECT token_hash, merchant_id, shopper_id, csrf_token, created_at, expires_at,
-                    COALESCE(visitor, token_hash) AS visitor, scan_card_id, scanned_at
+                    COALESCE(visitor, token_hash) AS visitor, scan_card_id, scanned_at, scan_counted
              FROM shopper_sessions WHERE token_hash = $1 AND expires_at > $2",
         )
         .bind(token_hash.to_string())
@@ -120,7 +124,11 @@ impl ShopperRepo for Db {
                 expires_at: ts(&r, "expires_at")?,
                 visitor: get(&r, "visitor")?,
                 scan: match (parse_opt(&r, "scan_card_id")?, ts_opt(&r, "scanned_at")?) {
-                    (Some(card), Some(at)) => Some((card, at)),
+                    (Some(card_id), Some(at)) => Some(SessionScan {
+                        card_id,
+                        at,
+                        counted: get::<Option<i64>>(&r, "scan_counted")?.unwrap_or(0) == 1,
+                    }),
                     _ => None,
                 },
             })

@@ -53,6 +53,8 @@
         list.append(li);
       });
     };
+    // Until the phone gives its position, measure from where the page did.
+    if (nearby.dataset.lat) { where = { lat: nearby.dataset.lat, lng: nearby.dataset.lng }; }
     var refresh = function () {
       if (!where) { return; }
       var url = nearby.dataset.nearby + '?limit=5&sku=' + encodeURIComponent(nearby.dataset.sku) +
@@ -71,6 +73,35 @@
     }
     document.querySelectorAll('#buy input[name=sku_id]').forEach(function (radio) {
       radio.addEventListener('change', function () { nearby.dataset.sku = radio.value; refresh(); });
+    });
+  }
+
+  // The store the shopper stands in: its stock of the variant chosen.
+  var here = document.getElementById('here');
+  if (here) {
+    var stock = {};
+    here.dataset.stock.split(',').forEach(function (pair) {
+      var kv = pair.split(':');
+      stock[kv[0]] = parseInt(kv[1], 10) || 0;
+    });
+    document.querySelectorAll('#buy input[name=sku_id]').forEach(function (radio) {
+      radio.addEventListener('change', function () {
+        var n = stock[radio.value] || 0;
+        var line = document.getElementById('here-stock');
+        line.textContent = n > 0 ? here.dataset.in + ' ' + n + ' ' + here.dataset.units : here.dataset.none;
+        var button = document.getElementById('pick-up-here');
+        if (button) { button.hidden = n <= 0; }
+      });
+    });
+  }
+
+  // Checkout: the total follows the way of getting the order (stores may price differently).
+  var total = document.getElementById('total');
+  if (total) {
+    document.querySelectorAll('input[name=choice]').forEach(function (radio) {
+      radio.addEventListener('change', function () {
+        if (radio.dataset.total) { total.textContent = '¥' + radio.dataset.total; }
+      });
     });
   }
 

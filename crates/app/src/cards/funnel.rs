@@ -25,7 +25,7 @@ pub struct FunnelRow {
     pub carts: i64,
     pub orders: i64,
     pub paid_orders: i64,
-    /// In fen.
+    /// What the paid orders brought in, net of refunds, in fen.
     pub paid_amount: i64,
 }
 

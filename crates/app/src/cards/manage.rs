@@ -182,9 +182,10 @@ impl Sweep {
                 None => None,
             };
             let overrides = self.repos.catalog.price_overrides(m, sku.id).await?;
-            // Printed cards hang in the store: its own price, as a phone in its aisle sees it.
+            // Printed cards hang in the store: its own price for pickup at its counter, as
+            // the phone most shoppers scan with (WeChat) sees it.
             let inputs =
-                PriceInputs::for_context(sku.base_price, sku.member_price, &overrides, Channel::Mobile, Some(store.id));
+                PriceInputs::for_context(sku.base_price, sku.member_price, &overrides, Channel::Wechat, Some(store.id));
             let guest = resolve_price(&inputs, false);
             let member = resolve_price(&inputs, true);
             let active = product.status == ProductStatus::Active && sku.status == RecordStatus::Active;

@@ -9,7 +9,7 @@ use sweep_domain::ids::{LocationId, ProductId, SkuId};
 use sweep_domain::location::LocationStatus;
 use sweep_domain::merchant::{Merchant, MerchantStatus};
 
-use crate::ports::{FunnelEvent, FunnelKind, ScanRecord};
+use crate::ports::{FunnelEvent, FunnelKind, ScanRecord, SessionScan};
 use crate::shop::ShopContext;
 use crate::{AppError, AppResult, Sweep};
 
@@ -20,7 +20,7 @@ pub enum CardTarget {
     Live { merchant: Merchant, card: DisplayCard },
     /// A card taken off the shelf, or whose item or store is gone: the shop still
     /// welcomes the shopper.
-    Retired { merchant: Merchant, product: Option<ProductId> },
+    Retired { merchant: Merchant, code: String, product: Option<ProductId> },
 }
 
 /// What a scan did.
@@ -50,7 +50,7 @@ impl Sweep {
         if card.status == CardStatus::Active && sku.is_some() && store.is_some() && product.is_some() {
             Ok(CardTarget::Live { merchant, card })
         } else {
-            Ok(CardTarget::Retired { merchant, product: product.map(|p| p.id) })
+            Ok(CardTarget::Retired { merchant, code: card.code, product: product.map(|p| p.id) })
         }
     }
 
@@ -65,8 +65,10 @@ impl Sweep {
     ) -> AppResult<Scanned> {
         let now = self.now();
         let auth = &self.repos.auth;
-        // A flood from one address is refused outright (and recorded nowhere).
-        let burst = auth.count_attempt(&format!("scan:client:{client}"), now, 60).await?;
+        // A flood of one card from one address is refused outright (and recorded nowhere).
+        // Per card: a mall's Wi-Fi or a carrier's NAT puts many real shoppers behind one
+        // address, and they scan many different cards.
+        let burst = auth.count_attempt(&format!("scan:card:{}:client:{client}:minute", card.id), now, 60).await?;
         if burst.count > scan_rule::SCANS_PER_ADDRESS_PER_MINUTE {
             tracing::warn!(target: "security", event = "scan_flood", client = %client, card = %card.id);
             let retry = (burst.window_start.plus_seconds(60).unix_seconds() - now.unix_seconds()).max(1);
@@ -83,9 +85,15 @@ impl Sweep {
                 scan_rule::SAME_DEVICE_SECS,
             )
             .await?;
+        let device_key = format!("scan:card:{}:visitor:{}", card.id, session.visitor);
         let counted = if device.count == 1 {
             let address = auth.count_attempt(&format!("scan:card:{}:client:{client}", card.id), now, 3_600).await?;
-            address.count <= scan_rule::PER_ADDRESS_PER_HOUR
+            let within = address.count <= scan_rule::PER_ADDRESS_PER_HOUR;
+            if !within {
+                // Not counted for the address's sake: this browser's next scan may still count.
+                auth.uncount_attempt(&device_key).await?;
+            }
+            within
         } else {
             false
         };
@@ -99,9 +107,12 @@ impl Sweep {
             counted,
             at: now,
         };
-        self.repos.cards.record_scan(&scan, &session.token_hash).await?;
+        // A browser scanning the same card again within its window was counted the first
+        // time: its views and carts still count. One whose scans never counted, do not.
+        let steps_count = counted || session.scan.is_some_and(|s| s.card_id == card.id && s.counted);
+        self.repos.cards.record_scan(&scan, &session.token_hash, steps_count).await?;
         if let Some(s) = ctx.session.as_mut() {
-            s.scan = Some((card.id, now));
+            s.scan = Some(SessionScan { card_id: card.id, at: now, counted: steps_count });
         }
         tracing::info!(event = "card_scanned", card = %card.id, store = %card.store_id, counted, browser = scan.browser.as_str());
         Ok(Scanned {
@@ -113,14 +124,24 @@ impl Sweep {
         })
     }
 
-    /// The card this browser scanned within the attribution window, if any.
+    /// The card this browser scanned within the attribution window, if it is still on
+    /// the shelf of an open store.
     pub async fn current_card(&self, ctx: &ShopContext) -> AppResult<Option<DisplayCard>> {
-        let Some((card_id, at)) = ctx.session.as_ref().and_then(|s| s.scan) else { return Ok(None) };
-        if at.plus_seconds(self.settings.scan_attribution_secs) <= self.now() {
+        Ok(self.current_scan(ctx).await?.map(|(card, _)| card))
+    }
+
+    async fn current_scan(&self, ctx: &ShopContext) -> AppResult<Option<(DisplayCard, SessionScan)>> {
+        let Some(scan) = ctx.session.as_ref().and_then(|s| s.scan) else { return Ok(None) };
+        if scan.at.plus_seconds(self.settings.scan_attribution_secs) <= self.now() {
             return Ok(None);
         }
-        let card = self.repos.cards.card(ctx.merchant.id, card_id).await?;
-        Ok(card)
+        let m = ctx.merchant.id;
+        let Some(card) = self.repos.cards.card(m, scan.card_id).await?.filter(|c| c.status == CardStatus::Active)
+        else {
+            return Ok(None);
+        };
+        let store = self.repos.locations.location(m, card.store_id).await?;
+        Ok(store.filter(|s| s.status == LocationStatus::Active).map(|_| (card, scan)))
     }
 
     /// The store whose prices and stock a browser sees first: the store of the card it
@@ -133,7 +154,11 @@ impl Sweep {
     /// line: a failure to note one never stops the shopper.
     pub(crate) async fn note_funnel(&self, ctx: &ShopContext, kind: FunnelKind, subject: String) {
         let noted = async {
-            let Some(card) = self.current_card(ctx).await? else { return Ok(()) };
+            // Only a counted scan's browser counts: a flood's views are no views.
+            let Some((card, scan)) = self.current_scan(ctx).await? else { return Ok(()) };
+            if !scan.counted {
+                return Ok(());
+            }
             let Some(session) = ctx.session.as_ref() else { return Ok(()) };
             let event = FunnelEvent {
                 merchant_id: card.merchant_id,

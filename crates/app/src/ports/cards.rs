@@ -85,7 +85,7 @@ pub struct FunnelCounts {
     pub orders: i64,
     /// Of those, the ones paid.
     pub paid_orders: i64,
-    /// What the paid ones brought in, in fen.
+    /// What the paid ones brought in, net of refunds, in fen.
     pub paid_amount: i64,
 }
 
@@ -115,8 +115,8 @@ pub trait CardRepo: Send + Sync {
         now: Timestamp,
     ) -> StoreResult<()>;
     /// Records a scan and, in the same transaction, makes the card the session's last
-    /// scanned one.
-    async fn record_scan(&self, scan: &ScanRecord, session_token_hash: &str) -> StoreResult<()>;
+    /// scanned one; `steps_count` says whether the browser's views and carts count.
+    async fn record_scan(&self, scan: &ScanRecord, session_token_hash: &str, steps_count: bool) -> StoreResult<()>;
     /// Records a funnel step unless the visitor already took it.
     async fn record_funnel_event(&self, event: &FunnelEvent) -> StoreResult<()>;
     /// Funnel figures over `[from, to)`, by card, store or campaign; `stores` limits to

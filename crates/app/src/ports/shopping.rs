@@ -21,9 +21,17 @@ pub struct ShopperSession {
     pub expires_at: Timestamp,
     /// Names the browser across sign-in: a member's new session keeps the guest's.
     pub visitor: String,
-    /// The last display card this browser scanned, and when: its orders are credited
-    /// to the card's store for a while after.
-    pub scan: Option<(CardId, Timestamp)>,
+    /// The last display card this browser scanned: its orders are credited to the
+    /// card's store for a while after.
+    pub scan: Option<SessionScan>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SessionScan {
+    pub card_id: CardId,
+    pub at: Timestamp,
+    /// Whether the scan counted in the figures (see `sweep_domain::card::scan_rule`).
+    pub counted: bool,
 }
 
 #[derive(Debug, Clone)]

@@ -4,7 +4,7 @@
 use sweep_domain::Money;
 use sweep_domain::catalog::{Product, ProductStatus, RecordStatus, Sku};
 use sweep_domain::channel::Channel;
-use sweep_domain::ids::SkuId;
+use sweep_domain::ids::{LocationId, SkuId};
 use sweep_domain::order::line_quantity;
 use sweep_domain::pricing::{PriceInputs, ResolvedPrice, resolve_price};
 
@@ -80,6 +80,43 @@ impl Sweep {
             lines.push(CartLine { sku, product, quantity, price, line_total, available, buyable, image_key });
         }
         Ok(CartView { lines, subtotal, units })
+    }
+
+    /// What the buyable part of the cart comes to for each way of getting it: picked up
+    /// at each of `stores` (at that store's prices), or delivered (`None`: the channel's
+    /// prices). Checkout charges exactly these.
+    pub async fn cart_totals(
+        &self,
+        ctx: &ShopContext,
+        channel: Channel,
+        stores: &[Option<LocationId>],
+    ) -> AppResult<Vec<Money>> {
+        let m = ctx.merchant.id;
+        let zero = Money::zero(ctx.merchant.currency);
+        let Some(owner) = ctx.cart_owner() else { return Ok(vec![zero; stores.len()]) };
+        let items = self.repos.carts.cart(m, &owner).await?;
+        let ids: Vec<SkuId> = items.iter().map(|(s, _)| *s).collect();
+        let overrides = self.repos.catalog.price_overrides_for(m, &ids).await?;
+        let mut skus = Vec::with_capacity(items.len());
+        for (sku_id, quantity) in items {
+            let Some(sku) = self.repos.catalog.sku(m, sku_id).await? else { continue };
+            let product = self.repos.catalog.product(m, sku.product_id).await?;
+            if sku.status == RecordStatus::Active && product.is_some_and(|p| p.status == ProductStatus::Active) {
+                skus.push((sku, quantity));
+            }
+        }
+        let mut totals = Vec::with_capacity(stores.len());
+        for store in stores {
+            let mut total = zero;
+            for (sku, quantity) in &skus {
+                let own: Vec<_> = overrides.iter().filter(|o| o.sku_id == sku.id).cloned().collect();
+                let inputs = PriceInputs::for_context(sku.base_price, sku.member_price, &own, channel, *store);
+                let line = resolve_price(&inputs, ctx.is_member()).unit.checked_mul(*quantity);
+                total = line.and_then(|l| total.checked_add(l)).map_err(|e| AppError::Internal(e.to_string()))?;
+            }
+            totals.push(total);
+        }
+        Ok(totals)
     }
 
     /// Puts units of a SKU in the cart (creating the guest session if needed); returns a

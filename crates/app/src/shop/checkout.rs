@@ -112,11 +112,11 @@ impl Sweep {
 
         let now = self.now();
         let order_id = OrderId::new();
-        // Prices of the store the goods are collected at, else of the store whose card the
-        // shopper scanned (its shelf card showed them), else the channel's.
-        let price_store = match (input.fulfilment, input.store_id) {
-            (Fulfilment::Pickup, Some(store)) => Some(store),
-            _ => self.context_store(ctx).await?,
+        // A store's own prices hold for goods collected at that store; anything delivered
+        // is priced for the channel (as `cart_totals` quoted each choice at checkout).
+        let price_store = match input.fulfilment {
+            Fulfilment::Pickup => input.store_id,
+            Fulfilment::Delivery => None,
         };
         let mut priced = Vec::with_capacity(wanted.len());
         for (i, l) in wanted.iter().enumerate() {

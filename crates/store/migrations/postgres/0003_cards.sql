@@ -58,10 +58,12 @@ CREATE TABLE funnel_events (
 CREATE INDEX ix_funnel_events_merchant ON funnel_events (merchant_id, created_at);
 
 -- visitor names the browser across sign-in (a new session keeps it); scan_card_id is
--- the last card it scanned, for crediting its orders.
+-- the last card it scanned, for crediting its orders; scan_counted whether that scan
+-- counted (only then do its views and carts count).
 ALTER TABLE shopper_sessions ADD COLUMN visitor TEXT;
 ALTER TABLE shopper_sessions ADD COLUMN scan_card_id TEXT;
 ALTER TABLE shopper_sessions ADD COLUMN scanned_at BIGINT;
+ALTER TABLE shopper_sessions ADD COLUMN scan_counted BIGINT;
 
 ALTER TABLE orders ADD COLUMN card_id TEXT;
 ALTER TABLE orders ADD COLUMN campaign_id TEXT;

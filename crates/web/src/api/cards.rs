@@ -279,7 +279,8 @@ pub async fn sheet(
                 sku: None,
                 status: Some(q.status.unwrap_or(CardStatus::Active)),
             };
-            let page = PageRequest::first(MAX_CARDS_PER_REQUEST as u32);
+            // One more than a sheet takes, to refuse rather than cut the list short.
+            let page = PageRequest::first(MAX_CARDS_PER_REQUEST as u32 + 1);
             s.sweep.list_cards(&actor, filter, &page).await?.items.iter().map(|c| c.id).collect()
         }
     };
@@ -287,7 +288,7 @@ pub async fn sheet(
         return Err(AppError::invalid(
             "ids",
             "invalid_length",
-            format!("1 to {MAX_CARDS_PER_REQUEST} cards per sheet"),
+            format!("1 to {MAX_CARDS_PER_REQUEST} cards per sheet: filter by campaign, or name the cards in `ids`"),
         )
         .into());
     }

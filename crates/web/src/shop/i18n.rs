@@ -116,6 +116,11 @@ impl T {
             "pick_up_there" => ("去这家自提", "Pick up here"),
             "units" => ("件", "left"),
             "from_you" => ("距您", "away"),
+            "pickup_only" => ("可到店自提", "Pickup in store only"),
+            "store_cannot_serve" => (
+                "所选门店暂时无法提供购物车里的全部商品，请选择其他门店或快递",
+                "That store cannot supply everything in the cart right now: choose another, or delivery",
+            ),
             _ => ("", ""),
         };
         if self.is_en() { en } else { zh }

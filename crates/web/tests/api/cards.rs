@@ -228,10 +228,21 @@ api_test! {
         assert!(row["label"].as_str().unwrap().starts_with(code));
         let figures: Vec<i64> = ["scans", "views", "carts", "orders", "paid_orders", "paid_amount"].iter().map(|k| row[k].as_i64().unwrap()).collect();
         assert_eq!(figures, vec![3, 3, 2, 1, 1, 7000], "{row}");
+        // A credited order paid and then cancelled counts as paid, and brings in nothing.
+        let mut third = third;
+        sign_in(&app, &mut third, "funnel", "13900000005").await;
+        let (_, order) = third.post("/s/funnel/api/orders", json!({"fulfilment": "pickup", "store_id": w.store_a})).await;
+        let id = order["id"].as_str().unwrap();
+        app.pay_in_sandbox(&third, "funnel", id).await;
+        let (status, _) = third.post_empty(&format!("/s/funnel/api/orders/{id}/cancel")).await;
+        assert_eq!(status, StatusCode::OK);
+        let row = &funnel("card").await[0];
+        let figures: Vec<i64> = ["orders", "paid_orders", "paid_amount"].iter().map(|k| row[k].as_i64().unwrap()).collect();
+        assert_eq!(figures, vec![2, 2, 7000], "net of the refund: {row}");
         let by_store = funnel("store").await;
         assert_eq!((by_store[0]["key"].clone(), by_store[0]["scans"].as_i64()), (json!(w.store_a), Some(3)));
         let by_campaign = funnel("campaign").await;
-        assert_eq!((by_campaign[0]["label"].as_str(), by_campaign[0]["paid_orders"].as_i64()), (Some("双十一 2026"), Some(1)));
+        assert_eq!((by_campaign[0]["label"].as_str(), by_campaign[0]["paid_orders"].as_i64()), (Some("双十一 2026"), Some(2)));
         assert_eq!(by_campaign[0]["key"], campaign["id"]);
 
         // One shop's Wi-Fi (one address): ten scans of the card an hour count, more do not.
@@ -239,7 +250,8 @@ api_test! {
             let (status, _, _) = scan(&phone(&app, "198.51.100.50"), code).await;
             assert_eq!(status, StatusCode::OK, "the shopper still lands on the product");
         }
-        assert_eq!(funnel("card").await[0]["scans"], 13);
+        let row = funnel("card").await[0].clone();
+        assert_eq!((row["scans"].as_i64(), row["views"].as_i64()), (Some(13), Some(13)), "uncounted scans bring no views: {row}");
         // A flood from one address is turned away after sixty scans a minute.
         let mut statuses = Vec::new();
         for _ in 0..62 {

@@ -5,6 +5,7 @@ mod helpers;
 
 mod auth;
 mod cards;
+mod cards_context;
 mod errors;
 mod idempotency;
 mod isolation;

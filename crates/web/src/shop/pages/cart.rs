@@ -73,18 +73,27 @@ pub async fn cart_add(State(s): State<AppState>, mut shop: Shop, body: Bytes) ->
                 .map_err(|_| error_page(&shop, AppError::invalid("sku_id", "unknown_sku", "choose a variant")))?;
             let added = s.sweep.add_to_cart(&mut shop.ctx, sku, form.quantity).await;
             let token = or_page(&shop, added)?;
-            let to = match form.then.as_str() {
-                "checkout" => format!("{}/checkout", shop.base),
+            let pickup = form.then.strip_prefix("pickup:").and_then(|id| id.parse::<LocationId>().ok());
+            let to = match (form.then.as_str(), pickup) {
+                ("checkout", _) => format!("{}/checkout", shop.base),
                 // "Pick up here" from the product page: checkout with that store chosen.
-                then => match then.strip_prefix("pickup:").and_then(|id| id.parse::<LocationId>().ok()) {
-                    Some(store) => format!("{}/checkout?store={store}", shop.base),
-                    None => format!("{}/cart", shop.base),
-                },
+                (_, Some(store)) => format!("{}/checkout?store={store}", shop.base),
+                _ => format!("{}/cart", shop.base),
             };
             let mut response = Redirect::to(&to).into_response();
+            if let Some(store) = pickup {
+                // Kept for an hour, so a guest who must sign in first still finds it chosen.
+                let secure = if s.config.is_https() { "; Secure" } else { "" };
+                let cookie = format!(
+                    "{}={store}; Path={}; HttpOnly; SameSite=Lax; Max-Age=3600{secure}",
+                    super::checkout::PICKUP_COOKIE,
+                    shop.base
+                );
+                response.headers_mut().append(header::SET_COOKIE, HeaderValue::from_str(&cookie).expect("ASCII"));
+            }
             if let Some(token) = token {
                 let days = s.sweep.settings().shopper_session_days;
-                response.headers_mut().insert(header::SET_COOKIE, shop.cookie(&s.config, &token, days * 86_400));
+                response.headers_mut().append(header::SET_COOKIE, shop.cookie(&s.config, &token, days * 86_400));
             }
             Ok(response)
         }

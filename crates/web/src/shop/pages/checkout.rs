@@ -16,13 +16,25 @@ pub struct SummaryLine {
 struct CheckoutPage {
     l: Layout,
     key: String,
-    stores: Vec<StoreView>,
+    /// Each pickup store with what the order comes to there (stores may price differently).
+    stores: Vec<(StoreView, String)>,
     addresses: Vec<AddressView>,
+    /// What a delivered order comes to.
+    delivery_total: String,
     lines: Vec<SummaryLine>,
+    /// What the option chosen first comes to.
     total: String,
 }
 
-pub async fn checkout(State(s): State<AppState>, shop: Shop, uri: axum::http::Uri) -> Response {
+/// Remembers the store a shopper chose with "pick up here" while they sign in.
+pub(super) const PICKUP_COOKIE: &str = "sweep_pickup";
+
+pub async fn checkout(
+    State(s): State<AppState>,
+    shop: Shop,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+) -> Response {
     unwrap(
         async {
             if !shop.ctx.is_member() {
@@ -35,25 +47,41 @@ pub async fn checkout(State(s): State<AppState>, shop: Shop, uri: axum::http::Ur
             let wanted: Vec<(SkuId, i64)> =
                 view.lines.iter().filter(|l| l.buyable).map(|l| (l.sku.id, l.quantity)).collect();
             let mut stores = or_page(&shop, s.sweep.pickup_options(&shop.ctx, &wanted).await)?;
-            // The store the shopper asked for ("pick up here"), else the one they stand in,
-            // comes first and is chosen.
+            // The store the shopper asked for ("pick up here", remembered across signing
+            // in), else the one they stand in, comes first and is chosen.
             let asked = form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
                 .find(|(k, _)| k == "store")
-                .and_then(|(_, v)| v.parse::<LocationId>().ok());
+                .map(|(_, v)| v.into_owned())
+                .or_else(|| crate::auth::cookie(&headers, PICKUP_COOKIE).map(str::to_string))
+                .and_then(|v| v.parse::<LocationId>().ok());
             let preferred = match asked {
                 Some(store) => Some(store),
                 None => or_page(&shop, s.sweep.context_store(&shop.ctx).await)?,
             };
-            if let Some(at) = preferred.and_then(|p| stores.iter().position(|st| st.id == p)) {
-                let store = stores.remove(at);
-                stores.insert(0, store);
+            let mut flash = None;
+            match preferred.and_then(|p| stores.iter().position(|st| st.id == p)) {
+                Some(at) => {
+                    let store = stores.remove(at);
+                    stores.insert(0, store);
+                }
+                None if asked.is_some() => flash = Some(shop.t().get("store_cannot_serve").to_string()),
+                None => {}
             }
             let addresses = or_page(&shop, s.sweep.my_addresses(&shop.ctx).await)?;
             let key = or_page(&shop, sweep_app::secrets::random_token("ck_"))?;
+            // What each choice comes to, exactly as the order will be charged.
+            let mut choices: Vec<Option<LocationId>> = stores.iter().map(|st| Some(st.id)).collect();
+            choices.push(None);
+            let totals = or_page(&shop, s.sweep.cart_totals(&shop.ctx, shop.channel, &choices).await)?;
+            let delivery_total = totals.last().copied().unwrap_or(view.subtotal);
+            let first_total = if stores.is_empty() { delivery_total } else { totals[0] };
+            let mut l = shop.layout(&s, "cart").await;
+            l.flash = flash;
             let page = CheckoutPage {
                 key,
-                stores: stores.iter().map(|st| store_view(&shop, st)).collect(),
+                stores: stores.iter().zip(&totals).map(|(st, t)| (store_view(&shop, st), yuan(*t))).collect(),
                 addresses: address_views(&addresses),
+                delivery_total: yuan(delivery_total),
                 lines: view
                     .lines
                     .iter()
@@ -65,8 +93,8 @@ pub async fn checkout(State(s): State<AppState>, shop: Shop, uri: axum::http::Ur
                         total: yuan(l.line_total),
                     })
                     .collect(),
-                total: yuan(view.subtotal),
-                l: shop.layout(&s, "cart").await,
+                total: yuan(first_total),
+                l,
             };
             Ok(render(&shop, page))
         }

@@ -36,6 +36,8 @@ pub struct HereView {
     address: String,
     /// Units of the chosen SKU there.
     available: i64,
+    /// `sku:units` for every SKU, for the page to follow the variant picker.
+    stock: String,
     pickup: bool,
 }
 
@@ -78,8 +80,9 @@ struct ProductPageView {
     member_teaser: Option<String>,
     here: Option<HereView>,
     nearby: Vec<NearbyView>,
-    /// The SKU the nearby list is for.
+    /// The SKU the nearby list is for, and where it was measured from.
     nearby_sku: String,
+    origin: Option<(f64, f64)>,
     city: String,
     cities: Vec<(&'static str, &'static str)>,
     description: String,
@@ -105,13 +108,22 @@ pub async fn product(
             let q: ProductQuery = serde_urlencoded::from_str(uri.query().unwrap_or("")).unwrap_or_default();
             let page = or_page(&shop, s.sweep.product_page(&shop.ctx, id, shop.channel).await)?;
             let t = shop.t();
-            // The SKU a card led to, else the first one in stock.
+            // A variant can be had if it can be delivered, or picked up at a store (the
+            // one the shopper stands in first).
+            let here_units = |sku: SkuId| page.here.as_ref().and_then(|h| h.available.get(&sku).copied()).unwrap_or(0);
+            let pickup_units = |sku: SkuId| {
+                page.pickup_stores.iter().map(|st| st.available.get(&sku).copied().unwrap_or(0)).max().unwrap_or(0)
+            };
+            let obtainable = |o: &sweep_app::shop::SkuOffer| {
+                o.available > 0 || here_units(o.sku.id) > 0 || pickup_units(o.sku.id) > 0
+            };
+            // The SKU a card led to, else the first one to be had.
             let wanted = q.sku.parse::<SkuId>().ok();
             let chosen = page
                 .offers
                 .iter()
-                .position(|o| Some(o.sku.id) == wanted && o.available > 0)
-                .or_else(|| page.offers.iter().position(|o| o.available > 0));
+                .position(|o| Some(o.sku.id) == wanted && obtainable(o))
+                .or_else(|| page.offers.iter().position(&obtainable));
             let offers = page
                 .offers
                 .iter()
@@ -124,9 +136,13 @@ pub async fn product(
                     stock: match o.state {
                         StockState::InStock => t.get("in_stock").to_string(),
                         StockState::Few(n) => format!("{} {n} {}", t.get("few_left"), t.get("left")),
+                        StockState::SoldOut if here_units(o.sku.id) > 0 => {
+                            format!("{} {} {}", t.get("here_stock"), here_units(o.sku.id), t.get("units"))
+                        }
+                        StockState::SoldOut if pickup_units(o.sku.id) > 0 => t.get("pickup_only").to_string(),
                         StockState::SoldOut => t.get("sold_out").to_string(),
                     },
-                    sold_out: o.available <= 0,
+                    sold_out: !obtainable(o),
                     checked: Some(i) == chosen,
                 })
                 .collect();
@@ -147,6 +163,12 @@ pub async fn product(
                 name: h.store.name.get(shop.lang).to_string(),
                 address: h.store.address.clone(),
                 available: h.available.get(&sku).copied().unwrap_or(0),
+                stock: page
+                    .offers
+                    .iter()
+                    .map(|o| format!("{}:{}", o.sku.id, h.available.get(&o.sku.id).copied().unwrap_or(0)))
+                    .collect::<Vec<_>>()
+                    .join(","),
                 pickup: h.store.pickup_enabled,
             });
             // Nearest to the store the shopper stands in, else to the chosen city, else to
@@ -157,13 +179,13 @@ pub async fn product(
             } else {
                 q.city.clone()
             };
-            let whereabouts = match &page.here {
-                Some(h) if q.city.is_empty() => Whereabouts::Point {
-                    lat: h.store.point.lat,
-                    lng: h.store.point.lng,
-                    datum: sweep_domain::geo::Datum::Wgs84,
-                },
-                _ => Whereabouts::City(&city),
+            let origin = match &page.here {
+                Some(h) if q.city.is_empty() => Some(h.store.point),
+                _ => regions::city_centre(&city),
+            };
+            let whereabouts = match origin {
+                Some(p) => Whereabouts::Point { lat: p.lat, lng: p.lng, datum: sweep_domain::geo::Datum::Wgs84 },
+                None => Whereabouts::City(&city),
             };
             let nearby = match s.sweep.nearby_stores(&shop.ctx.merchant, sku, whereabouts, 5).await {
                 Ok(list) => list.iter().map(|n| nearby_view(&shop, n)).collect(),
@@ -179,6 +201,7 @@ pub async fn product(
                 here,
                 nearby,
                 nearby_sku: sku.to_string(),
+                origin: origin.map(|p| (p.lat, p.lng)),
                 city,
                 cities: regions::cities(),
                 description: page.product.description.get(shop.lang).to_string(),

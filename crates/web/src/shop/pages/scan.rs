@@ -15,8 +15,8 @@ pub async fn card_link(State(s): State<AppState>, ApiPath(code): ApiPath<String>
         Ok(CardTarget::Live { merchant, card }) => {
             Redirect::to(&format!("/s/{}/scan/{}", merchant.slug, card.code)).into_response()
         }
-        Ok(CardTarget::Retired { merchant, .. }) => {
-            Redirect::to(&format!("/s/{}/scan/{}", merchant.slug, code.trim().to_ascii_uppercase())).into_response()
+        Ok(CardTarget::Retired { merchant, code, .. }) => {
+            Redirect::to(&format!("/s/{}/scan/{code}", merchant.slug)).into_response()
         }
         Err(AppError::NotFound(_)) => unknown_card(),
         Err(e) => {
@@ -63,7 +63,7 @@ pub async fn scan(
             let target = s.sweep.card_target(&params.1).await;
             let card = match target {
                 Ok(CardTarget::Live { merchant, card }) if merchant.id == shop.ctx.merchant.id => card,
-                Ok(CardTarget::Retired { merchant, product }) if merchant.id == shop.ctx.merchant.id => {
+                Ok(CardTarget::Retired { merchant, product, .. }) if merchant.id == shop.ctx.merchant.id => {
                     let page = RetiredPage {
                         product: product.map(|p| format!("{}/p/{p}", shop.base)),
                         l: shop.layout(&s, "home").await,
