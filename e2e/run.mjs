@@ -204,7 +204,30 @@ async function shopperScansACard(browser, base) {
   assert.equal(order.influencer_clerk_id, card.card.clerk_id);
   assert.equal(order.card_id, card.card.id);
   assert.equal(order.channel, 'wechat');
+
+  // Paid, it reaches Hubin's counter, marked as sold through the store's own card.
+  await page.locator('#pay').click();
+  await page.waitForURL(/\/sandbox\/pay\//);
+  await page.locator('#pay').click();
+  await page.waitForURL(/\/orders\//);
+  const pickup = page.locator('#pickup-code');
+  for (let i = 0; i < 30 && !(await pickup.count()); i++) {
+    await page.waitForTimeout(500);
+    await page.reload();
+  }
+  const code = (await pickup.innerText()).trim();
   await context.close();
+  const counter = await phone(browser, 360);
+  await counter.goto(`${base}/login?next=clerk`);
+  await counter.locator('#login').fill('hubin.clerk@yunmian.demo');
+  await counter.locator('#password').fill('sweep-demo-2026');
+  await counter.getByRole('button', { name: /登录/ }).click();
+  await counter.waitForURL(/\/clerk/);
+  await counter.locator('#code').fill(code);
+  await counter.locator('#lookup').click();
+  await counter.locator('#credited').waitFor();
+  await counter.screenshot({ path: join(artifacts, '9-credited.png') });
+  await counter.context().close();
 }
 
 const sweep = await startSweep();

@@ -34,6 +34,8 @@ pub struct OrderPanel {
     lines: Vec<(String, i64)>,
     total: String,
     shopper: String,
+    /// The order came through one of this store's display cards.
+    from_our_card: bool,
     can_ready: bool,
     can_hand_over: bool,
     code: String,
@@ -115,6 +117,7 @@ async fn page(
             lines: o.lines.iter().map(|l| (format!("{} {}", l.name.zh, l.sku_label), l.quantity)).collect(),
             total: o.total.to_major_string(),
             shopper: view.shopper_phone.clone().unwrap_or_default(),
+            from_our_card: o.card_id.is_some() && o.influencer_store_id == store,
             can_ready: o.status == OrderStatus::Paid,
             can_hand_over: matches!(o.status, OrderStatus::Paid | OrderStatus::ReadyForPickup),
             code,
