@@ -180,6 +180,10 @@ async function shopperScansACard(browser, base) {
   await page.waitForFunction(() => /滨江龙湖天街店/.test(document.querySelector('#nearby li')?.innerText || ''));
   await page.locator('#nearby').scrollIntoViewIfNeeded();
   await page.screenshot({ path: join(artifacts, '8-nearby.png') });
+  // Choosing a city re-lists the stores from there (the select submits itself).
+  await page.locator('select[name=city]').selectOption('上海');
+  await page.waitForURL(/city=/);
+  assert.equal(await page.locator('select[name=city]').inputValue(), '上海');
 
   // "Pick up at this counter": sign in, and checkout has Hubin chosen.
   await page.locator('#pick-up-here').click();
@@ -218,13 +222,26 @@ async function shopperScansACard(browser, base) {
   const code = (await pickup.innerText()).trim();
   await context.close();
   const counter = await phone(browser, 360);
+  // The counter phone's camera, as Chrome on Android gives it: a video stream and a
+  // BarcodeDetector that reads the shopper's QR code.
+  await counter.addInitScript((pickupCode) => {
+    window.BarcodeDetector = class { async detect() { return [{ rawValue: pickupCode }]; } };
+    const camera = async () => {
+      const canvas = document.createElement('canvas');
+      canvas.width = 64;
+      canvas.height = 64;
+      canvas.getContext('2d').fillRect(0, 0, 64, 64);
+      return canvas.captureStream();
+    };
+    if (!navigator.mediaDevices) { Object.defineProperty(navigator, 'mediaDevices', { value: {} }); }
+    navigator.mediaDevices.getUserMedia = camera;
+  }, code);
   await counter.goto(`${base}/login?next=clerk`);
   await counter.locator('#login').fill('hubin.clerk@yunmian.demo');
   await counter.locator('#password').fill('sweep-demo-2026');
   await counter.getByRole('button', { name: /登录/ }).click();
   await counter.waitForURL(/\/clerk/);
-  await counter.locator('#code').fill(code);
-  await counter.locator('#lookup').click();
+  await counter.locator('#scan').click();
   await counter.locator('#credited').waitFor();
   await counter.screenshot({ path: join(artifacts, '9-credited.png') });
   await counter.context().close();

@@ -1,4 +1,4 @@
-use sweep_domain::FieldError;
+use sweep_domain::{FieldError, MoneyError};
 
 use crate::ports::StoreError;
 
@@ -50,6 +50,14 @@ impl From<Vec<FieldError>> for AppError {
 impl From<FieldError> for AppError {
     fn from(error: FieldError) -> Self {
         AppError::Invalid(vec![error])
+    }
+}
+
+/// Money arithmetic on figures the server computed itself: an overflow or a mixed
+/// currency is a bug, never the client's fault.
+impl From<MoneyError> for AppError {
+    fn from(error: MoneyError) -> Self {
+        AppError::Internal(error.to_string())
     }
 }
 

@@ -13,9 +13,8 @@ use sweep_domain::roles::{Actor, Permission};
 use sweep_domain::text::{self, Localized};
 use sweep_domain::{Currency, FieldError, Money};
 
-use crate::page::PageRequest;
+use crate::page::{PageRequest, all_pages};
 use crate::ports::{CatalogImport, LocationFilter, SkuFilter, StockLine};
-use crate::pricing::all_pages;
 use crate::{AppError, AppResult, Sweep, require, tenant};
 
 /// Most rows one import may carry.
@@ -82,10 +81,8 @@ impl Sweep {
         }
 
         // The header: known columns, and stock columns naming the merchant's locations.
-        let locations: Vec<Location> = all_pages(|page| {
-            Box::pin(async move {
-                self.repos.locations.list_locations(merchant_id, &LocationFilter::default(), &page).await
-            })
+        let locations: Vec<Location> = all_pages(|page| async move {
+            self.repos.locations.list_locations(merchant_id, &LocationFilter::default(), &page).await
         })
         .await?;
         let by_code: HashMap<&str, LocationId> = locations.iter().map(|l| (l.code.as_str(), l.id)).collect();
@@ -119,10 +116,9 @@ impl Sweep {
         v.finish()?;
 
         let mut v = Validator::new();
-        let existing_categories: Vec<Category> = all_pages(|page| {
-            Box::pin(async move { self.repos.catalog.list_categories(merchant_id, None, None, &page).await })
-        })
-        .await?;
+        let existing_categories: Vec<Category> =
+            all_pages(|page| async move { self.repos.catalog.list_categories(merchant_id, None, None, &page).await })
+                .await?;
         let now = self.now();
         let currency = Currency::Cny;
         let mut batch = CatalogImport::default();
@@ -314,15 +310,12 @@ impl Sweep {
                     Default::default()
                 }
             };
-            if let Some(code) = &code {
-                if let Some(first) = codes.insert(code.clone(), line) {
-                    v.push(FieldError::new(at(line, "sku_code"), "duplicate", format!("also on line {first}")));
-                } else if self
-                    .sku_exists(merchant_id, SkuFilter { code: Some(code.clone()), ..Default::default() })
-                    .await?
-                {
-                    v.push(FieldError::new(at(line, "sku_code"), "duplicate", "a SKU with this code exists already"));
-                }
+            // The code is the trimmed cell looked up above and no SKU has it: only another
+            // row of this file can clash.
+            if let Some(code) = &code
+                && let Some(first) = codes.insert(code.clone(), line)
+            {
+                v.push(FieldError::new(at(line, "sku_code"), "duplicate", format!("also on line {first}")));
             }
             if let Some(barcode) = &barcode {
                 if let Some(first) = barcodes.insert(barcode.clone(), line) {

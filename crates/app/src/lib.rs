@@ -1,7 +1,11 @@
 //! Sweep's use cases. Each action is a method on [`Sweep`] that takes the caller (an
 //! [`Actor`]) and plain input, checks rights and rules, and calls the ports.
 //!
-//! The web layer and the CLI call these; they never reach the database directly.
+//! The web layer and the CLI call these for everything that needs rights checked or
+//! rules applied. [`Sweep::repos`] also hands them the storage ports themselves, and they
+//! use it for a few plain reads no use case offers (the CLI's set-up chores, a shop
+//! page's cart badge or store address); whatever goes through the ports directly is
+//! checked by nobody, so it must stay within what the caller may see anyway.
 
 pub mod auth;
 pub mod cards;
@@ -155,6 +159,7 @@ impl Sweep {
         &self.settings
     }
 
+    /// The storage ports themselves, unchecked: see the crate documentation.
     pub fn repos(&self) -> &Repos {
         &self.repos
     }

@@ -3,6 +3,8 @@
 
 use sweep_domain::FieldError;
 
+use crate::{AppError, AppResult};
+
 pub const DEFAULT_LIMIT: u32 = 50;
 pub const MAX_LIMIT: u32 = 200;
 
@@ -61,6 +63,25 @@ impl<T> Page<T> {
     }
 }
 
+/// Collects every item of a paged list, asking `fetch` for one page after another.
+pub async fn all_pages<T, E, F, Fut>(mut fetch: F) -> AppResult<Vec<T>>
+where
+    F: FnMut(PageRequest) -> Fut,
+    Fut: Future<Output = Result<Page<T>, E>>,
+    AppError: From<E>,
+{
+    let mut all = Vec::new();
+    let mut page = PageRequest::first(MAX_LIMIT);
+    loop {
+        let got = fetch(page.clone()).await?;
+        all.extend(got.items);
+        match got.next_cursor {
+            Some(cursor) => page.after = Some(cursor),
+            None => return Ok(all),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,6 +92,22 @@ mod tests {
         assert_eq!(PageRequest::parse(None, Some(0)).unwrap_err().field, "limit");
         assert_eq!(PageRequest::parse(None, Some(10_000)).unwrap_err().field, "limit");
         assert_eq!(PageRequest::parse(Some("'; drop table x"), None).unwrap_err().code, "invalid_cursor");
+    }
+
+    #[tokio::test]
+    async fn all_pages_walks_to_the_last_page() {
+        let rows: Vec<u32> = (1..=450).collect();
+        let mut asked = 0;
+        let all = all_pages(|page: PageRequest| {
+            asked += 1;
+            let start = page.after.map_or(0, |c| c.parse::<usize>().unwrap());
+            let rows = rows[start..].iter().take(page.limit as usize + 1).copied().collect();
+            async move { Ok::<_, AppError>(Page::from_rows(rows, page.limit, |n| n.to_string())) }
+        })
+        .await
+        .unwrap();
+        assert_eq!(all, rows);
+        assert_eq!(asked, 3, "200 + 200 + 50");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use sweep_domain::location::{Location, LocationKind, LocationStatus};
 use sweep_domain::pricing::{PriceInputs, PriceOverride, PriceScope, ResolvedPrice, resolve_price};
 use sweep_domain::roles::{Actor, Permission};
 
-use crate::page::{Page, PageRequest};
+use crate::page::all_pages;
 use crate::ports::{LocationFilter, ProductFilter, SkuFilter};
 use crate::{AppError, AppResult, Sweep, require, tenant};
 
@@ -98,9 +98,7 @@ impl Sweep {
         if let Some(store) = store {
             self.get_location(actor, store).await?;
         }
-        let inputs =
-            PriceInputs::for_context(prices.sku.base_price, prices.sku.member_price, &prices.overrides, channel, store);
-        Ok(resolve_price(&inputs, member))
+        Ok(resolve_price(&PriceInputs::for_sku(&prices.sku, &prices.overrides, channel, store), member))
     }
 
     /// For each store in the caller's scope (or the one given), the active SKUs of
@@ -119,26 +117,22 @@ impl Sweep {
                 };
                 all_pages(|page| {
                     let filter = filter.clone();
-                    Box::pin(async move { self.list_locations(actor, filter, &page).await })
+                    async move { self.list_locations(actor, filter, &page).await }
                 })
                 .await?
             }
         };
-        let active_products: std::collections::HashSet<_> = all_pages(|page| {
-            Box::pin(async move {
-                let filter = ProductFilter { status: Some(ProductStatus::Active), ..Default::default() };
-                self.repos.catalog.list_products(merchant_id, &filter, &page).await
-            })
+        let active_products: std::collections::HashSet<_> = all_pages(|page| async move {
+            let filter = ProductFilter { status: Some(ProductStatus::Active), ..Default::default() };
+            self.repos.catalog.list_products(merchant_id, &filter, &page).await
         })
         .await?
         .into_iter()
         .map(|p| p.id)
         .collect();
-        let skus: Vec<Sku> = all_pages(|page| {
-            Box::pin(async move {
-                let filter = SkuFilter { status: Some(RecordStatus::Active), ..Default::default() };
-                self.repos.catalog.list_skus(merchant_id, &filter, &page).await
-            })
+        let skus: Vec<Sku> = all_pages(|page| async move {
+            let filter = SkuFilter { status: Some(RecordStatus::Active), ..Default::default() };
+            self.repos.catalog.list_skus(merchant_id, &filter, &page).await
         })
         .await?
         .into_iter()
@@ -149,11 +143,9 @@ impl Sweep {
             let ids: Vec<SkuId> = chunk.iter().map(|s| s.id).collect();
             let overrides = self.repos.catalog.price_overrides_for(merchant_id, &ids).await?;
             for sku in chunk {
-                let own: Vec<PriceOverride> = overrides.iter().filter(|o| o.sku_id == sku.id).cloned().collect();
                 for store in &stores {
                     let price_on = |channel| {
-                        let inputs = PriceInputs::for_context(sku.base_price, None, &own, channel, Some(store.id));
-                        resolve_price(&inputs, false).unit
+                        resolve_price(&PriceInputs::for_sku(sku, &overrides, channel, Some(store.id)), false).unit
                     };
                     let till = price_on(Channel::Pos);
                     let differing: Vec<(Channel, Money)> =
@@ -172,24 +164,5 @@ impl Sweep {
             }
         }
         Ok(issues)
-    }
-}
-
-type PageFuture<'a, T, E> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Page<T>, E>> + Send + 'a>>;
-
-/// Collects every page of a list.
-pub(crate) async fn all_pages<'a, T, E>(mut fetch: impl FnMut(PageRequest) -> PageFuture<'a, T, E>) -> AppResult<Vec<T>>
-where
-    AppError: From<E>,
-{
-    let mut out = Vec::new();
-    let mut page = PageRequest::first(crate::page::MAX_LIMIT);
-    loop {
-        let got = fetch(page.clone()).await?;
-        out.extend(got.items);
-        match got.next_cursor {
-            Some(c) => page.after = Some(c),
-            None => return Ok(out),
-        }
     }
 }

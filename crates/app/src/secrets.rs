@@ -6,8 +6,9 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
+use sweep_domain::shopper::digits_from_random;
 
-use crate::error::AppError;
+use crate::error::{AppError, AppResult};
 
 /// 32 random bytes, URL-safe base64, with a readable prefix (`sws_` sessions,
 /// `swt_` API tokens).
@@ -15,6 +16,16 @@ pub fn random_token(prefix: &str) -> Result<String, AppError> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| AppError::Internal(format!("no randomness: {e}")))?;
     Ok(format!("{prefix}{}", URL_SAFE_NO_PAD.encode(bytes)))
+}
+
+/// `n` random decimal digits (order numbers, sign-in and pickup codes), without
+/// modulo bias.
+pub fn random_digits(n: usize) -> AppResult<String> {
+    // Each byte yields a digit unless it is one of the 6 in 256 that are skipped, so
+    // four bytes a digit leave nothing to chance in practice.
+    let mut random = vec![0u8; n.max(8) * 4];
+    getrandom::fill(&mut random).map_err(|e| AppError::Internal(format!("no randomness: {e}")))?;
+    digits_from_random(&random, n).ok_or_else(|| AppError::Internal("not enough random digits".into()))
 }
 
 pub fn token_digest(token: &str) -> String {
@@ -69,6 +80,15 @@ mod tests {
         assert!(dummy.starts_with("$argon2id$"));
         assert!(!verify_password("anything", dummy).await);
         assert!(!verify_password("anything", "garbage").await);
+    }
+
+    #[test]
+    fn digits_are_random_digits() {
+        for n in [6, 8, 10] {
+            let d = random_digits(n).unwrap();
+            assert!(d.len() == n && d.bytes().all(|b| b.is_ascii_digit()), "{d}");
+        }
+        assert_ne!(random_digits(10).unwrap(), random_digits(10).unwrap());
     }
 
     #[test]

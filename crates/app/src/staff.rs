@@ -114,10 +114,7 @@ impl Sweep {
     ) -> AppResult<Page<Staff>> {
         require(actor, Permission::ViewStaff)?;
         let merchant = if actor.role == Role::PlatformAdmin { actor.merchant_id } else { Some(tenant(actor)?) };
-        if !actor.is_head_office() {
-            let wanted = filter.stores.take().unwrap_or_else(|| actor.stores.clone());
-            filter.stores = Some(wanted.into_iter().filter(|s| actor.stores.contains(s)).collect());
-        }
+        filter.stores = actor.narrow_stores(filter.stores.take());
         Ok(self.repos.staff.list_staff(merchant, &filter, page).await?)
     }
 

@@ -17,6 +17,9 @@ mod qr;
 mod render;
 mod text;
 
+#[cfg(feature = "test-support")]
+pub mod testing;
+
 /// What one card shows. Strings come from merchants and are escaped, cleaned
 /// of control characters, and wrapped or shortened with "…" to fit the card.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

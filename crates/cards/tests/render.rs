@@ -6,20 +6,21 @@ mod common;
 use std::collections::BTreeSet;
 use std::process::Command;
 
-use common::{decode_luma_in_cells, decode_qrs, face, render_pdf};
+use common::face;
+use sweep_cards::testing::{decode_luma_in_cells, decode_png, png_to_luma, render_pdf};
 use sweep_cards::{CARDS_PER_PAGE, CardError, CardFace, card_png, qr_svg, sheet_pdf};
 
 #[test]
 fn card_png_scans_to_the_url() {
     let face = face(1, "60支长绒棉四件套 雾霾蓝");
     let png = card_png(&face, 150.0).unwrap();
-    assert_eq!(decode_qrs(&png), vec![face.url.clone()]);
+    assert_eq!(decode_png(&png), vec![face.url.clone()]);
 }
 
 #[test]
 fn card_png_has_the_requested_resolution() {
     let png = card_png(&face(1, "四件套"), 150.0).unwrap();
-    let (w, h, _) = common::png_to_luma(&png);
+    let (w, h, _) = png_to_luma(&png);
     // 90 x 130 mm at 150 dpi.
     assert_eq!((w, h), (532, 768));
 }
@@ -42,7 +43,7 @@ fn bare_qr_svg_scans_to_the_url() {
     let mut pixmap = resvg::tiny_skia::Pixmap::new(size.width(), size.height()).unwrap();
     pixmap.fill(resvg::tiny_skia::Color::WHITE);
     resvg::render(&tree, resvg::tiny_skia::Transform::identity(), &mut pixmap.as_mut());
-    assert_eq!(decode_qrs(&pixmap.encode_png().unwrap()), vec![url.to_owned()]);
+    assert_eq!(decode_png(&pixmap.encode_png().unwrap()), vec![url.to_owned()]);
 }
 
 #[test]

@@ -348,6 +348,19 @@ fn cards_print_writes_a_demo_stores_sheets() {
     assert!(said.contains("wrote 12 cards on 3 A4 pages") && said.contains("http://192.168.1.20:8080/c/"), "{said}");
     let pdf = std::fs::read(dir.path().join("cards.pdf")).unwrap();
     assert!(pdf.starts_with(b"%PDF-") && pdf.len() > 10_000);
+    // What was written, not just what was said: every code on the pages, read back.
+    let pages = sweep_cards::testing::render_pdf(&pdf, 150.0);
+    assert_eq!(pages.len(), 3, "12 cards, four to a page");
+    let mut decoded = Vec::new();
+    for (width, height, luma) in &pages {
+        decoded.extend(sweep_cards::testing::decode_luma_in_cells(*width, *height, luma, 2, 2));
+    }
+    assert_eq!(decoded.len(), 12, "one code per card: {decoded:?}");
+    assert!(decoded.iter().all(|url| url.starts_with("http://192.168.1.20:8080/c/")), "{decoded:?}");
+    let mut distinct = decoded.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 12, "no card printed twice: {decoded:?}");
 
     // Cards for the store's other stocked SKUs, on request; an unknown store is named.
     let out = sweep(

@@ -167,6 +167,14 @@ pub struct Sku {
     pub updated_at: Timestamp,
 }
 
+impl Sku {
+    /// The variant as shoppers and cards show it: the attribute values in key order,
+    /// joined with " / " (`雾霾蓝 / 1.8m`); empty for a SKU without attributes.
+    pub fn label(&self) -> String {
+        self.attributes.values().map(String::as_str).collect::<Vec<_>>().join(" / ")
+    }
+}
+
 /// Kinds of image Sweep accepts, recognised by their first bytes, not by what the
 /// client claims.
 pub fn sniff_image(bytes: &[u8]) -> Option<(&'static str, &'static str)> {

@@ -41,10 +41,6 @@ impl Channel {
         Channel::ALL.into_iter().find(|c| c.as_str() == s)
     }
 
-    pub fn is_phone(self) -> bool {
-        Channel::PHONE.contains(&self)
-    }
-
     /// The channel a browser is on, from its User-Agent: WeChat's and Alipay's in-app
     /// browsers name themselves; other phones say "Mobile".
     pub fn from_user_agent(user_agent: &str) -> Channel {

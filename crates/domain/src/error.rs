@@ -58,15 +58,7 @@ impl Validator {
         self.errors.extend(errors);
     }
 
-    pub fn is_ok(&self) -> bool {
-        self.errors.is_empty()
-    }
-
     pub fn finish(self) -> Result<(), Vec<FieldError>> {
         if self.errors.is_empty() { Ok(()) } else { Err(self.errors) }
-    }
-
-    pub fn into_errors(self) -> Vec<FieldError> {
-        self.errors
     }
 }

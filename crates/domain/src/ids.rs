@@ -21,10 +21,6 @@ macro_rules! define_id {
                 Self(Uuid::now_v7())
             }
 
-            pub fn from_uuid(uuid: Uuid) -> Self {
-                Self(uuid)
-            }
-
             pub fn uuid(&self) -> Uuid {
                 self.0
             }

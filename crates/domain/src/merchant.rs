@@ -109,3 +109,10 @@ pub struct Merchant {
     pub created_at: crate::Timestamp,
     pub updated_at: crate::Timestamp,
 }
+
+impl Merchant {
+    /// The merchant's time zone; Shanghai when the stored name is not a known zone.
+    pub fn time_zone(&self) -> MerchantTimeZone {
+        MerchantTimeZone::parse("time_zone", &self.time_zone).unwrap_or_else(|_| MerchantTimeZone::shanghai())
+    }
+}

@@ -74,10 +74,6 @@ impl Money {
         self.currency
     }
 
-    pub fn is_negative(self) -> bool {
-        self.minor < 0
-    }
-
     pub fn checked_add(self, other: Money) -> Result<Money, MoneyError> {
         self.same_currency(other)?;
         self.minor.checked_add(other.minor).map(|m| Money::new(m, self.currency)).ok_or(MoneyError::Overflow)

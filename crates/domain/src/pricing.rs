@@ -97,6 +97,45 @@ mod tests {
         i.store_override = Some(Money::cny(8000));
         assert_eq!(resolve_price(&i, true).source, PriceSource::StoreOverride, "a lower list price stays");
     }
+
+    #[test]
+    fn a_skus_inputs_take_only_its_own_overrides() {
+        use crate::catalog::{RecordStatus, Sku};
+        use crate::channel::Channel;
+        use crate::ids::{LocationId, MerchantId, ProductId, SkuId};
+        let now = crate::Timestamp::from_unix_micros(0);
+        let sku = |base| Sku {
+            id: SkuId::new(),
+            merchant_id: MerchantId::new(),
+            product_id: ProductId::new(),
+            code: "S".into(),
+            barcode: None,
+            attributes: Default::default(),
+            base_price: Money::cny(base),
+            member_price: Some(Money::cny(8000)),
+            status: RecordStatus::Active,
+            created_at: now,
+            updated_at: now,
+        };
+        let (a, b) = (sku(10000), sku(20000));
+        let store = LocationId::new();
+        let set = |sku: &Sku, scope, price| PriceOverride {
+            sku_id: sku.id,
+            scope,
+            price: Money::cny(price),
+            updated_at: now,
+        };
+        let overrides = [
+            set(&b, PriceScope::Channel(Channel::Wechat), 100),
+            set(&a, PriceScope::Channel(Channel::Wechat), 9500),
+            set(&b, PriceScope::Store(store), 200),
+        ];
+        let i = PriceInputs::for_sku(&a, &overrides, Channel::Wechat, Some(store));
+        assert_eq!((i.base, i.member_price), (Money::cny(10000), Some(Money::cny(8000))));
+        assert_eq!((i.channel_override, i.store_override), (Some(Money::cny(9500)), None));
+        let i = PriceInputs::for_sku(&b, &overrides, Channel::Pos, Some(store));
+        assert_eq!((i.channel_override, i.store_override), (None, Some(Money::cny(200))));
+    }
 }
 
 /// Where a price override applies.
@@ -115,18 +154,20 @@ pub struct PriceOverride {
 }
 
 impl PriceInputs {
-    /// Gathers the inputs for one channel and, optionally, one store's context.
-    pub fn for_context(
-        base: Money,
-        member_price: Option<Money>,
+    /// Gathers the inputs for one SKU on one channel and, optionally, in one store's
+    /// context. `overrides` may hold other SKUs' overrides too (a batch read for many
+    /// SKUs): only this SKU's count.
+    pub fn for_sku(
+        sku: &crate::catalog::Sku,
         overrides: &[PriceOverride],
         channel: crate::channel::Channel,
         store: Option<crate::ids::LocationId>,
     ) -> PriceInputs {
-        let find = |scope: PriceScope| overrides.iter().find(|o| o.scope == scope).map(|o| o.price);
+        let find =
+            |scope: PriceScope| overrides.iter().find(|o| o.sku_id == sku.id && o.scope == scope).map(|o| o.price);
         PriceInputs {
-            base,
-            member_price,
+            base: sku.base_price,
+            member_price: sku.member_price,
             channel_override: find(PriceScope::Channel(channel)),
             store_override: store.and_then(|s| find(PriceScope::Store(s))),
             flash_price: None,

@@ -116,37 +116,30 @@ pub struct Actor {
     pub stores: Vec<LocationId>,
 }
 
-/// Which locations a caller may see.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LocationScope {
-    All,
-    Only(Vec<LocationId>),
-}
-
-impl LocationScope {
-    pub fn contains(&self, location: LocationId) -> bool {
-        match self {
-            LocationScope::All => true,
-            LocationScope::Only(ids) => ids.contains(&location),
-        }
-    }
-}
-
 impl Actor {
     pub fn can(&self, permission: Permission) -> bool {
         permission.granted_to(self.role)
     }
 
-    pub fn location_scope(&self) -> LocationScope {
-        if self.role.is_store_scoped() { LocationScope::Only(self.stores.clone()) } else { LocationScope::All }
-    }
-
+    /// Head office sees every location; store roles only the stores they are assigned to.
     pub fn can_see_location(&self, location: LocationId) -> bool {
-        self.location_scope().contains(location)
+        !self.role.is_store_scoped() || self.stores.contains(&location)
     }
 
     pub fn is_head_office(&self) -> bool {
         !self.role.is_store_scoped()
+    }
+
+    /// The stores a list is limited to: head office gets what it asked for (`None`: all);
+    /// store staff get the requested stores that are theirs, or all of theirs.
+    pub fn narrow_stores(&self, requested: Option<Vec<LocationId>>) -> Option<Vec<LocationId>> {
+        if self.is_head_office() {
+            return requested;
+        }
+        Some(match requested {
+            Some(wanted) => wanted.into_iter().filter(|s| self.stores.contains(s)).collect(),
+            None => self.stores.clone(),
+        })
     }
 }
 
@@ -178,6 +171,18 @@ mod tests {
         assert!(!manager.can_see_location(b));
         let owner = actor(Role::MerchantOwner, vec![]);
         assert!(owner.can_see_location(b));
+    }
+
+    #[test]
+    fn store_roles_list_only_their_stores() {
+        let (a, b) = (LocationId::new(), LocationId::new());
+        let manager = actor(Role::StoreManager, vec![a]);
+        assert_eq!(manager.narrow_stores(None), Some(vec![a]));
+        assert_eq!(manager.narrow_stores(Some(vec![a, b])), Some(vec![a]));
+        assert_eq!(manager.narrow_stores(Some(vec![b])), Some(vec![]));
+        let owner = actor(Role::MerchantOwner, vec![]);
+        assert_eq!(owner.narrow_stores(None), None);
+        assert_eq!(owner.narrow_stores(Some(vec![b])), Some(vec![b]));
     }
 
     #[test]

@@ -82,15 +82,6 @@ impl AuthRepo for Db {
         Ok(())
     }
 
-    async fn delete_sessions_of(&self, staff: StaffId) -> StoreResult<()> {
-        sqlx::query("DELETE FROM sessions WHERE staff_id = $1")
-            .bind(staff.to_string())
-            .execute(self.writer())
-            .await
-            .map_err(err)?;
-        Ok(())
-    }
-
     async fn insert_token(&self, t: &ApiToken, token_hash: &str) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO api_tokens (id, merchant_id, staff_id, name, prefix, token_hash, created_at, expires_at)

@@ -166,12 +166,6 @@ impl CardRepo for Db {
         self.one_card(q).await
     }
 
-    async fn card_by_id(&self, id: CardId) -> StoreResult<Option<DisplayCard>> {
-        let mut q = Sql::new("SELECT ");
-        q.push(CARD_COLUMNS).push(" FROM display_cards WHERE id = ").bind(id.to_string());
-        self.one_card(q).await
-    }
-
     async fn cards(&self, merchant: MerchantId, f: &CardFilter, page: &PageRequest) -> StoreResult<Page<DisplayCard>> {
         let mut q = Sql::new("SELECT ");
         q.push(CARD_COLUMNS).push(" FROM display_cards WHERE merchant_id = ").bind(merchant.to_string());

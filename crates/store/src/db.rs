@@ -3,7 +3,7 @@ use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
-use sqlx::{AnyPool, Executor, SqlSafeStr};
+use sqlx::{AnyPool, AssertSqlSafe, Executor, SqlSafeStr};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -124,34 +124,21 @@ impl Db {
     /// Applies the embedded migrations that have not run yet. Safe to run from several
     /// processes at once: the migrator takes a database lock.
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
-        let files: &[(i64, &str, &str, &str)] = &[
-            (
-                1,
-                "foundation",
-                include_str!("../migrations/sqlite/0001_foundation.sql"),
-                include_str!("../migrations/postgres/0001_foundation.sql"),
-            ),
-            (
-                2,
-                "shopping",
-                include_str!("../migrations/sqlite/0002_shopping.sql"),
-                include_str!("../migrations/postgres/0002_shopping.sql"),
-            ),
-            (
-                3,
-                "cards",
-                include_str!("../migrations/sqlite/0003_cards.sql"),
-                include_str!("../migrations/postgres/0003_cards.sql"),
-            ),
+        // One schema for both databases: SQLite takes PostgreSQL's type names (BIGINT,
+        // DOUBLE PRECISION and TEXT get the right affinities) except BYTEA.
+        let files: [(i64, &str, &str); 3] = [
+            (1, "foundation", include_str!("../migrations/0001_foundation.sql")),
+            (2, "shopping", include_str!("../migrations/0002_shopping.sql")),
+            (3, "cards", include_str!("../migrations/0003_cards.sql")),
         ];
         let migrations = files
-            .iter()
-            .map(|(version, name, sqlite, postgres)| {
+            .into_iter()
+            .map(|(version, name, sql)| {
                 let sql = match self.backend {
-                    Backend::Sqlite => *sqlite,
-                    Backend::Postgres => *postgres,
+                    Backend::Sqlite => sql.replace("BYTEA", "BLOB"),
+                    Backend::Postgres => sql.to_string(),
                 };
-                Migration::new(*version, (*name).into(), MigrationType::Simple, sql.into_sql_str(), false)
+                Migration::new(version, name.into(), MigrationType::Simple, AssertSqlSafe(sql).into_sql_str(), false)
             })
             .collect();
         Migrator::with_migrations(migrations).run(&self.writer).await

@@ -96,7 +96,7 @@ impl ShopperRepo for Db {
         .bind(s.visitor.clone())
         .bind(s.scan.map(|scan| scan.card_id.to_string()))
         .bind(s.scan.map(|scan| scan.at.unix_micros()))
-        .bind(s.scan.map(|scan| i64::from(scan.counted)))
+        .bind(s.scan.map(|scan| i64::from(scan.steps_count)))
         .execute(self.writer())
         .await
         .map_err(err)?;
@@ -127,7 +127,7 @@ impl ShopperRepo for Db {
                     (Some(card_id), Some(at)) => Some(SessionScan {
                         card_id,
                         at,
-                        counted: get::<Option<i64>>(&r, "scan_counted")?.unwrap_or(0) == 1,
+                        steps_count: get::<Option<i64>>(&r, "scan_counted")?.unwrap_or(0) == 1,
                     }),
                     _ => None,
                 },

@@ -215,12 +215,4 @@ impl StaffRepo for Db {
         end_sessions_in(&mut tx, staff).await?;
         tx.commit().await.map_err(err)
     }
-
-    async fn count_platform_admins(&self) -> StoreResult<i64> {
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM staff WHERE role = 'platform_admin' AND status = 'active'")
-            .fetch_one(self.reader())
-            .await
-            .map_err(err)?;
-        get(&row, "n")
-    }
 }

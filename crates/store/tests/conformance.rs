@@ -522,15 +522,90 @@ both_backends! {
         for w in workers {
             claimed.extend(w.await.unwrap());
         }
+        // Every claim counts: a job two workers both won shows up twice here.
+        assert_eq!(claimed.len(), 6, "six claims in all: {claimed:?}");
         claimed.sort();
-        claimed.dedup();
-        let total: usize = claimed.len();
-        assert_eq!(total, 6, "all six jobs claimed, none twice: {claimed:?}");
+        assert_eq!(claimed, ["0", "1", "2", "3", "4", "p"], "all six jobs claimed, none twice");
         assert!(db.db.claim("late", t(2), 60).await.unwrap().is_none(), "all leased");
         let retaken = db.db.claim("late", t(62), 60).await.unwrap().expect("an expired lease frees the job");
         db.db.finish(retaken.id, "late", t(63)).await.unwrap();
         assert_eq!(retaken.attempts, 2);
         assert_eq!(db.db.purge_expired(t(63 + 8 * 24 * 3600)).await.unwrap(), 1, "old finished job purged");
+    }
+}
+
+both_backends! {
+    async fn purging_drops_what_expired_and_keeps_what_lives(db: TestDb) {
+        let w = world(&db, "purge").await;
+        let member = staff(Some(w.merchant.id), "m@purge.test", Role::MerchantManager, vec![]);
+        db.db.insert_staff(&member, "hash").await.unwrap();
+        // Housekeeping a month in; "old" rows are from the first hour, "new" ones from a
+        // minute ago and still in use.
+        let now = t(30 * 24 * 3600);
+        let lately = now.minus_seconds(60);
+
+        // Staff sessions end at their expiry.
+        for (token, created_at, expires_at) in [("old", t(0), t(3600)), ("new", lately, now.plus_seconds(3600))] {
+            let session =
+                SessionRecord { token_hash: token.into(), staff_id: member.id, csrf_token: "c".into(), created_at, expires_at };
+            db.db.insert_session(&session).await.unwrap();
+        }
+        // Idempotency keys are kept a day, attempt counters a day past their window.
+        for (key, at) in [("old", t(0)), ("new", lately)] {
+            assert_eq!(db.db.start("staff:1", key, "hash", at).await.unwrap(), IdempotencyStart::Started);
+            db.db.count_attempt(key, at, 900).await.unwrap();
+        }
+        // Shoppers' sessions and sign-in codes end at their expiry.
+        let month = 30 * 24 * 3600;
+        for (token, created_at, expires_at) in [("old", t(0), t(3600)), ("new", lately, now.plus_seconds(month))] {
+            let session = ShopperSession {
+                token_hash: token.into(),
+                merchant_id: w.merchant.id,
+                shopper_id: None,
+                csrf_token: "c".into(),
+                created_at,
+                expires_at,
+                visitor: format!("v_{token}"),
+                scan: None,
+            };
+            db.db.insert_shopper_session(&session).await.unwrap();
+        }
+        for (id, created_at, expires_at) in [("old", t(0), t(300)), ("new", lately, now.plus_seconds(300))] {
+            let otp = OtpRecord {
+                id: id.into(),
+                merchant_id: w.merchant.id,
+                phone: sweep_domain::shopper::Phone::parse("phone", "13800138000").unwrap(),
+                code_hash: "hash".into(),
+                expires_at,
+                created_at,
+            };
+            db.db.insert_otp(&otp).await.unwrap();
+        }
+        // Finished jobs are kept a week; a job still waiting to run is kept however old.
+        let job = |payload: &str, run_at| NewJob { kind: "k".into(), payload: payload.into(), run_at, dedupe_key: None };
+        for (payload, at) in [("old", t(0)), ("new", lately)] {
+            assert!(db.db.enqueue(&job(payload, at)).await.unwrap());
+            let claimed = db.db.claim("w", at, 60).await.unwrap().expect("the job just queued");
+            assert_eq!(claimed.payload, payload);
+            db.db.finish(claimed.id, "w", at).await.unwrap();
+        }
+        assert!(db.db.enqueue(&job("queued", t(0))).await.unwrap());
+
+        let purged = db.db.purge_expired(now).await.unwrap();
+        let pool = raw_pool(&db).await;
+        for (table, column, kept) in [
+            ("sessions", "token_hash", &["new"][..]),
+            ("idempotency_keys", "key", &["new"]),
+            ("attempt_counters", "key", &["new"]),
+            ("shopper_sessions", "token_hash", &["new"]),
+            ("otp_codes", "id", &["new"]),
+            ("jobs", "payload", &["new", "queued"]),
+        ] {
+            let sql = format!("SELECT {column} FROM {table} ORDER BY {column}");
+            let left: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_all(&*pool).await.unwrap();
+            assert_eq!(left, kept, "{table}: the expired row goes, the live one stays");
+        }
+        assert_eq!(purged, 6, "one expired row of each kind, counted");
     }
 }
 
@@ -639,6 +714,10 @@ both_backends! {
         for _ in 0..3 {
             db.db.record_funnel_event(&event).await.unwrap();
         }
+        // Counted in the table itself: the report counting distinct visitors would hide duplicates.
+        let pool = raw_pool(&db).await;
+        let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM funnel_events").fetch_one(&*pool).await.unwrap();
+        assert_eq!(stored, 1, "one row however often the step is recorded");
         let rows = db.db.funnel(w.merchant.id, t(0), t(10), FunnelGroup::Card, None).await.unwrap();
         assert_eq!(rows.len(), 1);
         assert_eq!((rows[0].views, rows[0].scans, rows[0].carts), (1, 0, 0));

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod auth;
 pub mod clerk;
+pub mod cookies;
 pub mod error;
 pub mod extract;
 pub mod idempotency;

@@ -117,6 +117,9 @@ impl Modify for ResponseDescriptions {
     }
 }
 
-pub fn document() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+static DOCUMENT: std::sync::LazyLock<utoipa::openapi::OpenApi> = std::sync::LazyLock::new(ApiDoc::openapi);
+
+/// The document, built once.
+pub fn document() -> &'static utoipa::openapi::OpenApi {
+    &DOCUMENT
 }

@@ -13,6 +13,7 @@ use sweep_app::secrets::{constant_time_eq, random_token};
 
 use crate::api::session::session_cookie;
 use crate::auth::{SESSION_COOKIE, cookie};
+use crate::cookies::{SameSite, SetCookie};
 use crate::extract::Peer;
 use crate::state::{AppState, WebConfig, client_ip, same_origin};
 
@@ -62,11 +63,7 @@ pub async fn home() -> Response {
 }
 
 fn login_csrf_cookie(config: &WebConfig, value: &str) -> HeaderValue {
-    let secure = if config.is_https() { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!(
-        "{LOGIN_CSRF_COOKIE}={value}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600{secure}"
-    ))
-    .expect("visible ASCII")
+    SetCookie::new(LOGIN_CSRF_COOKIE, value).path("/login").same_site(SameSite::Strict).max_age(3600).header(config)
 }
 
 fn login_form(s: &AppState, login: &str, next: &str, error: Option<&str>, status: StatusCode) -> Response {

@@ -34,12 +34,15 @@ impl WebConfig {
 
     /// `scheme://host[:port]` of the public URL, for same-origin checks.
     pub fn origin(&self) -> &str {
-        let after_scheme = self.public_url.find("://").map(|i| i + 3).unwrap_or(0);
-        match self.public_url[after_scheme..].find('/') {
-            Some(i) => &self.public_url[..after_scheme + i],
-            None => &self.public_url,
-        }
+        origin_of(&self.public_url)
     }
+}
+
+/// `scheme://host[:port]` of a URL: everything before its path, query or fragment.
+pub fn origin_of(url: &str) -> &str {
+    let after_scheme = url.find("://").map(|i| i + 3).unwrap_or(0);
+    let end = url[after_scheme..].find(['/', '?', '#']).map(|i| after_scheme + i).unwrap_or(url.len());
+    &url[..end]
 }
 
 /// A state-changing browser request must come from our own pages. Browsers say where a
@@ -49,12 +52,8 @@ impl WebConfig {
 pub fn same_origin(config: &WebConfig, headers: &HeaderMap) -> bool {
     let text = |name| headers.get(name).and_then(|v| v.to_str().ok());
     let claimed = match (text(header::ORIGIN), text(header::REFERER)) {
-        (Some(origin), _) => origin.to_string(),
-        (None, Some(referer)) => {
-            let after_scheme = referer.find("://").map(|i| i + 3).unwrap_or(0);
-            let end = referer[after_scheme..].find(['/', '?', '#']).map(|i| after_scheme + i).unwrap_or(referer.len());
-            referer[..end].to_string()
-        }
+        (Some(origin), _) => origin,
+        (None, Some(referer)) => origin_of(referer),
         (None, None) => return true,
     };
     if claimed == config.origin() {
@@ -141,5 +140,8 @@ mod tests {
     fn origin_of_public_url() {
         assert_eq!(WebConfig::new("https://shop.example.com/").origin(), "https://shop.example.com");
         assert_eq!(WebConfig::new("http://192.168.1.5:8080/sweep").origin(), "http://192.168.1.5:8080");
+        assert_eq!(origin_of("https://shop.example.com?x=1"), "https://shop.example.com");
+        assert_eq!(origin_of("https://shop.example.com#top"), "https://shop.example.com");
+        assert_eq!(origin_of("https://shop.example.com"), "https://shop.example.com");
     }
 }

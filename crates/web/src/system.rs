@@ -1,9 +1,12 @@
-//! Health, readiness, metrics, the OpenAPI document and uploaded media.
+//! Health, readiness, metrics, the OpenAPI document, uploaded media and static assets.
+
+use std::sync::LazyLock;
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiPath;
@@ -29,7 +32,7 @@ pub async fn metrics(State(s): State<AppState>) -> Response {
     response
 }
 
-pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+pub async fn openapi() -> Json<&'static utoipa::openapi::OpenApi> {
     Json(crate::openapi::document())
 }
 
@@ -45,6 +48,21 @@ pub async fn media(State(s): State<AppState>, ApiPath(key): ApiPath<String>) -> 
     Ok(response)
 }
 
+const SHOP_CSS: &str = include_str!("../static/shop.css");
+const SHOP_JS: &str = include_str!("../static/shop.js");
+
+static ASSET_VERSION: LazyLock<String> = LazyLock::new(|| {
+    let digest = Sha256::new().chain_update(SHOP_CSS).chain_update(SHOP_JS).finalize();
+    hex::encode(&digest[..4])
+});
+
+/// The version in the static assets' links (`/static/shop.css?v=…`): a hash of their
+/// contents, so a changed file gets a new link and no browser keeps the old one.
+/// Templates call it as `crate::system::asset_version()`.
+pub fn asset_version() -> &'static str {
+    &ASSET_VERSION
+}
+
 fn asset(body: &'static str, content_type: &'static str) -> Response {
     let mut response = body.into_response();
     let h = response.headers_mut();
@@ -55,11 +73,11 @@ fn asset(body: &'static str, content_type: &'static str) -> Response {
 }
 
 pub async fn shop_css() -> Response {
-    asset(include_str!("../static/shop.css"), "text/css; charset=utf-8")
+    asset(SHOP_CSS, "text/css; charset=utf-8")
 }
 
 pub async fn shop_js() -> Response {
-    asset(include_str!("../static/shop.js"), "text/javascript; charset=utf-8")
+    asset(SHOP_JS, "text/javascript; charset=utf-8")
 }
 
 #[derive(askama::Template)]
@@ -82,4 +100,15 @@ pub async fn sms_outbox(State(s): State<AppState>) -> ApiResult<Response> {
     let mut response = axum::response::Html(html).into_response();
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_asset_version_is_a_short_hash() {
+        let v = super::asset_version();
+        assert_eq!(v.len(), 8);
+        assert!(v.bytes().all(|b| b.is_ascii_hexdigit()), "{v}");
+        assert_eq!(v, super::asset_version(), "computed once");
+    }
 }

@@ -1,5 +1,11 @@
 // Sweep storefront: small enhancements; every page works without them.
 (function () {
+  // A select marked data-autosubmit sends its form when changed (the page's CSP
+  // forbids inline handlers; a <noscript> button does it without scripts).
+  document.querySelectorAll('[data-autosubmit]').forEach(function (select) {
+    select.addEventListener('change', function () { if (select.form) { select.form.submit(); } });
+  });
+
   // Address form: fill the coordinates from the browser's location when asked.
   document.querySelectorAll('[data-locate]').forEach(function (button) {
     button.addEventListener('click', function () {

@@ -32,8 +32,4 @@ impl Sweep {
         self.repos.staff.insert_staff(&staff, &hash).await?;
         Ok(staff)
     }
-
-    pub async fn platform_admin_count(&self) -> AppResult<i64> {
-        Ok(self.repos.staff.count_platform_admins().await?)
-    }
 }

@@ -4,7 +4,7 @@ use sweep_domain::merchant::MerchantStatus;
 use sweep_domain::staff::{Staff, StaffStatus};
 use sweep_domain::text::{Login, Password};
 
-use crate::ports::SessionRecord;
+use crate::ports::{AttemptCount, SessionRecord};
 use crate::secrets::{dummy_hash, random_token, token_digest, verify_password};
 use crate::{AppError, AppResult, Sweep};
 
@@ -48,25 +48,21 @@ impl Sweep {
         let window = s.login_window_secs;
         let pair = auth.count_attempt(&pair_key, now, window).await?;
         let account = auth.count_attempt(&account_key, now, window).await?;
-        let retry_after = |attempts: crate::ports::AttemptCount| {
-            let window_ends = attempts.window_start.plus_seconds(window);
-            (window_ends.unix_seconds() - now.unix_seconds()).max(1)
-        };
-        let throttled = |retry_after_secs| {
+        let throttled = |attempts: AttemptCount| {
             tracing::warn!(target: "security", event = "login_throttled", client = %client, "login attempts over the limit");
-            Err(AppError::TooManyAttempts { retry_after_secs })
+            Err(AppError::TooManyAttempts { retry_after_secs: attempts.retry_after_secs(window, now) })
         };
         if pair.count > s.login_attempts_per_account {
-            return throttled(retry_after(pair));
+            return throttled(pair);
         }
         if account.count > s.login_attempts_per_account_global {
-            return throttled(retry_after(account));
+            return throttled(account);
         }
         // Per client, too, counted before the check so a burst of parallel failures
         // cannot slip past; a successful sign-in takes its count back below.
         let from_client = auth.count_attempt(&client_key, now, window).await?;
         if from_client.count > s.login_attempts_per_client {
-            return throttled(retry_after(from_client));
+            return throttled(from_client);
         }
         let Some((staff, hash)) = self.repos.staff.staff_by_login(&login).await? else {
             // Same work as for a real account, so timing does not reveal which logins exist.

@@ -144,10 +144,7 @@ impl Sweep {
     ) -> AppResult<Page<DisplayCard>> {
         require(actor, Permission::ViewCards)?;
         let m = tenant(actor)?;
-        if !actor.is_head_office() {
-            let wanted = filter.stores.take().unwrap_or_else(|| actor.stores.clone());
-            filter.stores = Some(wanted.into_iter().filter(|s| actor.stores.contains(s)).collect());
-        }
+        filter.stores = actor.narrow_stores(filter.stores.take());
         Ok(self.repos.cards.cards(m, &filter, page).await?)
     }
 
@@ -171,9 +168,14 @@ impl Sweep {
         require(actor, Permission::ViewCards)?;
         let m = tenant(actor)?;
         let merchant = self.repos.merchants.merchant(m).await?.ok_or(AppError::NotFound("merchant"))?;
-        let mut prints = Vec::with_capacity(ids.len());
+        let mut cards = Vec::with_capacity(ids.len());
         for id in ids {
-            let card = self.get_card(actor, *id).await?;
+            cards.push(self.get_card(actor, *id).await?);
+        }
+        let sku_ids: Vec<SkuId> = cards.iter().map(|c| c.sku_id).collect();
+        let overrides = self.repos.catalog.price_overrides_for(m, &sku_ids).await?;
+        let mut prints = Vec::with_capacity(cards.len());
+        for card in cards {
             let sku = self.repos.catalog.sku(m, card.sku_id).await?.ok_or(AppError::NotFound("sku"))?;
             let product = self.repos.catalog.product(m, card.product_id).await?.ok_or(AppError::NotFound("product"))?;
             let store = self.repos.locations.location(m, card.store_id).await?.ok_or(AppError::NotFound("store"))?;
@@ -181,11 +183,9 @@ impl Sweep {
                 Some(c) => self.repos.cards.campaign(m, c).await?.map(|c| c.name),
                 None => None,
             };
-            let overrides = self.repos.catalog.price_overrides(m, sku.id).await?;
             // Printed cards hang in the store: its own price for pickup at its counter, as
             // the phone most shoppers scan with (WeChat) sees it.
-            let inputs =
-                PriceInputs::for_context(sku.base_price, sku.member_price, &overrides, Channel::Wechat, Some(store.id));
+            let inputs = PriceInputs::for_sku(&sku, &overrides, Channel::Wechat, Some(store.id));
             let guest = resolve_price(&inputs, false);
             let member = resolve_price(&inputs, true);
             let active = product.status == ProductStatus::Active && sku.status == RecordStatus::Active;
@@ -197,7 +197,7 @@ impl Sweep {
                 merchant_name: merchant.name.clone(),
                 product_name_zh: product.name.get(Lang::Zh).to_string(),
                 product_name_en: product.name.en.clone(),
-                sku_label: sku.attributes.values().cloned().collect::<Vec<_>>().join(" / "),
+                sku_label: sku.label(),
                 price: guest.unit,
                 member_price: (member.unit.minor() < guest.unit.minor()).then_some(member.unit),
                 store_name: store.name.get(Lang::Zh).to_string(),

@@ -71,21 +71,14 @@ impl Sweep {
         let burst = auth.count_attempt(&format!("scan:card:{}:client:{client}:minute", card.id), now, 60).await?;
         if burst.count > scan_rule::SCANS_PER_ADDRESS_PER_MINUTE {
             tracing::warn!(target: "security", event = "scan_flood", client = %client, card = %card.id);
-            let retry = (burst.window_start.plus_seconds(60).unix_seconds() - now.unix_seconds()).max(1);
-            return Err(AppError::TooManyAttempts { retry_after_secs: retry });
+            return Err(AppError::TooManyAttempts { retry_after_secs: burst.retry_after_secs(60, now) });
         }
         let new_session_token = self.ensure_shop_session(ctx).await?;
         let session = ctx.session.as_ref().expect("a session exists now");
         // The scan rule: once per browser per card per half hour, and at most ten an hour
         // per address per card. Both counters are single atomic writes.
-        let device = auth
-            .count_attempt(
-                &format!("scan:card:{}:visitor:{}", card.id, session.visitor),
-                now,
-                scan_rule::SAME_DEVICE_SECS,
-            )
-            .await?;
         let device_key = format!("scan:card:{}:visitor:{}", card.id, session.visitor);
+        let device = auth.count_attempt(&device_key, now, scan_rule::SAME_DEVICE_SECS).await?;
         let counted = if device.count == 1 {
             let address = auth.count_attempt(&format!("scan:card:{}:client:{client}", card.id), now, 3_600).await?;
             let within = address.count <= scan_rule::PER_ADDRESS_PER_HOUR;
@@ -109,10 +102,10 @@ impl Sweep {
         };
         // A browser scanning the same card again within its window was counted the first
         // time: its views and carts still count. One whose scans never counted, do not.
-        let steps_count = counted || session.scan.is_some_and(|s| s.card_id == card.id && s.counted);
+        let steps_count = counted || session.scan.is_some_and(|s| s.card_id == card.id && s.steps_count);
         self.repos.cards.record_scan(&scan, &session.token_hash, steps_count).await?;
         if let Some(s) = ctx.session.as_mut() {
-            s.scan = Some(SessionScan { card_id: card.id, at: now, counted: steps_count });
+            s.scan = Some(SessionScan { card_id: card.id, at: now, steps_count });
         }
         tracing::info!(event = "card_scanned", card = %card.id, store = %card.store_id, counted, browser = scan.browser.as_str());
         Ok(Scanned {
@@ -156,7 +149,7 @@ impl Sweep {
         let noted = async {
             // Only a counted scan's browser counts: a flood's views are no views.
             let Some((card, scan)) = self.current_scan(ctx).await? else { return Ok(()) };
-            if !scan.counted {
+            if !scan.steps_count {
                 return Ok(());
             }
             let Some(session) = ctx.session.as_ref() else { return Ok(()) };

@@ -86,11 +86,9 @@ impl Sweep {
     pub async fn product_detail(&self, actor: &Actor, id: ProductId) -> AppResult<ProductDetail> {
         let product = self.get_product(actor, id).await?;
         let merchant_id = product.merchant_id;
-        let skus = crate::pricing::all_pages(|page| {
-            Box::pin(async move {
-                let filter = SkuFilter { product: Some(id), ..Default::default() };
-                self.repos.catalog.list_skus(merchant_id, &filter, &page).await
-            })
+        let skus = crate::page::all_pages(|page| async move {
+            let filter = SkuFilter { product: Some(id), ..Default::default() };
+            self.repos.catalog.list_skus(merchant_id, &filter, &page).await
         })
         .await?;
         let images = self.repos.catalog.images(product.merchant_id, id).await?;

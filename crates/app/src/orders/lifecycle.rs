@@ -6,7 +6,7 @@ use sweep_domain::order::*;
 use sweep_domain::{Money, Timestamp};
 
 use super::OrderView;
-use crate::ports::{ChangeOutcome, NewJob, OrderChange, StockLine};
+use crate::ports::{ChangeOutcome, NewJob, OrderChange, ShipmentChange, StockLine};
 use crate::{AppError, AppResult, Sweep};
 
 pub const PICKUP_DEADLINE: &str = "pickup_deadline";
@@ -64,6 +64,36 @@ pub(crate) fn returned(order: &Order, line: &OrderLine, units: i64) -> StockLine
     stock_line(order, line, shipment_location(order, line.shipment_id), MovementKind::Return, units)
 }
 
+/// A new pending refund of `amount` against `payment`, and the job that pays it back.
+pub(crate) fn new_refund(
+    order: &Order,
+    payment: &Payment,
+    amount: Money,
+    reason: &str,
+    now: Timestamp,
+) -> (Refund, NewJob) {
+    let id = RefundId::new();
+    let refund = Refund {
+        id,
+        merchant_id: order.merchant_id,
+        order_id: order.id,
+        payment_id: payment.id,
+        out_refund_no: id.uuid().simple().to_string(),
+        amount,
+        reason: reason.to_string(),
+        status: RefundStatus::Pending,
+        created_at: now,
+        completed_at: None,
+    };
+    let job = NewJob {
+        kind: REFUND_PAYMENT.into(),
+        payload: serde_json::json!({"refund_id": id}).to_string(),
+        run_at: now,
+        dedupe_key: Some(format!("{REFUND_PAYMENT}:{id}")),
+    };
+    (refund, job)
+}
+
 impl Sweep {
     /// A refund of `amount` against the order's captured payment, with its job.
     pub(crate) async fn refund_of(
@@ -81,26 +111,7 @@ impl Sweep {
             .ok_or_else(|| {
                 AppError::conflict("refund_too_large", Some("amount"), "more than what is left to refund")
             })?;
-        let id = RefundId::new();
-        let refund = Refund {
-            id,
-            merchant_id: order.merchant_id,
-            order_id: order.id,
-            payment_id: payment.id,
-            out_refund_no: id.uuid().simple().to_string(),
-            amount,
-            reason: reason.to_string(),
-            status: RefundStatus::Pending,
-            created_at: now,
-            completed_at: None,
-        };
-        let job = NewJob {
-            kind: REFUND_PAYMENT.into(),
-            payload: serde_json::json!({"refund_id": id}).to_string(),
-            run_at: now,
-            dedupe_key: Some(format!("{REFUND_PAYMENT}:{id}")),
-        };
-        Ok((refund, job))
+        Ok(new_refund(order, payment, amount, reason, now))
     }
 
     /// Applies a step, mapping a lost race or a bad code to a clear error.
@@ -161,18 +172,12 @@ impl Sweep {
             _ => return Err(AppError::conflict("cannot_cancel", None, "this order can no longer be cancelled")),
         };
         change.stock = release_all(order);
-        change.shipments = order
-            .shipments
-            .iter()
-            .map(|s| crate::ports::ShipmentChange {
-                id: s.id,
-                expected: vec![ShipmentStatus::Pending, ShipmentStatus::Ready],
-                status: ShipmentStatus::Cancelled,
-                carrier: None,
-                tracking_number: None,
-                at: now,
-            })
-            .collect();
+        change.shipments = ShipmentChange::all(
+            order,
+            &[ShipmentStatus::Pending, ShipmentStatus::Ready],
+            ShipmentStatus::Cancelled,
+            now,
+        );
         change.actor_id = actor_id;
         change.note = reason.to_string();
         self.apply(&change).await

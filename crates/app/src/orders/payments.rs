@@ -3,13 +3,14 @@
 
 use sweep_domain::ids::{OrderId, PaymentId, RefundId};
 use sweep_domain::order::*;
-use sweep_domain::shopper::{PICKUP_CODE_DIGITS, digits_from_random};
+use sweep_domain::shopper::PICKUP_CODE_DIGITS;
 use sweep_domain::{Money, Timestamp};
 
-use super::lifecycle::REFUND_PAYMENT;
+use super::lifecycle::new_refund;
 use crate::ports::{
     Capture, CaptureOutcome, CreatePayment, NewJob, OrderChange, PickupCodeChange, RefundRequest, StoreError,
 };
+use crate::secrets::random_digits;
 use crate::shop::ShopContext;
 use crate::{AppError, AppResult, Sweep};
 
@@ -133,7 +134,8 @@ impl Sweep {
             let store =
                 order.pickup_store_id.ok_or_else(|| AppError::Internal("pickup order without a store".into()))?;
             let deadline = now.plus_seconds(self.settings.pickup_secs);
-            pay.pickup_code = Some(PickupCodeChange::Issue { store, code: pickup_code()?, expires_at: deadline });
+            let code = random_digits(PICKUP_CODE_DIGITS)?;
+            pay.pickup_code = Some(PickupCodeChange::Issue { store, code, expires_at: deadline });
             pay.pickup_deadline = Some(deadline);
             pay.jobs.push(NewJob {
                 kind: super::PICKUP_DEADLINE.into(),
@@ -142,25 +144,8 @@ impl Sweep {
                 dedupe_key: Some(format!("{}:{}", super::PICKUP_DEADLINE, order.id)),
             });
         }
-        let id = RefundId::new();
-        let refund_instead = Refund {
-            id,
-            merchant_id: order.merchant_id,
-            order_id: order.id,
-            payment_id: payment.id,
-            out_refund_no: id.uuid().simple().to_string(),
-            amount: payment.amount,
-            reason: "paid after the order closed".into(),
-            status: RefundStatus::Pending,
-            created_at: now,
-            completed_at: None,
-        };
-        let refund_job = NewJob {
-            kind: REFUND_PAYMENT.into(),
-            payload: serde_json::json!({"refund_id": id}).to_string(),
-            run_at: now,
-            dedupe_key: Some(format!("{REFUND_PAYMENT}:{id}")),
-        };
+        let (refund_instead, refund_job) =
+            new_refund(order, payment, payment.amount, "paid after the order closed", now);
         Ok(Capture {
             payment_id: payment.id,
             provider_txn_id: txn.to_string(),
@@ -193,10 +178,4 @@ impl Sweep {
         tracing::info!(event = "refund_succeeded", refund = %id, amount = refund.amount.minor());
         Ok(())
     }
-}
-
-fn pickup_code() -> AppResult<String> {
-    let mut random = [0u8; 32];
-    getrandom::fill(&mut random).map_err(|e| AppError::Internal(e.to_string()))?;
-    digits_from_random(&random, PICKUP_CODE_DIGITS).ok_or_else(|| AppError::Internal("no code".into()))
 }

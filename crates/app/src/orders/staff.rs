@@ -49,10 +49,7 @@ impl Sweep {
     ) -> AppResult<Page<Order>> {
         require(actor, Permission::ViewOrders)?;
         let m = tenant(actor)?;
-        if !actor.is_head_office() {
-            let wanted = filter.locations.take().unwrap_or_else(|| actor.stores.clone());
-            filter.locations = Some(wanted.into_iter().filter(|l| actor.stores.contains(l)).collect());
-        }
+        filter.locations = actor.narrow_stores(filter.locations.take());
         Ok(self.repos.orders.list_orders(m, &filter, page).await?)
     }
 
@@ -93,18 +90,7 @@ impl Sweep {
         let mut change =
             OrderChange::new(&order, &[OrderStatus::Paid], OrderStatus::ReadyForPickup, ActorKind::Staff, now);
         change.actor_id = Some(actor.staff_id.to_string());
-        change.shipments = order
-            .shipments
-            .iter()
-            .map(|s| ShipmentChange {
-                id: s.id,
-                expected: vec![ShipmentStatus::Pending],
-                status: ShipmentStatus::Ready,
-                carrier: None,
-                tracking_number: None,
-                at: now,
-            })
-            .collect();
+        change.shipments = ShipmentChange::all(&order, &[ShipmentStatus::Pending], ShipmentStatus::Ready, now);
         self.apply(&change).await?;
         self.tell_shopper_ready(&order).await;
         self.get_order(actor, id).await
@@ -166,11 +152,13 @@ impl Sweep {
     /// Every code tried at a store counts before it is checked, so parallel guesses
     /// cannot slip past the limit; a right code takes its count back.
     async fn count_pickup_attempt(&self, key: &str) -> AppResult<()> {
-        let counted = self.repos.auth.count_attempt(key, self.now(), PICKUP_WINDOW_SECS).await?;
+        let now = self.now();
+        let counted = self.repos.auth.count_attempt(key, now, PICKUP_WINDOW_SECS).await?;
         if counted.count > PICKUP_FAILURES_PER_STORE {
             tracing::warn!(target: "security", event = "pickup_code_throttled", key = %key);
-            let ends = counted.window_start.plus_seconds(PICKUP_WINDOW_SECS).unix_seconds();
-            return Err(AppError::TooManyAttempts { retry_after_secs: (ends - self.now().unix_seconds()).max(1) });
+            return Err(AppError::TooManyAttempts {
+                retry_after_secs: counted.retry_after_secs(PICKUP_WINDOW_SECS, now),
+            });
         }
         Ok(())
     }
@@ -195,17 +183,13 @@ impl Sweep {
         change.actor_id = Some(actor.staff_id.to_string());
         change.completed = true;
         change.pickup_code = Some(PickupCodeChange::Use { store, code });
-        for s in &order.shipments {
-            change.stock.extend(fulfil(&order, s.id));
-            change.shipments.push(ShipmentChange {
-                id: s.id,
-                expected: vec![ShipmentStatus::Pending, ShipmentStatus::Ready],
-                status: ShipmentStatus::Delivered,
-                carrier: None,
-                tracking_number: None,
-                at: now,
-            });
-        }
+        change.stock = order.shipments.iter().flat_map(|s| fulfil(&order, s.id)).collect();
+        change.shipments = ShipmentChange::all(
+            &order,
+            &[ShipmentStatus::Pending, ShipmentStatus::Ready],
+            ShipmentStatus::Delivered,
+            now,
+        );
         let handed_over = self.apply(&change).await;
         if !matches!(handed_over, Err(AppError::Invalid(_))) {
             self.repos.auth.uncount_attempt(&key).await?;
@@ -274,18 +258,7 @@ impl Sweep {
         let mut change = OrderChange::new(order, &[OrderStatus::Shipped], OrderStatus::Completed, by, now);
         change.actor_id = actor_id;
         change.completed = true;
-        change.shipments = order
-            .shipments
-            .iter()
-            .map(|s| ShipmentChange {
-                id: s.id,
-                expected: vec![ShipmentStatus::Shipped],
-                status: ShipmentStatus::Delivered,
-                carrier: None,
-                tracking_number: None,
-                at: now,
-            })
-            .collect();
+        change.shipments = ShipmentChange::all(order, &[ShipmentStatus::Shipped], ShipmentStatus::Delivered, now);
         self.apply(&change).await
     }
 

@@ -100,7 +100,6 @@ pub trait CardRepo: Send + Sync {
     async fn insert_cards(&self, cards: &[DisplayCard]) -> StoreResult<()>;
     async fn card(&self, merchant: MerchantId, id: CardId) -> StoreResult<Option<DisplayCard>>;
     async fn card_by_code(&self, code: &str) -> StoreResult<Option<DisplayCard>>;
-    async fn card_by_id(&self, id: CardId) -> StoreResult<Option<DisplayCard>>;
     async fn cards(
         &self,
         merchant: MerchantId,

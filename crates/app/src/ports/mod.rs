@@ -78,7 +78,6 @@ pub trait StaffRepo: Send + Sync {
     ) -> StoreResult<bool>;
     /// Sets a new password and ends every session of the member, in one transaction.
     async fn set_password(&self, staff: StaffId, password_hash: &str, now: Timestamp) -> StoreResult<()>;
-    async fn count_platform_admins(&self) -> StoreResult<i64>;
 }
 
 #[derive(Debug, Clone)]
@@ -96,13 +95,20 @@ pub struct AttemptCount {
     pub window_start: Timestamp,
 }
 
+impl AttemptCount {
+    /// Seconds until this count's window of `window_secs` ends (at least 1): how long a
+    /// caller over the limit waits.
+    pub fn retry_after_secs(&self, window_secs: i64, now: Timestamp) -> i64 {
+        (self.window_start.plus_seconds(window_secs).unix_seconds() - now.unix_seconds()).max(1)
+    }
+}
+
 #[async_trait]
 pub trait AuthRepo: Send + Sync {
     async fn insert_session(&self, session: &SessionRecord) -> StoreResult<()>;
     /// A live session and its staff member.
     async fn session(&self, token_hash: &str, now: Timestamp) -> StoreResult<Option<(SessionRecord, Staff)>>;
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
-    async fn delete_sessions_of(&self, staff: StaffId) -> StoreResult<()>;
     async fn insert_token(&self, token: &ApiToken, token_hash: &str) -> StoreResult<()>;
     /// A live (unrevoked, unexpired) token and its staff member.
     async fn token_by_hash(&self, token_hash: &str, now: Timestamp) -> StoreResult<Option<(ApiToken, Staff)>>;

@@ -30,8 +30,10 @@ pub struct ShopperSession {
 pub struct SessionScan {
     pub card_id: CardId,
     pub at: Timestamp,
-    /// Whether the scan counted in the figures (see `sweep_domain::card::scan_rule`).
-    pub counted: bool,
+    /// Whether this browser's views and carts count in the funnel: its scan of the card
+    /// counted (see `sweep_domain::card::scan_rule`), now or when it first scanned the
+    /// same card within the window.
+    pub steps_count: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -146,6 +148,24 @@ pub struct ShipmentChange {
     pub carrier: Option<String>,
     pub tracking_number: Option<String>,
     pub at: Timestamp,
+}
+
+impl ShipmentChange {
+    /// Every shipment of the order moves from one of `expected` to `status`.
+    pub fn all(order: &Order, expected: &[ShipmentStatus], status: ShipmentStatus, at: Timestamp) -> Vec<Self> {
+        order
+            .shipments
+            .iter()
+            .map(|s| ShipmentChange {
+                id: s.id,
+                expected: expected.to_vec(),
+                status,
+                carrier: None,
+                tracking_number: None,
+                at,
+            })
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone)]

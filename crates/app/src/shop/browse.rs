@@ -12,9 +12,8 @@ use sweep_domain::merchant::Merchant;
 use sweep_domain::pricing::{PriceInputs, ResolvedPrice, resolve_price};
 
 use super::ShopContext;
-use crate::page::{Page, PageRequest};
+use crate::page::{Page, PageRequest, all_pages};
 use crate::ports::{LocationFilter, ProductFilter, SkuFilter};
-use crate::pricing::all_pages;
 use crate::{AppError, AppResult, Sweep};
 
 /// How a SKU's stock reads to a shopper.
@@ -200,12 +199,9 @@ impl Sweep {
         store: Option<LocationId>,
     ) -> AppResult<Vec<SkuOffer>> {
         let m = ctx.merchant.id;
-        let skus = all_pages(|page| {
-            Box::pin(async move {
-                let filter =
-                    SkuFilter { product: Some(product), status: Some(RecordStatus::Active), ..Default::default() };
-                self.repos.catalog.list_skus(m, &filter, &page).await
-            })
+        let skus = all_pages(|page| async move {
+            let filter = SkuFilter { product: Some(product), status: Some(RecordStatus::Active), ..Default::default() };
+            self.repos.catalog.list_skus(m, &filter, &page).await
         })
         .await?;
         let ids: Vec<SkuId> = skus.iter().map(|s| s.id).collect();
@@ -215,9 +211,7 @@ impl Sweep {
         Ok(skus
             .into_iter()
             .map(|sku| {
-                let own: Vec<_> = overrides.iter().filter(|o| o.sku_id == sku.id).cloned().collect();
-                let inputs = PriceInputs::for_context(sku.base_price, sku.member_price, &own, channel, store);
-                let price = resolve_price(&inputs, ctx.is_member());
+                let price = resolve_price(&PriceInputs::for_sku(&sku, &overrides, channel, store), ctx.is_member());
                 let available: i64 = levels
                     .iter()
                     .filter(|l| l.sku_id == sku.id && delivering.contains(&l.location_id))
@@ -230,11 +224,9 @@ impl Sweep {
 
     pub(crate) async fn active_locations(&self, merchant: &Merchant) -> AppResult<Vec<Location>> {
         let m = merchant.id;
-        all_pages(|page| {
-            Box::pin(async move {
-                let filter = LocationFilter { status: Some(LocationStatus::Active), ..Default::default() };
-                self.repos.locations.list_locations(m, &filter, &page).await
-            })
+        all_pages(|page| async move {
+            let filter = LocationFilter { status: Some(LocationStatus::Active), ..Default::default() };
+            self.repos.locations.list_locations(m, &filter, &page).await
         })
         .await
     }

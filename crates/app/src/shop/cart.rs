@@ -60,15 +60,11 @@ impl Sweep {
         for (sku_id, quantity) in items {
             let Some(sku) = self.repos.catalog.sku(m, sku_id).await? else { continue };
             let Some(product) = self.repos.catalog.product(m, sku.product_id).await? else { continue };
-            let own: Vec<_> = overrides.iter().filter(|o| o.sku_id == sku.id).cloned().collect();
-            let price = resolve_price(
-                &PriceInputs::for_context(sku.base_price, sku.member_price, &own, channel, store),
-                ctx.is_member(),
-            );
-            let line_total = price.unit.checked_mul(quantity).map_err(|e| AppError::Internal(e.to_string()))?;
+            let price = resolve_price(&PriceInputs::for_sku(&sku, &overrides, channel, store), ctx.is_member());
+            let line_total = price.unit.checked_mul(quantity)?;
             let buyable = sku.status == RecordStatus::Active && product.status == ProductStatus::Active;
             if buyable {
-                subtotal = subtotal.checked_add(line_total).map_err(|e| AppError::Internal(e.to_string()))?;
+                subtotal = subtotal.checked_add(line_total)?;
                 units += quantity;
             }
             let available = levels
@@ -109,10 +105,8 @@ impl Sweep {
         for store in stores {
             let mut total = zero;
             for (sku, quantity) in &skus {
-                let own: Vec<_> = overrides.iter().filter(|o| o.sku_id == sku.id).cloned().collect();
-                let inputs = PriceInputs::for_context(sku.base_price, sku.member_price, &own, channel, *store);
-                let line = resolve_price(&inputs, ctx.is_member()).unit.checked_mul(*quantity);
-                total = line.and_then(|l| total.checked_add(l)).map_err(|e| AppError::Internal(e.to_string()))?;
+                let price = resolve_price(&PriceInputs::for_sku(sku, &overrides, channel, *store), ctx.is_member());
+                total = total.checked_add(price.unit.checked_mul(*quantity)?)?;
             }
             totals.push(total);
         }

@@ -11,11 +11,11 @@ use sweep_domain::inventory::{MovementKind, Quantity, StockChange, StockRow};
 use sweep_domain::location::{Location, LocationKind};
 use sweep_domain::order::*;
 use sweep_domain::pricing::{PriceInputs, resolve_price};
-use sweep_domain::shopper::digits_from_random;
 use sweep_domain::{FieldError, Money, Timestamp};
 
 use super::ShopContext;
 use crate::ports::{NewJob, StockLine, StoreError};
+use crate::secrets::random_digits;
 use crate::{AppError, AppResult, Sweep};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -118,6 +118,8 @@ impl Sweep {
             Fulfilment::Pickup => input.store_id,
             Fulfilment::Delivery => None,
         };
+        let wanted_ids: Vec<SkuId> = wanted.iter().map(|l| l.sku_id).collect();
+        let overrides = self.repos.catalog.price_overrides_for(m, &wanted_ids).await?;
         let mut priced = Vec::with_capacity(wanted.len());
         for (i, l) in wanted.iter().enumerate() {
             let (sku, product) = match self.buyable_sku(ctx, l.sku_id).await {
@@ -125,14 +127,15 @@ impl Sweep {
                 // An item withdrawn since it went into the cart stays there, marked; the
                 // rest of the cart can still be bought.
                 Err(AppError::Invalid(_)) if from_cart => continue,
-                Err(e) => return Err(relabel(e, i)),
+                // A SKU error names the line it came from.
+                Err(AppError::Invalid(fields)) => {
+                    let line = format!("lines.{i}");
+                    return Err(AppError::Invalid(fields.into_iter().map(|f| f.under(&line)).collect()));
+                }
+                Err(e) => return Err(e),
             };
-            let overrides = self.repos.catalog.price_overrides(m, sku.id).await?;
-            let price = resolve_price(
-                &PriceInputs::for_context(sku.base_price, sku.member_price, &overrides, channel, price_store),
-                true,
-            );
-            let money = line_money(price.unit, l.quantity, 0).map_err(|e| AppError::Internal(e.to_string()))?;
+            let price = resolve_price(&PriceInputs::for_sku(&sku, &overrides, channel, price_store), true);
+            let money = line_money(price.unit, l.quantity, 0)?;
             priced.push(Priced {
                 line: OrderLine {
                     id: OrderLineId::new(),
@@ -140,7 +143,7 @@ impl Sweep {
                     sku_id: sku.id,
                     product_id: product.id,
                     name: product.name.clone(),
-                    sku_label: sku.attributes.values().cloned().collect::<Vec<_>>().join(" / "),
+                    sku_label: sku.label(),
                     unit_price: price.unit,
                     list_price: price.list,
                     quantity: l.quantity,
@@ -223,7 +226,7 @@ impl Sweep {
         let currency = ctx.merchant.currency;
         let mut subtotal = Money::zero(currency);
         for p in &priced {
-            subtotal = subtotal.checked_add(p.line.subtotal).map_err(|e| AppError::Internal(e.to_string()))?;
+            subtotal = subtotal.checked_add(p.line.subtotal)?;
         }
         // Order-level discounts (coupons, promotions) are spread over the lines, so a
         // later return refunds each line what was really paid for it. None apply yet.
@@ -231,12 +234,11 @@ impl Sweep {
         let shares =
             allocate_pro_rata(discount.minor(), &priced.iter().map(|p| p.line.subtotal.minor()).collect::<Vec<_>>());
         for (p, share) in priced.iter_mut().zip(shares) {
-            let money =
-                line_money(p.line.unit_price, p.line.quantity, share).map_err(|e| AppError::Internal(e.to_string()))?;
+            let money = line_money(p.line.unit_price, p.line.quantity, share)?;
             p.line.discount = money.discount;
             p.line.total = money.total;
         }
-        let total = subtotal.checked_sub(discount).map_err(|e| AppError::Internal(e.to_string()))?;
+        let total = subtotal.checked_sub(discount)?;
         if total.minor() <= 0 {
             return Err(AppError::conflict(
                 "nothing_to_pay",
@@ -326,9 +328,6 @@ impl Sweep {
                         .ok_or(AppError::NotFound("order"));
                 }
                 Err(StoreError::Duplicate { field: "number" }) => continue,
-                Err(StoreError::InsufficientStock { line, available }) => {
-                    return Err(AppError::InsufficientStock { field: format!("lines.{line}"), available });
-                }
                 Err(e) => return Err(e.into()),
             }
         }
@@ -337,13 +336,9 @@ impl Sweep {
 
     /// A number people can read out: the merchant's local date and eight random digits.
     fn order_number(&self, merchant: &sweep_domain::merchant::Merchant, now: Timestamp) -> AppResult<String> {
-        let offset = sweep_domain::merchant::MerchantTimeZone::parse("time_zone", &merchant.time_zone)
-            .map(|tz| tz.offset_minutes())
-            .unwrap_or(480);
-        let local = now.plus_seconds(offset as i64 * 60).to_offset_datetime();
-        let mut random = [0u8; 16];
-        getrandom::fill(&mut random).map_err(|e| AppError::Internal(e.to_string()))?;
-        let digits = digits_from_random(&random, 8).ok_or_else(|| AppError::Internal("no digits".into()))?;
+        let offset = merchant.time_zone().offset_minutes();
+        let local = now.plus_seconds(i64::from(offset) * 60).to_offset_datetime();
+        let digits = random_digits(8)?;
         Ok(format!("{:02}{:02}{:02}{digits}", local.year() % 100, u8::from(local.month()), local.day()))
     }
 
@@ -358,16 +353,6 @@ impl Sweep {
             .filter(|s| lines.iter().all(|(sku, q)| s.available.get(sku).copied().unwrap_or(0) >= *q))
             .map(|s| s.store)
             .collect())
-    }
-}
-
-/// A SKU error names the line it came from.
-fn relabel(e: AppError, line: usize) -> AppError {
-    match e {
-        AppError::Invalid(fields) => AppError::Invalid(
-            fields.into_iter().map(|f| FieldError { field: format!("lines.{line}.{}", f.field), ..f }).collect(),
-        ),
-        other => other,
     }
 }
 

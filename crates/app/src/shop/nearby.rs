@@ -3,7 +3,7 @@
 use sweep_domain::Timestamp;
 use sweep_domain::geo::{Datum, distance_m, to_wgs84};
 use sweep_domain::ids::SkuId;
-use sweep_domain::location::{GeoPoint, Location, LocationKind};
+use sweep_domain::location::{GeoPoint, Location, LocationKind, WEEKDAYS};
 use sweep_domain::merchant::{Merchant, MerchantTimeZone};
 use sweep_domain::regions;
 
@@ -32,8 +32,6 @@ pub enum Whereabouts<'a> {
     City(&'a str),
 }
 
-const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
-
 /// Weekday (0 = Monday) and minute of the day at `now` in `tz`.
 fn local_clock(now: Timestamp, tz: &MerchantTimeZone) -> (usize, u16) {
     let local = now.plus_seconds(i64::from(tz.offset_minutes()) * 60).to_offset_datetime();
@@ -60,9 +58,7 @@ impl Sweep {
         };
         let m = merchant.id;
         let levels = self.repos.inventory.levels_of(m, &[sku]).await?;
-        let tz =
-            MerchantTimeZone::parse("time_zone", &merchant.time_zone).unwrap_or_else(|_| MerchantTimeZone::shanghai());
-        let (day, minute) = local_clock(self.now(), &tz);
+        let (day, minute) = local_clock(self.now(), &merchant.time_zone());
         let mut stores: Vec<NearbyStore> = self
             .active_locations(merchant)
             .await?

@@ -1,10 +1,10 @@
 use sha2::{Digest, Sha256};
 use sweep_domain::ids::ShopperId;
 use sweep_domain::merchant::{Merchant, MerchantStatus};
-use sweep_domain::shopper::{OTP_DIGITS, Phone, Shopper, clean_code, digits_from_random};
+use sweep_domain::shopper::{OTP_DIGITS, Phone, Shopper, clean_code};
 
 use crate::ports::{OtpOutcome, OtpRecord, ShopperSession};
-use crate::secrets::{random_token, token_digest};
+use crate::secrets::{random_digits, random_token, token_digest};
 use crate::{AppError, AppResult, Sweep};
 
 const OTP_TTL_SECS: i64 = 300;
@@ -123,13 +123,10 @@ impl Sweep {
         for (key, window, limit) in &limits {
             let counted = auth.count_attempt(key, now, *window).await?;
             if counted.count > *limit {
-                let retry = (counted.window_start.plus_seconds(*window).unix_seconds() - now.unix_seconds()).max(1);
-                return Err(AppError::TooManyAttempts { retry_after_secs: retry });
+                return Err(AppError::TooManyAttempts { retry_after_secs: counted.retry_after_secs(*window, now) });
             }
         }
-        let mut random = [0u8; 32];
-        getrandom::fill(&mut random).map_err(|e| AppError::Internal(e.to_string()))?;
-        let code = digits_from_random(&random, OTP_DIGITS).ok_or_else(|| AppError::Internal("no code".into()))?;
+        let code = random_digits(OTP_DIGITS)?;
         self.repos
             .shoppers
             .insert_otp(&OtpRecord {

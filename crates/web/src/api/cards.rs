@@ -17,7 +17,7 @@ use sweep_domain::ids::{CampaignId, CardId, LocationId, SkuId};
 use sweep_domain::roles::Actor;
 use utoipa::IntoParams;
 
-use super::{PageBody, created, page};
+use super::{PageBody, PageQuery, created, page};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller, path_id};
 use crate::state::AppState;
@@ -72,14 +72,6 @@ pub async fn create_campaign(
     Ok(created(s.sweep.create_campaign(&actor, input).await?))
 }
 
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct PageQuery {
-    pub cursor: Option<String>,
-    pub limit: Option<i64>,
-}
-
 /// The merchant's campaigns, newest first.
 #[utoipa::path(get, path = "/api/v1/campaigns", tag = "cards", params(PageQuery),
     responses((status = 200, body = PageBody<Campaign>)))]
@@ -88,7 +80,7 @@ pub async fn list_campaigns(
     Caller(actor): Caller,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<PageBody<Campaign>>> {
-    Ok(Json(s.sweep.list_campaigns(&actor, &page(q.cursor.as_deref(), q.limit)?).await?.into()))
+    Ok(Json(s.sweep.list_campaigns(&actor, &q.page()?).await?.into()))
 }
 
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}", tag = "cards", params(("id" = String, Path)),

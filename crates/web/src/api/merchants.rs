@@ -3,14 +3,14 @@
 use axum::Json;
 use axum::extract::State;
 use axum::response::IntoResponse;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sweep_app::merchants::{CreateMerchantInput, UpdateMerchantInput};
 use sweep_domain::ids::MerchantId;
 use sweep_domain::merchant::Merchant;
 use sweep_domain::staff::Staff;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
-use super::{PageBody, created, page};
+use super::{PageBody, PageQuery, created};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller, path_id};
 use crate::state::AppState;
@@ -33,23 +33,15 @@ pub async fn create(
     Ok(created(CreatedMerchantBody { merchant: done.merchant, owner: done.owner }))
 }
 
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct ListQuery {
-    pub cursor: Option<String>,
-    pub limit: Option<i64>,
-}
-
 /// Every merchant for platform admins; the caller's own for merchant staff.
-#[utoipa::path(get, path = "/api/v1/merchants", tag = "merchants", params(ListQuery),
+#[utoipa::path(get, path = "/api/v1/merchants", tag = "merchants", params(PageQuery),
     responses((status = 200, body = PageBody<Merchant>)))]
 pub async fn list(
     State(s): State<AppState>,
     Caller(actor): Caller,
-    ApiQuery(q): ApiQuery<ListQuery>,
+    ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<PageBody<Merchant>>> {
-    Ok(Json(s.sweep.list_merchants(&actor, &page(q.cursor.as_deref(), q.limit)?).await?.into()))
+    Ok(Json(s.sweep.list_merchants(&actor, &q.page()?).await?.into()))
 }
 
 #[utoipa::path(get, path = "/api/v1/merchants/{id}", tag = "merchants", params(("id" = String, Path)),

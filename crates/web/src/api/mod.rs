@@ -16,9 +16,9 @@ pub mod stock;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sweep_app::page::{Page, PageRequest};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::error::ApiResult;
 use crate::state::AppState;
@@ -34,6 +34,21 @@ pub struct PageBody<T> {
 impl<T> From<Page<T>> for PageBody<T> {
     fn from(page: Page<T>) -> Self {
         PageBody { items: page.items, next_cursor: page.next_cursor }
+    }
+}
+
+/// The query of a plain paged list: `?cursor=…&limit=…`.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    pub cursor: Option<String>,
+    pub limit: Option<i64>,
+}
+
+impl PageQuery {
+    pub fn page(&self) -> ApiResult<PageRequest> {
+        page(self.cursor.as_deref(), self.limit)
     }
 }
 

@@ -15,6 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{PageBody, created, page};
 use crate::auth::{SESSION_COOKIE, cookie};
+use crate::cookies::SetCookie;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller, Peer, path_id};
 use crate::state::{AppState, WebConfig, client_ip};
@@ -27,13 +28,10 @@ pub struct LoginBody {
     pub expires_at: Timestamp,
 }
 
-/// The session cookie: HttpOnly, SameSite=Lax, and Secure when served over https.
+/// The staff session cookie: HttpOnly, SameSite=Lax, and Secure when served over https.
+/// A max age of 0 ends it.
 pub fn session_cookie(config: &WebConfig, value: &str, max_age_secs: i64) -> HeaderValue {
-    let secure = if config.is_https() { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"
-    ))
-    .expect("cookie value is visible ASCII")
+    SetCookie::new(SESSION_COOKIE, value).max_age(max_age_secs).header(config)
 }
 
 /// Signs a staff member in and sets the session cookie.

@@ -14,10 +14,10 @@ use sweep_domain::location::Location;
 use sweep_domain::order::Order;
 use sweep_domain::pricing::PriceSource;
 use sweep_domain::shopper::{Address, Shopper};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use super::Shop;
-use crate::api::{PageBody, created, page};
+use crate::api::{PageBody, PageQuery, created};
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Peer, path_id};
 use crate::idempotency::HEADER as IDEMPOTENCY_HEADER;
@@ -32,8 +32,7 @@ pub struct SessionBody {
 
 fn with_cookie(shop: &Shop, state: &AppState, token: Option<String>, mut response: Response) -> Response {
     if let Some(token) = token {
-        let days = state.sweep.settings().shopper_session_days;
-        response.headers_mut().insert(header::SET_COOKIE, shop.cookie(&state.config, &token, days * 86_400));
+        response.headers_mut().insert(header::SET_COOKIE, shop.session_cookie(state, &token));
     }
     response
 }
@@ -85,7 +84,7 @@ pub async fn login(State(s): State<AppState>, shop: Shop, ApiJson(input): ApiJso
 pub async fn logout(State(s): State<AppState>, shop: Shop) -> ApiResult<Response> {
     s.sweep.sign_out_shopper(&shop.ctx).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
-    response.headers_mut().insert(header::SET_COOKIE, shop.cookie(&s.config, "", 0));
+    response.headers_mut().insert(header::SET_COOKIE, shop.expired_session_cookie(&s));
     Ok(response)
 }
 
@@ -291,21 +290,13 @@ pub async fn place_order(
     Ok(created(s.sweep.place_order(&shop.ctx, input, shop.channel, key).await?))
 }
 
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct OrdersQuery {
-    pub cursor: Option<String>,
-    pub limit: Option<i64>,
-}
-
-#[utoipa::path(get, path = "/s/{slug}/api/orders", tag = "shop", params(("slug" = String, Path), OrdersQuery), responses((status = 200, body = PageBody<Order>)), security(("shop_session" = [])))]
+#[utoipa::path(get, path = "/s/{slug}/api/orders", tag = "shop", params(("slug" = String, Path), PageQuery), responses((status = 200, body = PageBody<Order>)), security(("shop_session" = [])))]
 pub async fn orders(
     State(s): State<AppState>,
     shop: Shop,
-    ApiQuery(q): ApiQuery<OrdersQuery>,
+    ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<PageBody<Order>>> {
-    Ok(Json(s.sweep.my_orders(&shop.ctx, &page(q.cursor.as_deref(), q.limit)?).await?.into()))
+    Ok(Json(s.sweep.my_orders(&shop.ctx, &q.page()?).await?.into()))
 }
 
 fn order_id(params: &(String, String)) -> ApiResult<OrderId> {

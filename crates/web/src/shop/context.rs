@@ -11,9 +11,10 @@ use sweep_domain::channel::Channel;
 use sweep_domain::text::Lang;
 
 use crate::auth::{CSRF_HEADER, cookie, is_state_changing};
+use crate::cookies::SetCookie;
 use crate::error::{ApiError, ErrorCode};
 use crate::extract::ApiPath;
-use crate::state::{AppState, WebConfig, same_origin};
+use crate::state::{AppState, same_origin};
 
 pub const SHOP_COOKIE: &str = "sweep_shop";
 const LANG_COOKIE: &str = "sweep_lang";
@@ -27,22 +28,34 @@ pub struct Shop {
     pub base: String,
     /// The language came from `?lang=`: remember it in a cookie.
     pub chosen_lang: Option<Lang>,
+    /// The request's query string (without `?`), for links back to the same page.
+    pub query: String,
+    /// Cookies get `Secure` (the public URL is https).
+    secure_cookies: bool,
 }
 
 impl Shop {
-    /// The session cookie for this shop: scoped to its path, HttpOnly, Lax, Secure over https.
-    pub fn cookie(&self, config: &WebConfig, token: &str, max_age_secs: i64) -> HeaderValue {
-        let secure = if config.is_https() { "; Secure" } else { "" };
-        HeaderValue::from_str(&format!(
-            "{SHOP_COOKIE}={token}; Path={}; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}",
-            self.base
-        ))
-        .expect("visible ASCII")
+    /// The session cookie for this shop, for the shopper session days the settings give:
+    /// scoped to the shop's path, HttpOnly, Lax, Secure over https.
+    pub fn session_cookie(&self, s: &AppState, token: &str) -> HeaderValue {
+        let max_age = s.sweep.settings().shopper_session_days * 86_400;
+        SetCookie::new(SHOP_COOKIE, token).path(&self.base).max_age(max_age).header(&s.config)
     }
 
+    /// Ends this shop's session cookie (signing out).
+    pub fn expired_session_cookie(&self, s: &AppState) -> HeaderValue {
+        SetCookie::expired(SHOP_COOKIE, &self.base).header(&s.config)
+    }
+
+    /// Remembers a language chosen with `?lang=` for a year, on every shop.
     pub fn lang_cookie(&self, lang: Lang) -> HeaderValue {
         let value = if lang == Lang::En { "en" } else { "zh" };
-        HeaderValue::from_str(&format!("{LANG_COOKIE}={value}; Path=/; SameSite=Lax; Max-Age=31536000")).expect("ASCII")
+        SetCookie::new(LANG_COOKIE, value).readable_by_scripts().max_age(31_536_000).header_for(self.secure_cookies)
+    }
+
+    /// A link to this same page (path and query kept) in the other language.
+    pub fn lang_link(&self) -> String {
+        lang_link(&self.query, if self.lang == Lang::En { Lang::Zh } else { Lang::En })
     }
 
     /// A form's CSRF token must match the session's (when there is a session to protect).
@@ -52,6 +65,16 @@ impl Shop {
             None => true,
         }
     }
+}
+
+/// `?<query>` with `lang` set to `lang` (replacing any there was), the rest kept as is.
+fn lang_link(query: &str, lang: Lang) -> String {
+    let mut link = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in form_urlencoded::parse(query.as_bytes()).filter(|(k, _)| k != "lang") {
+        link.append_pair(&k, &v);
+    }
+    link.append_pair("lang", if lang == Lang::En { "en" } else { "zh" });
+    format!("?{}", link.finish())
 }
 
 fn language(parts: &Parts) -> (Lang, Option<Lang>) {
@@ -104,6 +127,30 @@ impl FromRequestParts<AppState> for Shop {
             Channel::from_user_agent(user_agent)
         };
         let (lang, chosen_lang) = language(parts);
-        Ok(Shop { base: format!("/s/{slug}"), ctx, channel, lang, chosen_lang })
+        Ok(Shop {
+            base: format!("/s/{slug}"),
+            ctx,
+            channel,
+            lang,
+            chosen_lang,
+            query: parts.uri.query().unwrap_or("").to_string(),
+            secure_cookies: state.config.is_https(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_language_link_keeps_the_page_query() {
+        assert_eq!(lang_link("", Lang::En), "?lang=en");
+        assert_eq!(
+            lang_link("sku=019a&city=%E4%B8%8A%E6%B5%B7", Lang::En),
+            "?sku=019a&city=%E4%B8%8A%E6%B5%B7&lang=en"
+        );
+        assert_eq!(lang_link("q=tea+cup&lang=en&cursor=c2", Lang::Zh), "?q=tea+cup&cursor=c2&lang=zh");
+        assert_eq!(lang_link("store=019b&lang=zh", Lang::En), "?store=019b&lang=en");
     }
 }

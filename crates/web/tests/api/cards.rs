@@ -5,23 +5,28 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use sweep_cards::testing::{decode_luma_in_cells, decode_png, render_pdf};
+
 use crate::api_test;
 use crate::helpers::*;
 
-/// A campaign and one card for the world's SKU at store A, credited to a clerk there.
-async fn card_world(app: &TestApp, slug: &str) -> (World, Value, Value, Client) {
+/// A campaign and one card for the world's SKU at store A, credited to a clerk there
+/// (whose id comes last).
+async fn card_world(app: &TestApp, slug: &str) -> (World, Value, Value, String) {
     let w = shop_world(app, slug).await;
-    let clerk = staff(app, &w.owner, &format!("clerk@{slug}.test"), "clerk", &[&w.store_a]).await;
-    let (_, me) = clerk.get("/api/v1/me").await;
+    let (_, clerk_id) = staff_with_id(app, &w.owner, &format!("clerk@{slug}.test"), "clerk", &[&w.store_a]).await;
     let campaign = w
         .owner
         .create("/api/v1/campaigns", json!({"name": "双十一 2026", "starts_at": "2026-11-01T00:00:00+08:00", "ends_at": "2026-11-12T00:00:00+08:00"}))
         .await;
     let cards = w
         .owner
-        .create("/api/v1/cards", json!({"store_id": w.store_a, "sku_ids": [w.sku], "campaign_id": campaign["id"], "clerk_id": me["staff"]["id"]}))
+        .create(
+            "/api/v1/cards",
+            json!({"store_id": w.store_a, "sku_ids": [w.sku], "campaign_id": campaign["id"], "clerk_id": clerk_id}),
+        )
         .await;
-    (w, campaign, cards[0].clone(), clerk)
+    (w, campaign, cards[0].clone(), clerk_id)
 }
 
 /// `from=..&to=..` around now: the funnel's period.
@@ -31,32 +36,12 @@ fn today(app: &TestApp) -> String {
     format!("from={}&to={}", enc(now.minus_seconds(86_400)), enc(now.plus_seconds(86_400)))
 }
 
-/// A browser on a phone: its own cookies, its own address.
-fn phone(app: &TestApp, address: &str) -> Client {
-    let mut client = app.anonymous();
-    client.headers.insert("x-forwarded-for", address.parse().unwrap());
-    client.headers.insert("user-agent", "Mozilla/5.0 (iPhone) MicroMessenger/8.0".parse().unwrap());
-    client
-}
-
 /// Opens a card's printed URL the way a phone does (following the redirects); answers
 /// the final status, URL and page.
 async fn scan(client: &Client, code: &str) -> (StatusCode, String, String) {
     let response = client.raw(reqwest::Method::GET, &format!("/c/{code}")).await.send().await.unwrap();
     let (status, url) = (response.status(), response.url().path().to_string());
     (status, url, response.text().await.unwrap())
-}
-
-/// Signs in a browser that may have scanned already, keeping its cookies.
-async fn sign_in(app: &TestApp, client: &mut Client, slug: &str, phone: &str) {
-    let (_, session) = client.get(&format!("/s/{slug}/api/session")).await;
-    client.headers.insert("x-csrf-token", session["csrf_token"].as_str().unwrap().parse().unwrap());
-    let (status, _) = client.post(&format!("/s/{slug}/api/login/code"), json!({"phone": phone})).await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
-    let code = app.last_code(phone).await;
-    let (status, body) = client.post(&format!("/s/{slug}/api/login"), json!({"phone": phone, "code": code})).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    client.headers.insert("x-csrf-token", body["csrf_token"].as_str().unwrap().parse().unwrap());
 }
 
 api_test! {
@@ -72,9 +57,7 @@ api_test! {
         assert_eq!(status, StatusCode::CONFLICT, "one name per merchant");
 
         let manager_b = staff(&app, &w.owner, "mgr@cardz.test", "store_manager", &[&w.store_b]).await;
-        let clerk_a = staff(&app, &w.owner, "clerk@cardz.test", "clerk", &[&w.store_a]).await;
-        let (_, clerk_me) = clerk_a.get("/api/v1/me").await;
-        let clerk_id = clerk_me["staff"]["id"].as_str().unwrap().to_string();
+        let (clerk_a, clerk_id) = staff_with_id(&app, &w.owner, "clerk@cardz.test", "clerk", &[&w.store_a]).await;
 
         let (status, cards) = w.owner.post("/api/v1/cards", json!({"store_id": w.store_a, "sku_ids": [w.sku], "campaign_id": campaign["id"], "clerk_id": clerk_id})).await;
         assert_eq!(status, StatusCode::CREATED, "{cards}");
@@ -110,25 +93,25 @@ api_test! {
 
 api_test! {
     async fn a_scan_credits_the_cards_store_and_clerk_whatever_the_fulfilment(app) {
-        let (w, campaign, card, clerk) = card_world(&app, "credit").await;
-        let (_, clerk_me) = clerk.get("/api/v1/me").await;
+        let (w, campaign, card, clerk_id) = card_world(&app, "credit").await;
         let code = card["code"].as_str().unwrap();
 
         // A guest scans: the product opens in store A's context.
-        let mut guest = phone(&app, "203.0.113.10");
+        let mut guest = app.phone("203.0.113.10", true);
         let (status, landed, page) = scan(&guest, code).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(landed, format!("/s/credit/p/{}", w.product));
         assert!(page.contains("您在") && page.contains("SA店") && page.contains("pick-up-here"), "store A first, with a pickup button");
         // Signing in keeps the scan; a delivery order is credited just the same.
-        sign_in(&app, &mut guest, "credit", "13900000001").await;
-        let (_, address) = guest.post("/s/credit/api/addresses", json!({"recipient": "王小明", "phone": "13900000001", "city": "杭州", "district": "西湖区", "detail": "文三路 90 号"})).await;
+        app.sign_in_shopper(&mut guest, "credit", "13900000001").await;
+        let (status, address) = guest.post("/s/credit/api/addresses", address_body("13900000001")).await;
+        assert_eq!(status, StatusCode::CREATED, "{address}");
         let lines = json!([{"sku_id": w.sku, "quantity": 1}]);
         let (status, order) = guest.post("/s/credit/api/orders", json!({"fulfilment": "delivery", "address_id": address["id"], "lines": lines})).await;
         assert_eq!(status, StatusCode::CREATED, "{order}");
         assert_eq!(order["channel"], "wechat");
         assert_eq!(order["influencer_store_id"], json!(w.store_a));
-        assert_eq!(order["influencer_clerk_id"], clerk_me["staff"]["id"]);
+        assert_eq!(order["influencer_clerk_id"], json!(clerk_id));
         assert_eq!((order["card_id"].clone(), order["campaign_id"].clone()), (card["id"].clone(), campaign["id"].clone()));
 
         // The last card scanned wins.
@@ -136,13 +119,15 @@ api_test! {
         let (status, _, _) = scan(&guest, other[0]["code"].as_str().unwrap()).await;
         assert_eq!(status, StatusCode::OK);
         let pickup = json!({"fulfilment": "pickup", "store_id": w.store_a, "lines": lines});
-        let (_, second) = guest.post("/s/credit/api/orders", pickup.clone()).await;
+        let (status, second) = guest.post("/s/credit/api/orders", pickup.clone()).await;
+        assert_eq!(status, StatusCode::CREATED, "{second}");
         assert_eq!(second["influencer_store_id"], json!(w.store_b));
         assert!(second["influencer_clerk_id"].is_null() && second["campaign_id"].is_null());
 
         // A shopper who scanned nothing is credited to nobody.
         let walk_in = app.shopper("credit", "13900000002").await;
-        let (_, plain) = walk_in.post("/s/credit/api/orders", pickup).await;
+        let (status, plain) = walk_in.post("/s/credit/api/orders", pickup).await;
+        assert_eq!(status, StatusCode::CREATED, "{plain}");
         assert!(plain["influencer_store_id"].is_null() && plain["card_id"].is_null(), "{plain}");
     }
 }
@@ -153,14 +138,15 @@ mod attribution_window {
 
     async fn body(app: TestApp) {
         let (w, _, card, _) = card_world(&app, "late").await;
-        let mut shopper = phone(&app, "203.0.113.20");
+        let mut shopper = app.phone("203.0.113.20", true);
         scan(&shopper, card["code"].as_str().unwrap()).await;
-        sign_in(&app, &mut shopper, "late", "13900000003").await;
+        app.sign_in_shopper(&mut shopper, "late", "13900000003").await;
         tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
         let lines = json!([{"sku_id": w.sku, "quantity": 1}]);
-        let (_, order) = shopper
+        let (status, order) = shopper
             .post("/s/late/api/orders", json!({"fulfilment": "pickup", "store_id": w.store_a, "lines": lines}))
             .await;
+        assert_eq!(status, StatusCode::CREATED, "{order}");
         assert!(order["influencer_store_id"].is_null(), "past the window, nobody is credited: {order}");
     }
 
@@ -206,17 +192,17 @@ api_test! {
         };
 
         // Three phones on three addresses; the first scans twice (one scan), buys and pays.
-        let mut buyer = phone(&app, "198.51.100.1");
+        let mut buyer = app.phone("198.51.100.1", true);
         scan(&buyer, code).await;
         scan(&buyer, code).await;
-        scan(&phone(&app, "198.51.100.2"), code).await;
-        let third = phone(&app, "198.51.100.3");
+        scan(&app.phone("198.51.100.2", true), code).await;
+        let third = app.phone("198.51.100.3", true);
         scan(&third, code).await;
         let (_, session) = third.get("/s/funnel/api/session").await;
         let third = third.with_header("x-csrf-token", session["csrf_token"].as_str().unwrap());
         let (status, _) = third.post("/s/funnel/api/cart/items", json!({"sku_id": w.sku, "quantity": 1})).await;
         assert_eq!(status, StatusCode::OK);
-        sign_in(&app, &mut buyer, "funnel", "13900000004").await;
+        app.sign_in_shopper(&mut buyer, "funnel", "13900000004").await;
         buyer.post("/s/funnel/api/cart/items", json!({"sku_id": w.sku, "quantity": 2})).await;
         let (_, order) = buyer.post("/s/funnel/api/orders", json!({"fulfilment": "pickup", "store_id": w.store_a})).await;
         app.pay_in_sandbox(&buyer, "funnel", order["id"].as_str().unwrap()).await;
@@ -230,7 +216,7 @@ api_test! {
         assert_eq!(figures, vec![3, 3, 2, 1, 1, 7000], "{row}");
         // A credited order paid and then cancelled counts as paid, and brings in nothing.
         let mut third = third;
-        sign_in(&app, &mut third, "funnel", "13900000005").await;
+        app.sign_in_shopper(&mut third, "funnel", "13900000005").await;
         let (_, order) = third.post("/s/funnel/api/orders", json!({"fulfilment": "pickup", "store_id": w.store_a})).await;
         let id = order["id"].as_str().unwrap();
         app.pay_in_sandbox(&third, "funnel", id).await;
@@ -247,7 +233,7 @@ api_test! {
 
         // One shop's Wi-Fi (one address): ten scans of the card an hour count, more do not.
         for _ in 0..12 {
-            let (status, _, _) = scan(&phone(&app, "198.51.100.50"), code).await;
+            let (status, _, _) = scan(&app.phone("198.51.100.50", true), code).await;
             assert_eq!(status, StatusCode::OK, "the shopper still lands on the product");
         }
         let row = funnel("card").await[0].clone();
@@ -255,7 +241,7 @@ api_test! {
         // A flood from one address is turned away after sixty scans a minute.
         let mut statuses = Vec::new();
         for _ in 0..62 {
-            let client = phone(&app, "198.51.100.99");
+            let client = app.phone("198.51.100.99", true);
             let r = client.raw(reqwest::Method::GET, &format!("/s/funnel/scan/{code}")).await.send().await.unwrap();
             statuses.push(r.status());
         }
@@ -279,7 +265,7 @@ api_test! {
         let code = card["code"].as_str().unwrap();
         let (status, _) = w.owner.post_empty(&format!("/api/v1/cards/{}/disable", card["id"].as_str().unwrap())).await;
         assert_eq!(status, StatusCode::OK);
-        let browser = phone(&app, "192.0.2.1");
+        let browser = app.phone("192.0.2.1", true);
         let (status, url, page) = scan(&browser, code).await;
         assert_eq!((status, url.as_str()), (StatusCode::GONE, format!("/s/gone/scan/{code}").as_str()));
         assert!(page.contains("这张展示卡已下架") && page.contains(&format!("/s/gone/p/{}", w.product)), "leads into the shop");
@@ -342,42 +328,6 @@ api_test! {
     }
 }
 
-/// Every QR code on a grey image, looking at each card's cell on its own, as a phone
-/// sees one card at a time.
-fn decode_cells(width: usize, height: usize, luma: &[u8], columns: usize, rows: usize) -> Vec<String> {
-    let (cw, ch) = (width / columns, height / rows);
-    let mut found = Vec::new();
-    for row in 0..rows {
-        for column in 0..columns {
-            let (x0, y0) = (column * cw, row * ch);
-            let mut img = rqrr::PreparedImage::prepare_from_greyscale(cw, ch, |x, y| luma[(y0 + y) * width + x0 + x]);
-            for grid in img.detect_grids() {
-                found.push(grid.decode().expect("a QR code that decodes").1);
-            }
-        }
-    }
-    found
-}
-
-/// The pages of a PDF rendered at `dpi`, as grey images (width, height, pixels).
-fn render_pdf(pdf: Vec<u8>, dpi: f32) -> Vec<(usize, usize, Vec<u8>)> {
-    let pdf = hayro::hayro_syntax::Pdf::new(pdf).expect("a PDF hayro can read");
-    let settings = hayro::hayro_interpret::InterpreterSettings::default();
-    let pages =
-        hayro::render_pdf(&pdf, dpi / 72.0, settings, &hayro::RenderSettings::default(), None).expect("pages render");
-    pages
-        .iter()
-        .map(|page| {
-            let rgba = page.data_as_u8_slice();
-            let luma = rgba
-                .chunks_exact(4)
-                .map(|p| ((u16::from(p[0]) + u16::from(p[1]) + u16::from(p[2])) / 3) as u8)
-                .collect();
-            (usize::from(page.width()), usize::from(page.height()), luma)
-        })
-        .collect()
-}
-
 api_test! {
     async fn a_printed_sheet_scans_and_leads_to_the_products(app) {
         let (w, _, first, _) = card_world(&app, "sheet").await;
@@ -392,11 +342,11 @@ api_test! {
         assert_eq!(sheet.status(), StatusCode::OK);
         assert_eq!(sheet.headers()["content-type"], "application/pdf");
         let pdf = sheet.bytes().await.unwrap();
-        let pages = render_pdf(pdf.to_vec(), 150.0);
+        let pages = render_pdf(&pdf, 150.0);
         assert_eq!(pages.len(), 2, "six cards, four to a page");
         let mut decoded = Vec::new();
         for (width, height, luma) in &pages {
-            decoded.extend(decode_cells(*width, *height, luma, 2, 2));
+            decoded.extend(decode_luma_in_cells(*width, *height, luma, 2, 2));
         }
         decoded.sort();
         let mut expected = urls.clone();
@@ -404,7 +354,7 @@ api_test! {
         assert_eq!(decoded, expected, "every card's QR code, read back off the printed pages");
 
         // Following a decoded code lands on the product, in the card's store.
-        let browser = phone(&app, "192.0.2.77");
+        let browser = app.phone("192.0.2.77", true);
         let path = decoded[0].strip_prefix(&app.url).expect("the server's own URL");
         let landed = browser.raw(reqwest::Method::GET, path).await.send().await.unwrap();
         assert_eq!((landed.status(), landed.url().path()), (StatusCode::OK, format!("/s/sheet/p/{}", w.product).as_str()));
@@ -412,15 +362,7 @@ api_test! {
         // One card alone, as a 300 dpi PNG and as SVG.
         let png = w.owner.raw(reqwest::Method::GET, &format!("/api/v1/cards/{}/card.png", ids[0])).await.send().await.unwrap();
         assert_eq!(png.headers()["content-type"], "image/png");
-        let bytes = png.bytes().await.unwrap();
-        let mut decoder = png::Decoder::new(std::io::Cursor::new(&bytes[..]));
-        decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
-        let mut reader = decoder.read_info().unwrap();
-        let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
-        let info = reader.next_frame(&mut pixels).unwrap();
-        let channels = info.color_type.samples();
-        let luma: Vec<u8> = pixels[..info.buffer_size()].chunks_exact(channels).map(|p| if channels >= 3 { ((u16::from(p[0]) + u16::from(p[1]) + u16::from(p[2])) / 3) as u8 } else { p[0] }).collect();
-        assert_eq!(decode_cells(info.width as usize, info.height as usize, &luma, 1, 1), vec![urls[0].clone()]);
+        assert_eq!(decode_png(&png.bytes().await.unwrap()), vec![urls[0].clone()]);
         let (status, _) = w.owner.get(&format!("/api/v1/cards/{}/card.svg", ids[0])).await;
         assert_eq!(status, StatusCode::OK);
         let svg = w.owner.raw(reqwest::Method::GET, &format!("/api/v1/cards/{}/qr.svg", ids[0])).await.send().await.unwrap();

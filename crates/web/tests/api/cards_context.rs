@@ -8,29 +8,9 @@ use serde_json::{Value, json};
 use crate::api_test;
 use crate::helpers::*;
 
-/// A browser with its own cookies and address; redirects are followed unless said.
-fn browser(app: &TestApp, address: &str, follow: bool) -> Client {
-    let policy = if follow { reqwest::redirect::Policy::limited(10) } else { reqwest::redirect::Policy::none() };
-    let mut client = app.anonymous();
-    client.http = reqwest::Client::builder().cookie_store(true).redirect(policy).build().unwrap();
-    client.headers.insert("x-forwarded-for", address.parse().unwrap());
-    client.headers.insert("user-agent", "Mozilla/5.0 (iPhone) MicroMessenger/8.0".parse().unwrap());
-    client
-}
-
 async fn page(client: &Client, path: &str) -> (StatusCode, String) {
     let r = client.raw(reqwest::Method::GET, path).await.send().await.unwrap();
     (r.status(), r.text().await.unwrap())
-}
-
-async fn sign_in(app: &TestApp, client: &mut Client, slug: &str, phone: &str) {
-    let (_, session) = client.get(&format!("/s/{slug}/api/session")).await;
-    client.headers.insert("x-csrf-token", session["csrf_token"].as_str().unwrap().parse().unwrap());
-    client.post(&format!("/s/{slug}/api/login/code"), json!({"phone": phone})).await;
-    let code = app.last_code(phone).await;
-    let (status, body) = client.post(&format!("/s/{slug}/api/login"), json!({"phone": phone, "code": code})).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    client.headers.insert("x-csrf-token", body["csrf_token"].as_str().unwrap().parse().unwrap());
 }
 
 /// The value of `attr` on the first radio whose value starts with `value`.
@@ -54,13 +34,14 @@ api_test! {
         let card = card_at(&w, &w.store_b, &w.sku).await;
 
         // Standing in store B: B's price.
-        let mut phone = browser(&app, "203.0.113.30", true);
+        let mut phone = app.phone("203.0.113.30", true);
         let (status, html) = page(&phone, &format!("/c/{}", card["code"].as_str().unwrap())).await;
         assert_eq!(status, StatusCode::OK);
         assert!(html.contains("¥30.00"), "the store's own price");
-        sign_in(&app, &mut phone, "ctx", "13900000010").await;
+        app.sign_in_shopper(&mut phone, "ctx", "13900000010").await;
         phone.post("/s/ctx/api/cart/items", json!({"sku_id": w.sku, "quantity": 1})).await;
-        phone.post("/s/ctx/api/addresses", json!({"recipient": "王小明", "phone": "13900000010", "city": "杭州", "district": "西湖区", "detail": "文三路 90 号"})).await;
+        let (status, address) = phone.post("/s/ctx/api/addresses", address_body("13900000010")).await;
+        assert_eq!(status, StatusCode::CREATED, "{address}");
 
         // Checkout quotes each choice: B at its price, A and delivery at the member price.
         let (_, html) = page(&phone, "/s/ctx/checkout").await;
@@ -87,13 +68,45 @@ api_test! {
     async fn a_disabled_card_credits_nothing_more(app) {
         let w = shop_world(&app, "off").await;
         let card = card_at(&w, &w.store_a, &w.sku).await;
-        let mut phone = browser(&app, "203.0.113.31", true);
+        let mut phone = app.phone("203.0.113.31", true);
         page(&phone, &format!("/c/{}", card["code"].as_str().unwrap())).await;
-        sign_in(&app, &mut phone, "off", "13900000011").await;
+        app.sign_in_shopper(&mut phone, "off", "13900000011").await;
+        let pickup = json!({"fulfilment": "pickup", "store_id": w.store_a, "lines": [{"sku_id": w.sku, "quantity": 1}]});
+        // While the card is active, the scan is credited...
+        let (status, order) = phone.post("/s/off/api/orders", pickup.clone()).await;
+        assert_eq!(status, StatusCode::CREATED, "{order}");
+        assert_eq!((order["card_id"].clone(), order["influencer_store_id"].clone()), (card["id"].clone(), json!(w.store_a)));
+        // ...and once it is disabled, the same browser's next order is not.
         let (status, _) = w.owner.post_empty(&format!("/api/v1/cards/{}/disable", card["id"].as_str().unwrap())).await;
         assert_eq!(status, StatusCode::OK);
-        let lines = json!([{"sku_id": w.sku, "quantity": 1}]);
-        let (_, order) = phone.post("/s/off/api/orders", json!({"fulfilment": "pickup", "store_id": w.store_a, "lines": lines})).await;
+        let (status, order) = phone.post("/s/off/api/orders", pickup).await;
+        assert_eq!(status, StatusCode::CREATED, "{order}");
+        assert!(order["card_id"].is_null() && order["influencer_store_id"].is_null(), "{order}");
+    }
+}
+
+api_test! {
+    async fn a_card_whose_store_is_archived_credits_nothing_more(app) {
+        let w = shop_world(&app, "shut").await;
+        let card = card_at(&w, &w.store_a, &w.sku).await;
+        let mut phone = app.phone("203.0.113.34", true);
+        page(&phone, &format!("/c/{}", card["code"].as_str().unwrap())).await;
+        app.sign_in_shopper(&mut phone, "shut", "13900000013").await;
+        let (status, address) = phone.post("/s/shut/api/addresses", address_body("13900000013")).await;
+        assert_eq!(status, StatusCode::CREATED, "{address}");
+        // Delivered from the warehouse, so the order can still be placed once the store is gone.
+        let delivery = json!({"fulfilment": "delivery", "address_id": address["id"], "lines": [{"sku_id": w.sku, "quantity": 1}]});
+        // While the store is open, the scan is credited...
+        let (status, order) = phone.post("/s/shut/api/orders", delivery.clone()).await;
+        assert_eq!(status, StatusCode::CREATED, "{order}");
+        assert_eq!((order["card_id"].clone(), order["influencer_store_id"].clone()), (card["id"].clone(), json!(w.store_a)));
+        // ...and once it is archived, the same browser's next order is not, the card still active.
+        let (status, store) = w.owner.post_empty(&format!("/api/v1/locations/{}/archive", w.store_a)).await;
+        assert_eq!((status, store["status"].as_str()), (StatusCode::OK, Some("archived")), "{store}");
+        let (_, shown) = w.owner.get(&format!("/api/v1/cards/{}", card["id"].as_str().unwrap())).await;
+        assert_eq!(shown["card"]["status"], "active", "only the store closed: {shown}");
+        let (status, order) = phone.post("/s/shut/api/orders", delivery).await;
+        assert_eq!(status, StatusCode::CREATED, "{order}");
         assert!(order["card_id"].is_null() && order["influencer_store_id"].is_null(), "{order}");
     }
 }
@@ -110,7 +123,7 @@ api_test! {
         w.owner.create("/api/v1/stock/receipts", json!({"location_id": counter["id"], "lines": [{"sku_id": rare, "quantity": 3}]})).await;
         let card = card_at(&w, counter["id"].as_str().unwrap(), &rare).await;
 
-        let phone = browser(&app, "203.0.113.32", true);
+        let phone = app.phone("203.0.113.32", true);
         let (_, html) = page(&phone, &format!("/c/{}", card["code"].as_str().unwrap())).await;
         let at = html.find(&format!("value=\"{rare}\"")).expect("the card's variant is offered");
         let tag = &html[at..at + html[at..].find('>').unwrap()];
@@ -123,7 +136,7 @@ api_test! {
     async fn pick_up_there_is_kept_while_a_guest_signs_in(app) {
         let w = shop_world(&app, "keep").await;
         w.owner.create("/api/v1/stock/transfers", json!({"from_location_id": w.warehouse, "to_location_id": w.store_b, "lines": [{"sku_id": w.sku, "quantity": 5}]})).await;
-        let mut guest = browser(&app, "203.0.113.33", false);
+        let mut guest = app.phone("203.0.113.33", false);
         let (_, session) = guest.get("/s/keep/api/session").await;
         let csrf = session["csrf_token"].as_str().unwrap().to_string();
         let chose = guest
@@ -139,7 +152,7 @@ api_test! {
         let (status, _) = page(&guest, &format!("/s/keep/checkout?store={}", w.store_b)).await;
         assert_eq!(status, StatusCode::SEE_OTHER, "guests sign in first");
 
-        sign_in(&app, &mut guest, "keep", "13900000012").await;
+        app.sign_in_shopper(&mut guest, "keep", "13900000012").await;
         let (status, html) = page(&guest, "/s/keep/checkout").await;
         assert_eq!(status, StatusCode::OK);
         let first = html.find("value=\"pickup:").unwrap();

@@ -111,6 +111,13 @@ impl TestApp {
     /// A shopper of `slug` signed in by phone, with the code from the SMS outbox.
     pub async fn shopper(&self, slug: &str, phone: &str) -> Client {
         let mut client = self.anonymous();
+        self.sign_in_shopper(&mut client, slug, phone).await;
+        client
+    }
+
+    /// Signs in a shopper of `slug` by phone on `client`, which keeps its cookies (and
+    /// so whatever it did as a guest, such as scanning a card) and gets the CSRF token.
+    pub async fn sign_in_shopper(&self, client: &mut Client, slug: &str, phone: &str) {
         let (status, body) = client.get(&format!("/s/{slug}/api/session")).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         client.headers.insert("x-csrf-token", HeaderValue::from_str(body["csrf_token"].as_str().unwrap()).unwrap());
@@ -120,6 +127,17 @@ impl TestApp {
         let (status, body) = client.post(&format!("/s/{slug}/api/login"), json!({"phone": phone, "code": code})).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         client.headers.insert("x-csrf-token", HeaderValue::from_str(body["csrf_token"].as_str().unwrap()).unwrap());
+    }
+
+    /// A browser on a phone in WeChat: its own cookies, its own address (as the trusted
+    /// proxy reports it); redirects are followed, as a phone does, unless told not to.
+    pub fn phone(&self, address: &str, follow_redirects: bool) -> Client {
+        let policy =
+            if follow_redirects { reqwest::redirect::Policy::limited(10) } else { reqwest::redirect::Policy::none() };
+        let mut client = self.anonymous();
+        client.http = reqwest::Client::builder().cookie_store(true).redirect(policy).build().unwrap();
+        client.headers.insert("x-forwarded-for", HeaderValue::from_str(address).unwrap());
+        client.headers.insert("user-agent", HeaderValue::from_static("Mozilla/5.0 (iPhone) MicroMessenger/8.0"));
         client
     }
 
@@ -263,6 +281,11 @@ pub fn location_body(code: &str, kind: &str) -> Value {
     })
 }
 
+/// A delivery address in Hangzhou for a shopper to save, reachable on `phone`.
+pub fn address_body(phone: &str) -> Value {
+    json!({"recipient": "王小明", "phone": phone, "city": "杭州", "district": "西湖区", "detail": "文三路 90 号"})
+}
+
 /// A merchant's basic world built through the API: a warehouse, two stores, a
 /// product with one SKU, and stock in the warehouse.
 pub struct World {
@@ -309,12 +332,19 @@ pub async fn world(app: &TestApp, slug: &str) -> World {
 
 /// Creates a staff member through `by` and signs them in.
 pub async fn staff(app: &TestApp, by: &Client, login: &str, role: &str, stores: &[&str]) -> Client {
-    by.create(
-        "/api/v1/staff",
-        json!({"login": login, "display_name": login, "password": PASSWORD, "role": role, "stores": stores}),
-    )
-    .await;
-    app.sign_in(login).await
+    staff_with_id(app, by, login, role, stores).await.0
+}
+
+/// As [`staff`], with the new staff member's id.
+pub async fn staff_with_id(app: &TestApp, by: &Client, login: &str, role: &str, stores: &[&str]) -> (Client, String) {
+    let created = by
+        .create(
+            "/api/v1/staff",
+            json!({"login": login, "display_name": login, "password": PASSWORD, "role": role, "stores": stores}),
+        )
+        .await;
+    let id = created["id"].as_str().expect("the new staff member's id").to_string();
+    (app.sign_in(login).await, id)
 }
 
 pub async fn available(client: &Client, sku: &str, location: &str) -> i64 {

@@ -24,9 +24,7 @@ async fn split_delivery(app: &TestApp, w: &World, slug: &str, phone: &str) -> (C
         )
         .await;
     let shopper = app.shopper(slug, phone).await;
-    let (_, address) = shopper
-        .post(&format!("/s/{slug}/api/addresses"), json!({"recipient": "王小明", "phone": phone, "city": "杭州", "district": "西湖区", "detail": "文三路 90 号"}))
-        .await;
+    let (_, address) = shopper.post(&format!("/s/{slug}/api/addresses"), address_body(phone)).await;
     let lines = json!([{"sku_id": w.sku, "quantity": 2}, {"sku_id": other, "quantity": 1}]);
     let (status, order) = shopper
         .post(
@@ -44,10 +42,7 @@ async fn warehouse_delivery(app: &TestApp, w: &World, shopper: &Client, slug: &s
     let (_, addresses) = shopper.get(&format!("/s/{slug}/api/addresses")).await;
     let address = match addresses.as_array().and_then(|a| a.first()).cloned() {
         Some(a) => a,
-        None => {
-            let body = json!({"recipient": "李雷", "phone": "13900000000", "city": "杭州", "district": "西湖区", "detail": "文三路 1 号"});
-            shopper.post(&format!("/s/{slug}/api/addresses"), body).await.1
-        }
+        None => shopper.post(&format!("/s/{slug}/api/addresses"), address_body("13900000000")).await.1,
     };
     let lines = json!([{"sku_id": w.sku, "quantity": quantity}]);
     let (status, order) = shopper

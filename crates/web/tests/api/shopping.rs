@@ -122,8 +122,7 @@ async fn notify(app: &TestApp, body: Vec<u8>, headers: Vec<(&'static str, String
 api_test! {
     async fn duplicate_forged_and_late_notifications_pay_at_most_once(app) {
         let w = shop_world(&app, "pay").await;
-        let (_, me) = w.owner.get("/api/v1/me").await;
-        let merchant = me["merchant"]["id"].as_str().unwrap().to_string();
+        let merchant = &w.merchant_id;
         let shopper = app.shopper("pay", "13700137000").await;
         let order = order_for_pickup(&shopper, "pay", &w, 1).await;
         let id = order["id"].as_str().unwrap();
@@ -300,8 +299,7 @@ mod expiry {
     /// either paid (stock still promised) or expired with the money going back.
     async fn race(app: TestApp) {
         let w = shop_world(&app, "photo").await;
-        let (_, me) = w.owner.get("/api/v1/me").await;
-        let merchant = me["merchant"]["id"].as_str().unwrap().to_string();
+        let merchant = &w.merchant_id;
         let shopper = app.shopper("photo", "13400134001").await;
         let mut orders = Vec::new();
         for _ in 0..10 {
@@ -467,7 +465,7 @@ api_test! {
         w.owner.create("/api/v1/stock/receipts", json!({"location_id": w.store_b, "lines": [{"sku_id": other, "quantity": 4}]})).await;
         let shopper = app.shopper("ship", "13100131000").await;
         let (status, address) = shopper
-            .post("/s/ship/api/addresses", json!({"recipient": "王小明", "phone": "13100131000", "city": "杭州", "district": "西湖区", "detail": "文三路 90 号"}))
+            .post("/s/ship/api/addresses", address_body("13100131000"))
             .await;
         assert_eq!(status, StatusCode::CREATED, "{address}");
         assert!((address["point"]["lat"].as_f64().unwrap() - 30.26).abs() < 0.05, "the district's centre from the bundled table");

@@ -82,18 +82,14 @@ pub async fn cart_add(State(s): State<AppState>, mut shop: Shop, body: Bytes) ->
             };
             let mut response = Redirect::to(&to).into_response();
             if let Some(store) = pickup {
-                // Kept for an hour, so a guest who must sign in first still finds it chosen.
-                let secure = if s.config.is_https() { "; Secure" } else { "" };
-                let cookie = format!(
-                    "{}={store}; Path={}; HttpOnly; SameSite=Lax; Max-Age=3600{secure}",
-                    super::checkout::PICKUP_COOKIE,
-                    shop.base
-                );
-                response.headers_mut().append(header::SET_COOKIE, HeaderValue::from_str(&cookie).expect("ASCII"));
+                // Kept for an hour, so a guest who must sign in first still finds it chosen
+                // (placing the order clears it).
+                let store = store.to_string();
+                let cookie = SetCookie::new(PICKUP_COOKIE, &store).path(&shop.base).max_age(3600);
+                response.headers_mut().append(header::SET_COOKIE, cookie.header(&s.config));
             }
             if let Some(token) = token {
-                let days = s.sweep.settings().shopper_session_days;
-                response.headers_mut().append(header::SET_COOKIE, shop.cookie(&s.config, &token, days * 86_400));
+                response.headers_mut().append(header::SET_COOKIE, shop.session_cookie(&s, &token));
             }
             Ok(response)
         }

@@ -134,7 +134,12 @@ pub async fn checkout_submit(State(s): State<AppState>, shop: Shop, body: Bytes)
             };
             let order =
                 or_page(&shop, s.sweep.place_order(&shop.ctx, input, shop.channel, Some(&form.idempotency_key)).await)?;
-            Ok(Redirect::to(&format!("{}/orders/{}", shop.base, order.id)).into_response())
+            let mut response = Redirect::to(&format!("{}/orders/{}", shop.base, order.id)).into_response();
+            // The store chosen with "pick up here" served this order; the next checkout
+            // starts afresh.
+            let forget = SetCookie::expired(PICKUP_COOKIE, &shop.base).header(&s.config);
+            response.headers_mut().append(header::SET_COOKIE, forget);
+            Ok(response)
         }
         .await,
     )

@@ -20,6 +20,7 @@ use sweep_domain::{Money, Timestamp};
 
 use super::Shop;
 use super::i18n::T;
+use crate::cookies::SetCookie;
 use crate::extract::{ApiPath, Peer, path_id};
 use crate::state::{AppState, client_ip};
 
@@ -88,7 +89,6 @@ impl Shop {
                 .unwrap_or(0),
             None => 0,
         };
-        let other = if self.lang == Lang::En { "zh" } else { "en" };
         Layout {
             t: T { lang: self.lang },
             base: self.base.clone(),
@@ -96,7 +96,7 @@ impl Shop {
             cart_units,
             tab,
             csrf: self.ctx.csrf_token().unwrap_or_default().to_string(),
-            lang_link: format!("?lang={other}"),
+            lang_link: self.lang_link(),
             query: String::new(),
             flash: None,
         }

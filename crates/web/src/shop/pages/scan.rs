@@ -84,8 +84,7 @@ pub async fn scan(
             let headers = response.headers_mut();
             headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             if let Some(token) = scanned.new_session_token {
-                let days = s.sweep.settings().shopper_session_days;
-                headers.insert(header::SET_COOKIE, shop.cookie(&s.config, &token, days * 86_400));
+                headers.insert(header::SET_COOKIE, shop.session_cookie(&s, &token));
             }
             Ok(response)
         }

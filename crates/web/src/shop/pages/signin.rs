@@ -38,8 +38,7 @@ pub async fn login(State(s): State<AppState>, mut shop: Shop, uri: axum::http::U
             };
             let mut response = render(&shop, page);
             if let Some(token) = token {
-                let days = s.sweep.settings().shopper_session_days;
-                response.headers_mut().append(header::SET_COOKIE, shop.cookie(&s.config, &token, days * 86_400));
+                response.headers_mut().append(header::SET_COOKIE, shop.session_cookie(&s, &token));
             }
             Ok(response)
         }
@@ -95,8 +94,7 @@ pub async fn login_submit(State(s): State<AppState>, shop: Shop, body: Bytes) ->
             check_csrf(&shop, &form.csrf)?;
             let (token, _) = or_page(&shop, s.sweep.sign_in_shopper(&shop.ctx, &form.phone, &form.code).await)?;
             let mut response = Redirect::to(&safe_next(&shop, &form.next)).into_response();
-            let days = s.sweep.settings().shopper_session_days;
-            response.headers_mut().insert(header::SET_COOKIE, shop.cookie(&s.config, &token, days * 86_400));
+            response.headers_mut().insert(header::SET_COOKIE, shop.session_cookie(&s, &token));
             Ok(response)
         }
         .await,
@@ -110,7 +108,7 @@ pub async fn logout(State(s): State<AppState>, shop: Shop, body: Bytes) -> Respo
             check_csrf(&shop, &form.csrf)?;
             or_page(&shop, s.sweep.sign_out_shopper(&shop.ctx).await)?;
             let mut response = Redirect::to(&shop.base).into_response();
-            response.headers_mut().insert(header::SET_COOKIE, shop.cookie(&s.config, "", 0));
+            response.headers_mut().insert(header::SET_COOKIE, shop.expired_session_cookie(&s));
             Ok(response)
         }
         .await,

@@ -1,4 +1,4 @@
--- Sweep foundation schema (PostgreSQL). Keep in step with migrations/sqlite.
+-- Sweep foundation schema, for SQLite and PostgreSQL alike.
 -- Times are microseconds since the Unix epoch, UTC. Money is integer minor units.
 -- Every merchant-owned row carries merchant_id so the data can be sharded by merchant.
 

@@ -1,5 +1,4 @@
--- Campaigns, display cards, their scans and the funnel after them (SQLite).
--- Keep in step with migrations/postgres.
+-- Campaigns, display cards, their scans and the funnel after them.
 
 CREATE TABLE campaigns (
     id           TEXT PRIMARY KEY,

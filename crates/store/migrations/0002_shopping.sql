@@ -1,5 +1,4 @@
--- Shoppers, carts, orders, payments, refunds, returns, pickup codes (PostgreSQL).
--- Keep in step with migrations/sqlite.
+-- Shoppers, carts, orders, payments, refunds, returns, pickup codes.
 
 CREATE TABLE shoppers (
     id            TEXT PRIMARY KEY,
