@@ -1,6 +1,11 @@
 // Browser tests: a shopper on a phone goes from the home feed to a paid pickup order,
 // and a clerk verifies the pickup code and completes it; another shopper scans a store's
-// display card, buys, and the order is credited to that store. Runs `sweep serve --demo`
+// display card, buys, and the order is credited to that store; a member earns points
+// online and spends them at a store's till; a member claims a coupon and shows the
+// member code on the phone, and the till finds them by it, spends the coupon, takes
+// part of the sale back and closes the shift; a till scans items and the shopper's
+// payment code with the phone's camera, the wallet declines a code, and another is
+// charged through the sandbox. Runs `sweep serve --demo`
 // on a fresh data directory and drives Debian's Chromium through playwright-core.
 //
 //   node e2e/run.mjs            (SWEEP_BIN defaults to target/debug/sweep)
@@ -13,6 +18,29 @@ import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:net';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
+
+/** A phone camera as Chrome on Android gives it: a video stream, and a BarcodeDetector
+ *  that reads whatever code `holdUpTo` last held in front of it. */
+async function withFakeCamera(page) {
+  await page.addInitScript(() => {
+    window.BarcodeDetector = class {
+      async detect() { const held = localStorage.getItem('e2e-held-up'); return held ? [{ rawValue: held }] : []; }
+    };
+    const camera = async () => {
+      const canvas = document.createElement('canvas');
+      canvas.width = 64;
+      canvas.height = 64;
+      canvas.getContext('2d').fillRect(0, 0, 64, 64);
+      return canvas.captureStream();
+    };
+    if (!navigator.mediaDevices) { Object.defineProperty(navigator, 'mediaDevices', { value: {} }); }
+    navigator.mediaDevices.getUserMedia = camera;
+  });
+}
+
+function holdUpTo(page, code) {
+  return page.evaluate((c) => localStorage.setItem('e2e-held-up', c), code);
+}
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = process.env.SWEEP_BIN || join(root, 'target', 'debug', 'sweep');
@@ -222,29 +250,341 @@ async function shopperScansACard(browser, base) {
   const code = (await pickup.innerText()).trim();
   await context.close();
   const counter = await phone(browser, 360);
-  // The counter phone's camera, as Chrome on Android gives it: a video stream and a
-  // BarcodeDetector that reads the shopper's QR code.
-  await counter.addInitScript((pickupCode) => {
-    window.BarcodeDetector = class { async detect() { return [{ rawValue: pickupCode }]; } };
-    const camera = async () => {
-      const canvas = document.createElement('canvas');
-      canvas.width = 64;
-      canvas.height = 64;
-      canvas.getContext('2d').fillRect(0, 0, 64, 64);
-      return canvas.captureStream();
-    };
-    if (!navigator.mediaDevices) { Object.defineProperty(navigator, 'mediaDevices', { value: {} }); }
-    navigator.mediaDevices.getUserMedia = camera;
-  }, code);
+  // The counter phone's camera, as Chrome on Android gives it, held up to the shopper's QR code.
+  await withFakeCamera(counter);
   await counter.goto(`${base}/login?next=clerk`);
   await counter.locator('#login').fill('hubin.clerk@yunmian.demo');
   await counter.locator('#password').fill('sweep-demo-2026');
   await counter.getByRole('button', { name: /登录/ }).click();
   await counter.waitForURL(/\/clerk/);
+  await holdUpTo(counter, code);
   await counter.locator('#scan').click();
   await counter.locator('#credited').waitFor();
   await counter.screenshot({ path: join(artifacts, '9-credited.png') });
   await counter.context().close();
+}
+
+/// Signs a shopper in on the shop's sign-in page with the code from the SMS outbox.
+async function signInShopper(page, browser, base, phoneNumber) {
+  await page.locator('input[name=phone]').fill(phoneNumber);
+  await page.locator('#send-code').click();
+  const outbox = await browser.newPage();
+  await outbox.goto(`${base}/dev/sms`);
+  const text = await outbox.locator('#messages li', { hasText: phoneNumber }).first().innerText();
+  await outbox.close();
+  await page.locator('input[name=code]').fill(text.match(/验证码 (\d{6})/)[1]);
+  await page.locator('#sign-in').click();
+}
+
+async function memberAcrossChannels(browser, base) {
+  const phoneNumber = '13700137000';
+  const masked = '137****7000';
+  // Online: a new shopper signs in (which makes them a member), buys and pays.
+  const page = await phone(browser);
+  await page.goto(`${base}/s/yunmian`);
+  await page.locator('.banners a').first().click();
+  await page.waitForURL(/\/p\//);
+  await page.getByRole('button', { name: /立即购买/ }).click();
+  await page.waitForURL(/\/login/);
+  await signInShopper(page, browser, base, phoneNumber);
+  await page.waitForURL(/\/checkout/);
+  assert.equal(await page.locator('#points-box').count(), 0, 'no points to spend yet');
+  await page.locator('label.choice', { hasText: '湖滨银泰店' }).click();
+  await page.locator('#place-order').click();
+  await page.waitForURL(/\/orders\//);
+  await page.locator('#pay').click();
+  await page.waitForURL(/\/sandbox\/pay\//);
+  await page.locator('#pay').click();
+  await page.waitForURL(/\/orders\//);
+  for (let i = 0; i < 30 && (await page.locator('#status').innerText()) !== '已支付'; i++) {
+    await page.waitForTimeout(500);
+    await page.reload();
+  }
+  assert.equal(await page.locator('#status').innerText(), '已支付');
+  await page.goto(`${base}/s/yunmian/me`);
+  const earnedOnline = parseInt(await page.locator('#points-balance').innerText(), 10);
+  assert.ok(earnedOnline > 0, `points for the online order: ${earnedOnline}`);
+  await noHorizontalScroll(page, 'member card');
+  await page.screenshot({ path: join(artifacts, '10-member-card.png') });
+
+  // Something Hubin has on its shelves, by its barcode.
+  const owner = await signInStaff(base, 'owner@yunmian.demo');
+  const stores = await owner.json('/api/v1/locations?kind=store');
+  const hubin = stores.items.find((l) => l.code === 'HZ-HB');
+  const stock = await owner.json(`/api/v1/stock?location_id=${hubin.id}&limit=50`);
+  const onShelf = stock.items.find((r) => r.available >= 5);
+  const sku = await owner.json(`/api/v1/skus/${onShelf.sku_id}`);
+  assert.ok(sku.barcode, 'demo SKUs have barcodes');
+
+  // The till on the counter's phone at Hubin.
+  const till = await phone(browser, 390);
+  await till.goto(`${base}/login?next=clerk`);
+  await till.locator('#login').fill('hubin.clerk@yunmian.demo');
+  await till.locator('#password').fill('sweep-demo-2026');
+  await till.getByRole('button', { name: /登录/ }).click();
+  await till.waitForURL(/\/clerk/);
+  await till.locator('#to-till').click();
+  await till.waitForURL(/\/clerk\/till/);
+  await noHorizontalScroll(till, 'till');
+  // The scanner types into the focused barcode field and presses Enter; twice.
+  for (let n = 1; n <= 2; n++) {
+    assert.ok(await till.locator('#scan').evaluate((el) => el === document.activeElement), 'the barcode field has the focus');
+    await till.keyboard.type(sku.barcode);
+    await till.keyboard.press('Enter');
+    await till.waitForFunction((q) => document.querySelector('#till-lines .qty')?.textContent.trim() === String(q), n);
+  }
+  // The member's phone: their card and points.
+  await till.locator('#phone').fill(phoneNumber);
+  await till.locator('#find-member').click();
+  await till.locator('#member-points').waitFor();
+  assert.match(await till.locator('#member').innerText(), new RegExp(masked.replace(/\*/g, '\\*')));
+  assert.equal(parseInt(await till.locator('#member-points').innerText(), 10), earnedOnline);
+  const max = parseInt(await till.locator('#points').getAttribute('max'), 10);
+  const spend = Math.min(100, max);
+  assert.ok(spend > 0, 'points to spend');
+  const subtotal = Math.round(parseFloat((await till.locator('#subtotal').innerText()).slice(1)) * 100);
+  await till.locator('#points').fill(String(spend));
+  const due = subtotal - spend; // a point is worth a fen in the demo programme
+  assert.equal(await till.locator('#due').innerText(), `¥${(due / 100).toFixed(2)}`, 'what is due follows the points');
+  // Cash: the change as the clerk types what was handed over.
+  const tendered = Math.ceil(due / 10000) * 100;
+  await till.locator('#tendered').fill(String(tendered));
+  assert.equal(await till.locator('#change').innerText(), `¥${((tendered * 100 - due) / 100).toFixed(2)}`);
+  await till.screenshot({ path: join(artifacts, '11-till.png'), fullPage: true });
+  await till.locator('#complete').click();
+  await till.locator('#receipt').waitFor();
+  const number = (await till.locator('#receipt-number').innerText()).trim();
+  assert.equal(await till.locator('#receipt-total').innerText(), `¥${(due / 100).toFixed(2)}`);
+  const earnedInStore = parseInt(await till.locator('#receipt-earned').innerText(), 10);
+  assert.ok(earnedInStore > 0);
+  assert.equal(parseInt(await till.locator('#receipt-balance').innerText(), 10), earnedOnline - spend + earnedInStore);
+  await till.screenshot({ path: join(artifacts, '12-receipt.png'), fullPage: true });
+  // Printed, only the receipt shows.
+  await till.emulateMedia({ media: 'print' });
+  assert.equal(await till.locator('#print').isVisible(), false, 'no buttons on paper');
+  await till.screenshot({ path: join(artifacts, '13-receipt-print.png'), fullPage: true });
+  // Reloading the receipt sends the sale again: recorded once, the same receipt.
+  await till.emulateMedia({ media: 'screen' });
+  await till.reload();
+  await till.locator('#replayed').waitFor();
+  assert.equal((await till.locator('#receipt-number').innerText()).trim(), number);
+  assert.equal(parseInt(await till.locator('#receipt-balance').innerText(), 10), earnedOnline - spend + earnedInStore);
+  await till.context().close();
+
+  // The shopper's phone: points earned online and in store, and spent in store.
+  await page.goto(`${base}/s/yunmian/points`);
+  await noHorizontalScroll(page, 'points');
+  const ledger = await page.locator('#ledger').innerText();
+  assert.match(ledger, new RegExp(`获得[\\s\\S]*\\+${earnedInStore}`), ledger);
+  assert.match(ledger, new RegExp(`使用[\\s\\S]*-${spend}`), ledger);
+  assert.match(ledger, new RegExp(`\\+${earnedOnline}`), ledger);
+  assert.ok(ledger.includes(number) && ledger.includes('湖滨银泰店'), 'the sale and its store');
+  assert.equal(parseInt(await page.locator('#points-balance').innerText(), 10), earnedOnline - spend + earnedInStore);
+  await page.screenshot({ path: join(artifacts, '14-points.png'), fullPage: true });
+  await page.goto(`${base}/s/yunmian/orders`);
+  assert.match(await page.locator('.orders li').first().innerText(), /在店购买/);
+  await page.locator('.orders li a').first().click();
+  await page.locator('#in-store').waitFor();
+  assert.equal(await page.locator('#pay').count(), 0, 'a till sale has nothing to pay');
+
+  // Back online the points pay for part of the next order: the total follows the box.
+  await page.goto(`${base}/s/yunmian`);
+  await page.locator('.banners a').first().click();
+  await page.waitForURL(/\/p\//);
+  await page.getByRole('button', { name: /立即购买/ }).click();
+  await page.waitForURL(/\/checkout/);
+  await page.locator('label.choice', { hasText: '湖滨银泰店' }).click();
+  const fen = async () => Math.round(parseFloat((await page.locator('#total').innerText()).slice(1)) * 100);
+  const full = await fen();
+  await page.locator('#use-points').check();
+  const cap = parseInt(await page.locator('#points').getAttribute('max'), 10);
+  assert.equal(await fen(), full - cap, 'all the points the order takes');
+  await page.locator('#points').fill('50');
+  assert.equal(await fen(), full - 50);
+  await noHorizontalScroll(page, 'checkout with points');
+  await page.screenshot({ path: join(artifacts, '15-checkout-points.png'), fullPage: true });
+  await page.locator('#place-order').click();
+  await page.waitForURL(/\/orders\//);
+  await page.locator('#points-used').waitFor();
+  assert.equal(Math.round(parseFloat((await page.locator('.sum b').innerText()).slice(1)) * 100), full - 50, 'charged what the page showed');
+  await page.context().close();
+}
+
+async function couponAndMemberCode(browser, base) {
+  // The shopper signs in and claims the demo's welcome coupon from the member card.
+  const page = await phone(browser);
+  await page.goto(`${base}/s/yunmian/login`);
+  await signInShopper(page, browser, base, '13600136000');
+  await page.waitForURL(/\/me$/);
+  await page.locator('#coupons-link').click();
+  await page.waitForURL(/\/coupons$/);
+  const offer = page.locator('#claimable li', { hasText: '会员礼券' });
+  await offer.locator('button[data-claim]').click();
+  await page.waitForURL(/\/coupons\?claimed=1/);
+  assert.match(await page.locator('#my-coupons').innerText(), /会员礼券[\s\S]*可使用/);
+  assert.match(await offer.innerText(), /已领取/);
+  await noHorizontalScroll(page, 'coupons');
+  await page.screenshot({ path: join(artifacts, '16-coupons.png'), fullPage: true });
+
+  // At checkout the coupon takes ¥15 off the total as it is chosen (not spent here).
+  await page.goto(`${base}/s/yunmian`);
+  await page.locator('.banners a').first().click();
+  await page.waitForURL(/\/p\//);
+  await page.getByRole('button', { name: /立即购买/ }).click();
+  await page.waitForURL(/\/checkout/);
+  const fen = async () => Math.round(parseFloat((await page.locator('#total').innerText()).slice(1)) * 100);
+  const full = await fen();
+  await page.locator('#coupon-box label.choice', { hasText: '会员礼券' }).click();
+  assert.equal(await fen(), full - 1500, 'the coupon comes off the total');
+  assert.equal(await page.locator('#coupon-off').innerText(), '-¥15.00');
+  await page.locator('#coupon-box label.choice', { hasText: '不使用优惠券' }).click();
+  assert.equal(await fen(), full);
+
+  // The member code: a QR code and its digits, from the member card.
+  await page.goto(`${base}/s/yunmian/me`);
+  await page.locator('#member-code-link').click();
+  await page.waitForURL(/\/card$/);
+  await page.locator('#member-qr svg').waitFor();
+  const code = await page.locator('#member-digits').getAttribute('data-code');
+  assert.match(code, /^99\d{16}$/);
+  await noHorizontalScroll(page, 'member code');
+  await page.screenshot({ path: join(artifacts, '17-member-code.png'), fullPage: true });
+
+  // Something Hubin has five of, at ¥50 or more, so two reach the coupon's ¥100.
+  const owner = await signInStaff(base, 'owner@yunmian.demo');
+  const stores = await owner.json('/api/v1/locations?kind=store');
+  const hubin = stores.items.find((l) => l.code === 'HZ-HB');
+  const stock = await owner.json(`/api/v1/stock?location_id=${hubin.id}&limit=100`);
+  let sku = null;
+  for (const row of stock.items.filter((r) => r.available >= 5)) {
+    const candidate = await owner.json(`/api/v1/skus/${row.sku_id}`);
+    if (candidate.barcode && candidate.member_price && candidate.member_price.amount >= 5000) { sku = candidate; break; }
+  }
+  assert.ok(sku, 'a SKU to sell');
+
+  // The clerk types the code in the member field, picks the coupon, takes cash.
+  const till = await phone(browser, 390);
+  await till.goto(`${base}/login?next=clerk`);
+  await till.locator('#login').fill('hubin.clerk@yunmian.demo');
+  await till.locator('#password').fill('sweep-demo-2026');
+  await till.getByRole('button', { name: /登录/ }).click();
+  await till.waitForURL(/\/clerk/);
+  await till.locator('#to-till').click();
+  await till.waitForURL(/\/clerk\/till/);
+  for (let n = 1; n <= 2; n++) {
+    await till.locator('#scan').fill(sku.barcode);
+    await till.locator('#scan').press('Enter');
+    await till.waitForFunction((q) => document.querySelector('#till-lines .qty')?.textContent.trim() === String(q), n);
+  }
+  await till.locator('#phone').fill(code);
+  await till.locator('#find-member').click();
+  await till.locator('#by-code').waitFor();
+  assert.match(await till.locator('#member').innerText(), /136\*\*\*\*6000/);
+  const subtotal = Math.round(parseFloat((await till.locator('#subtotal').innerText()).slice(1)) * 100);
+  assert.ok(subtotal >= 10000, `two reach the minimum: ${subtotal}`);
+  const coupon = till.locator('#till-coupons label', { hasText: '会员礼券' }).locator('input');
+  await Promise.all([till.waitForEvent('load'), coupon.check()]);
+  assert.equal(await till.locator('#coupon-off').innerText(), '-¥15.00');
+  const due = subtotal - 1500;
+  assert.equal(await till.locator('#due').innerText(), `¥${(due / 100).toFixed(2)}`);
+  const tendered = Math.ceil(due / 10000) * 100;
+  await till.locator('#tendered').fill(String(tendered));
+  await noHorizontalScroll(till, 'till with a coupon');
+  await till.screenshot({ path: join(artifacts, '18-till-coupon.png'), fullPage: true });
+  await till.locator('#complete').click();
+  await till.locator('#receipt').waitFor();
+  assert.equal(await till.locator('#receipt-total').innerText(), `¥${(due / 100).toFixed(2)}`);
+  assert.match(await till.locator('#receipt').innerText(), /优惠券[\s\S]*-¥15\.00/);
+  assert.ok(parseInt(await till.locator('#receipt-earned').innerText(), 10) > 0, 'points for the member');
+
+  // The phone shows the coupon spent.
+  await page.goto(`${base}/s/yunmian/coupons`);
+  assert.match(await page.locator('#my-coupons').innerText(), /会员礼券[\s\S]*已使用/);
+  await page.context().close();
+
+  // One of the two comes back: to the shelf, and the money back in cash.
+  await till.locator('#return-sale').click();
+  await till.waitForURL(/\/clerk\/returns\//);
+  await till.locator('#return-form input[type=number]').first().fill('1');
+  await till.locator('#reason').fill('尺寸不合适 Wrong size');
+  await till.locator('#do-return').click();
+  await till.locator('#refund-amount').waitFor();
+  const refund = Math.round(parseFloat((await till.locator('#refund-amount').innerText()).slice(1)) * 100);
+  assert.ok(refund > 0 && refund < due, `part of the sale back: ${refund}`);
+  await noHorizontalScroll(till, 'return');
+  await till.screenshot({ path: join(artifacts, '19-return.png'), fullPage: true });
+
+  // Closing the shift with only the float in the drawer: short by what the till took.
+  await till.locator('#back-to-till').click();
+  await till.locator('#to-shift').click();
+  await till.waitForURL(/\/clerk\/shift/);
+  await till.locator('#opening-float').fill('500');
+  await till.locator('#counted-cash').fill('500');
+  await till.locator('#close-shift').click();
+  await till.locator('#shift-result').waitFor();
+  const expected = Math.round(parseFloat((await till.locator('#shift-expected').innerText()).slice(1)) * 100);
+  assert.ok(expected >= 50000 + due - refund, `the float and at least this sale's cash less its refund: ${expected}`);
+  assert.equal(await till.locator('#shift-difference').innerText(), ((50000 - expected) / 100).toFixed(2));
+  await till.locator('#shortage').waitFor();
+  await noHorizontalScroll(till, 'shift');
+  await till.screenshot({ path: join(artifacts, '20-shift.png'), fullPage: true });
+  await till.context().close();
+}
+
+async function tillChargesAPaymentCode(browser, base) {
+  // Something Hubin has on its shelves, by its barcode.
+  const owner = await signInStaff(base, 'owner@yunmian.demo');
+  const stores = await owner.json('/api/v1/locations?kind=store');
+  const hubin = stores.items.find((l) => l.code === 'HZ-HB');
+  const stock = await owner.json(`/api/v1/stock?location_id=${hubin.id}&limit=50`);
+  const onShelf = stock.items.find((r) => r.available >= 2);
+  const sku = await owner.json(`/api/v1/skus/${onShelf.sku_id}`);
+
+  // The till phone's camera, as Chrome on Android gives it: a video stream and a
+  // BarcodeDetector that reads whatever the test holds up (kept in localStorage, which
+  // outlives the page loads of a sale).
+  const till = await phone(browser, 360);
+  await withFakeCamera(till);
+  const holdUp = (code) => holdUpTo(till, code);
+  await till.goto(`${base}/login?next=clerk`);
+  await till.locator('#login').fill('hubin.clerk@yunmian.demo');
+  await till.locator('#password').fill('sweep-demo-2026');
+  await till.getByRole('button', { name: /登录/ }).click();
+  await till.waitForURL(/\/clerk/);
+  await till.locator('#to-till').click();
+  await till.waitForURL(/\/clerk\/till/);
+
+  // The camera reads the item's barcode into the barcode field (it has the focus).
+  await holdUp(sku.barcode);
+  await till.locator('#camera').click();
+  await till.waitForFunction(() => document.querySelector('#till-lines .qty')?.textContent.trim() === '1');
+  await noHorizontalScroll(till, 'till with the camera');
+
+  // WeChat Pay code: the payment code field shows, focused; the camera reads the
+  // shopper's code into it, and the wallet declines (the sandbox's empty wallet).
+  await till.locator('label.method', { hasText: '微信付款码' }).click();
+  assert.ok(await till.locator('#auth-code').evaluate((el) => el === document.activeElement), 'the payment code field has the focus');
+  await holdUp('134567890123450000');
+  await till.locator('#camera').click();
+  await till.locator('#flash.error').waitFor();
+  assert.match(await till.locator('#flash').innerText(), /付款未成功[\s\S]*insufficient balance/);
+  assert.equal((await till.locator('#till-lines .qty').innerText()).trim(), '1', 'the sale stays');
+  assert.ok(await till.locator('#auth-code').evaluate((el) => el === document.activeElement && el.value === ''), 'ready for another code');
+  await till.screenshot({ path: join(artifacts, '21-till-declined.png'), fullPage: true });
+
+  // The shopper refreshes the code; the hand scanner types it and presses Enter.
+  await till.keyboard.type('134567890123456789');
+  await till.keyboard.press('Enter');
+  await till.locator('#receipt').waitFor();
+  assert.match(await till.locator('#receipt').innerText(), /微信付款码[\s\S]*已扣款/);
+  const tail = (await till.locator('#receipt-txn').innerText()).trim();
+  assert.equal(tail.length, 6, `the end of the transaction id: ${tail}`);
+  await till.screenshot({ path: join(artifacts, '22-receipt-code.png'), fullPage: true });
+  // Reloading sends the sale again: the same receipt, charged once.
+  await till.reload();
+  await till.locator('#replayed').waitFor();
+  assert.equal((await till.locator('#receipt-txn').innerText()).trim(), tail);
+  await till.context().close();
 }
 
 const sweep = await startSweep();
@@ -264,6 +604,12 @@ try {
   console.log('ok - the shopper sees the order completed');
   await shopperScansACard(browser, sweep.base);
   console.log('ok - a scanned display card opens its store, and the order is credited to it');
+  await memberAcrossChannels(browser, sweep.base);
+  console.log('ok - a member earns online, spends at the till, and sees both on the phone');
+  await couponAndMemberCode(browser, sweep.base);
+  console.log('ok - a member claims a coupon and shows the member code; the till spends it, takes a return and closes the shift');
+  await tillChargesAPaymentCode(browser, sweep.base);
+  console.log('ok - the till scans with the camera, shows a declined payment code and charges the next one once');
 } catch (e) {
   failed = true;
   console.error('not ok -', e);

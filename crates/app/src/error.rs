@@ -70,6 +70,14 @@ impl From<StoreError> for AppError {
             StoreError::InsufficientStock { line, available } => {
                 AppError::InsufficientStock { field: format!("lines.{line}"), available }
             }
+            StoreError::CouponUnavailable => {
+                AppError::conflict("coupon_unavailable", Some("coupon_id"), "this coupon is used or not yours")
+            }
+            StoreError::InsufficientPoints { available } => AppError::conflict(
+                "insufficient_points",
+                Some("points"),
+                format!("only {available} points on the card"),
+            ),
             StoreError::Busy(m) => AppError::Unavailable(m),
             StoreError::Other(m) => AppError::Internal(m),
         }

@@ -41,6 +41,14 @@ impl Sweep {
         Ok(self.repos.jobs.enqueue(&job).await?)
     }
 
+    /// Purges what has expired and expires old points.
+    async fn housekeeping(&self, now: Timestamp) -> AppResult<()> {
+        let purged = self.repos.jobs.purge_expired(now).await?;
+        let members = self.expire_points().await?;
+        tracing::info!(purged, members_with_points_expired = members, "housekeeping done");
+        Ok(())
+    }
+
     /// Claims and runs one due job; false when there was none.
     pub async fn run_one_job(&self, worker: &str) -> AppResult<bool> {
         let now = self.now();
@@ -48,13 +56,7 @@ impl Sweep {
             return Ok(false);
         };
         let outcome: Result<(), String> = match job.kind.as_str() {
-            HOUSEKEEPING => self
-                .repos
-                .jobs
-                .purge_expired(now)
-                .await
-                .map(|n| tracing::info!(job = %job.id, purged = n, "housekeeping done"))
-                .map_err(|e| e.to_string()),
+            HOUSEKEEPING => self.housekeeping(now).await.map_err(|e| e.to_string()),
             crate::shop::EXPIRE_ORDER => self.expire_order(&job.payload).await,
             crate::orders::PICKUP_DEADLINE => self.pickup_deadline_passed(&job.payload).await,
             crate::orders::CLOSE_PAYMENT => self.run_close_payment(&job.payload).await,
@@ -97,6 +99,9 @@ impl Sweep {
         change.stock = crate::orders::release_all(&order);
         change.close_pending_payments = true;
         change.jobs = self.close_payment_jobs(&order).await.map_err(|e| e.to_string())?;
+        let program = self.loyalty_program_of(order.merchant_id).await.map_err(|e| e.to_string())?;
+        change.points.extend(crate::loyalty::points::restore_unpaid(&order, &program, now));
+        change.release_coupon = order.coupon_id.is_some();
         change.note = "not paid in time".into();
         match self.repos.orders.change_order(&change).await.map_err(|e| e.to_string())? {
             ChangeOutcome::Applied => {

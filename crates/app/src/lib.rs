@@ -17,6 +17,7 @@ pub mod import;
 pub mod inventory;
 pub mod jobs;
 pub mod locations;
+pub mod loyalty;
 pub mod merchants;
 pub mod orders;
 pub mod page;
@@ -53,6 +54,9 @@ pub struct Repos {
     pub carts: Arc<dyn CartRepo>,
     pub orders: Arc<dyn OrderRepo>,
     pub cards: Arc<dyn CardRepo>,
+    pub loyalty: Arc<dyn LoyaltyRepo>,
+    pub coupons: Arc<dyn CouponRepo>,
+    pub till: Arc<dyn TillRepo>,
     pub sms: Arc<dyn SmsSender>,
 }
 
@@ -149,6 +153,11 @@ impl Sweep {
             .iter()
             .find(|g| g.provider() == provider)
             .ok_or_else(|| AppError::invalid("provider", "unknown_provider", "no such payment provider"))
+    }
+
+    /// The first provider added: the one tills charge payment codes through.
+    pub(crate) fn default_gateway(&self) -> AppResult<&Arc<dyn PaymentGateway>> {
+        self.gateways.first().ok_or_else(|| AppError::Unavailable("no payment provider is set up".into()))
     }
 
     pub fn providers(&self) -> Vec<&'static str> {

@@ -9,16 +9,18 @@ use sweep_app::cards::{CampaignInput, CreateCardsInput};
 use sweep_app::catalog::{CreateBannerInput, CreateCategoryInput, CreateProductInput, CreateSkuInput};
 use sweep_app::inventory::{QuantityLine, ReceiveInput};
 use sweep_app::locations::{CreateLocationInput, LocalizedInput, PointInput};
+use sweep_app::loyalty::{CouponDefInput, TillLineInput, TillPaymentInput, TillPaymentMethod, TillSaleInput};
 use sweep_app::merchants::{CreateMerchantInput, NewOwnerInput};
 use sweep_app::pricing::SetPriceInput;
 use sweep_app::staff::CreateStaffInput;
 use sweep_app::{AppError, AppResult, Sweep};
 use sweep_domain::catalog::ProductStatus;
 use sweep_domain::channel::Channel;
+use sweep_domain::coupon::CouponValue;
 use sweep_domain::ids::{LocationId, SkuId};
 use sweep_domain::pricing::PriceScope;
 use sweep_domain::roles::{Actor, Role};
-use sweep_domain::text::Login;
+use sweep_domain::text::{Localized, Login};
 
 pub const PASSWORD: &str = "sweep-demo-2026";
 pub const ADMIN: &str = "admin@sweep.demo";
@@ -419,6 +421,9 @@ const SEEDED_MARKER: &str = "demo_seeded";
 
 /// Seeds the demo merchant unless it exists. When another process is seeding it at the
 /// same moment (several `serve --demo` on one PostgreSQL), waits for that to finish.
+/// A member with till purchases and points from the start.
+pub const DEMO_MEMBER_PHONE: &str = "13800138000";
+
 pub async fn seed(sweep: &Sweep) -> AppResult<Seeded> {
     let platform = &sweep.repos().platform;
     if platform.platform_value(SEEDED_MARKER).await?.is_some() {
@@ -632,6 +637,58 @@ async fn seed_everything(sweep: &Sweep) -> AppResult<Seeded> {
         };
         sweep.create_cards(&owner, input).await?;
     }
+    // A welcome coupon for members to claim on the phone ("我的优惠券") and spend once,
+    // online or at any store's till, for a year from the seeding.
+    let now = sweep.now();
+    let perks = CampaignInput {
+        name: "会员福利 Member perks".into(),
+        starts_at: now.minus_seconds(86_400).to_rfc3339(),
+        ends_at: now.plus_seconds(365 * 86_400).to_rfc3339(),
+    };
+    let perks = sweep.create_campaign(&owner, perks).await?;
+    let welcome = CouponDefInput {
+        campaign_id: perks.id,
+        name: Localized { zh: "会员礼券 满100减15".into(), en: "Members: ¥15 off ¥100".into() },
+        value: CouponValue::Fixed { amount: 1500 },
+        min_spend: 10_000,
+        channels: vec![],
+        stores: vec![],
+        starts_at: None,
+        ends_at: None,
+        total_limit: None,
+        per_member_limit: Some(1),
+        claimable: true,
+    };
+    sweep.create_coupon_def(&owner, welcome).await?;
+    // A regular at the Hubin store: two sales at the till on her member card, so the
+    // card shows points and in-store purchases as soon as she signs in on her phone.
+    let clerk = Actor {
+        staff_id: staff[2].id,
+        role: Role::Clerk,
+        merchant_id: Some(created.merchant.id),
+        stores: vec![stores[0].id],
+    };
+    for (n, (sku, quantity)) in [(skus[0], 1), (skus[flagship + 2], 2)].into_iter().enumerate() {
+        let price = sweep.get_sku(&owner, sku).await?.member_price.expect("demo SKUs have member prices");
+        let input = TillSaleInput {
+            sale_id: format!("HZ-HB-T1-{:04}", n + 1),
+            store_id: stores[0].id,
+            till_id: "T1".into(),
+            occurred_at: None,
+            offline: false,
+            lines: vec![TillLineInput { sku_id: Some(sku), barcode: None, quantity }],
+            member_phone: Some(DEMO_MEMBER_PHONE.into()),
+            member_id: None,
+            points: 0,
+            coupon_id: None,
+            payments: vec![TillPaymentInput {
+                method: TillPaymentMethod::WechatCode,
+                amount: price.minor() * quantity,
+                auth_code: None,
+            }],
+        };
+        sweep.record_till_sale(&clerk, input).await?;
+    }
     sweep.repos().platform.platform_secret(SEEDED_MARKER, &created.merchant.id.to_string(), sweep.now()).await?;
     Ok(Seeded { created: true, skus: skus.len() })
 }
@@ -640,6 +697,7 @@ pub fn print_logins(seeded: Seeded) {
     if seeded.created {
         println!("Demo merchant 云眠家纺 seeded: 1 warehouse, {} stores, {} SKUs.", STORES.len(), seeded.skus);
     }
+    println!("Demo member (sign in on the shop with this phone; codes are in the SMS outbox): {DEMO_MEMBER_PHONE}");
     println!("Demo logins (password for all: {PASSWORD}):");
     for (login, role, place) in LOGINS {
         println!("  {login:<30} {role:<17} {place}");

@@ -292,8 +292,30 @@ pub fn app_error(e: sweep_app::AppError) -> anyhow::Error {
 
 async fn check(sweep: &Sweep) -> anyhow::Result<()> {
     let report = sweep.check().await.map_err(app_error)?;
+    // Reported apart: offline oversells are explained by the ledger, so they do not fail
+    // the check, but someone should count that stock.
+    if !report.offline_oversells.is_empty() {
+        println!(
+            "offline oversells ({}), sold by tills while offline beyond the recorded stock:",
+            report.offline_oversells.len()
+        );
+    }
+    for o in &report.offline_oversells {
+        println!(
+            "  merchant {} sku {} location {} at {}: {} ({})",
+            o.merchant_id,
+            o.sku_id,
+            o.location_id,
+            o.created_at.to_rfc3339(),
+            o.note,
+            o.reference.as_deref().unwrap_or("-")
+        );
+    }
     if report.is_clean() {
-        println!("ok: every stock level equals the sum of its movements, and reserved stock what open orders promise");
+        println!(
+            "ok: every stock level equals the sum of its movements, reserved stock what open orders promise, \
+             and every points balance the sum of its ledger"
+        );
         return Ok(());
     }
     if !report.stock_ledger.is_empty() {
@@ -312,6 +334,15 @@ async fn check(sweep: &Sweep) -> anyhow::Result<()> {
         eprintln!(
             "  merchant {} sku {} location {}: reserved {}, open orders promise {}",
             m.merchant_id, m.sku_id, m.location_id, m.reserved, m.promised
+        );
+    }
+    if !report.points.is_empty() {
+        eprintln!("points balance mismatches ({}):", report.points.len());
+    }
+    for m in &report.points {
+        eprintln!(
+            "  merchant {} member {}: balance {}, ledger says {}",
+            m.merchant_id, m.shopper_id, m.points, m.ledger
         );
     }
     std::process::exit(1);

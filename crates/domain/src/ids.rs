@@ -75,6 +75,8 @@ define_id!(ReturnId);
 define_id!(BannerId);
 define_id!(CampaignId);
 define_id!(CardId);
+define_id!(CouponDefId);
+define_id!(CouponId);
 
 #[cfg(test)]
 mod tests {

@@ -33,10 +33,15 @@ pub enum MovementKind {
     PoolOut,
     /// Came back from a flash-sale pool: on hand rises.
     PoolIn,
+    /// Sold at the till: on hand falls (only from what is available).
+    Sell,
+    /// Sold at a till while it was offline, beyond what the record held: changes no
+    /// figure, but is kept (with the units in its note) for `sweep check` to report.
+    OfflineOversell,
 }
 
 impl MovementKind {
-    pub const ALL: [MovementKind; 10] = [
+    pub const ALL: [MovementKind; 12] = [
         MovementKind::Receive,
         MovementKind::Adjust,
         MovementKind::TransferOut,
@@ -47,6 +52,8 @@ impl MovementKind {
         MovementKind::Return,
         MovementKind::PoolOut,
         MovementKind::PoolIn,
+        MovementKind::Sell,
+        MovementKind::OfflineOversell,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -61,6 +68,8 @@ impl MovementKind {
             MovementKind::Return => "return",
             MovementKind::PoolOut => "pool_out",
             MovementKind::PoolIn => "pool_in",
+            MovementKind::Sell => "sell",
+            MovementKind::OfflineOversell => "offline_oversell",
         }
     }
 
@@ -145,7 +154,8 @@ impl StockChange {
         let (on_hand_delta, reserved_delta) = match kind {
             MovementKind::Receive | MovementKind::TransferIn | MovementKind::Return | MovementKind::PoolIn => (q, 0),
             MovementKind::Adjust => (q, 0),
-            MovementKind::TransferOut | MovementKind::PoolOut => (-q, 0),
+            MovementKind::TransferOut | MovementKind::PoolOut | MovementKind::Sell => (-q, 0),
+            MovementKind::OfflineOversell => (0, 0),
             MovementKind::Reserve => (0, q),
             MovementKind::Release => (0, -q),
             MovementKind::Fulfil => (-q, -q),

@@ -6,11 +6,13 @@
 pub mod card;
 pub mod catalog;
 pub mod channel;
+pub mod coupon;
 pub mod error;
 pub mod geo;
 pub mod ids;
 pub mod inventory;
 pub mod location;
+pub mod loyalty;
 pub mod merchant;
 pub mod money;
 pub mod order;
@@ -20,6 +22,7 @@ pub mod roles;
 pub mod shopper;
 pub mod staff;
 pub mod text;
+pub mod till;
 pub mod time;
 
 pub use error::FieldError;

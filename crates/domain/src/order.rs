@@ -87,6 +87,8 @@ impl OrderStatus {
 pub enum Fulfilment {
     Delivery,
     Pickup,
+    /// Sold at the till and handed over there and then.
+    InStore,
 }
 
 impl Fulfilment {
@@ -94,6 +96,7 @@ impl Fulfilment {
         match self {
             Fulfilment::Delivery => "delivery",
             Fulfilment::Pickup => "pickup",
+            Fulfilment::InStore => "in_store",
         }
     }
 
@@ -101,6 +104,7 @@ impl Fulfilment {
         match s {
             "delivery" => Some(Fulfilment::Delivery),
             "pickup" => Some(Fulfilment::Pickup),
+            "in_store" => Some(Fulfilment::InStore),
             _ => None,
         }
     }
@@ -351,6 +355,16 @@ pub struct Order {
     pub total: Money,
     pub paid: Money,
     pub refunded: Money,
+    /// The coupon spent on the order and what it took off (part of `discount`).
+    pub coupon_id: Option<CouponId>,
+    pub coupon_discount: Money,
+    /// Member points spent on the order; their value is part of `discount`.
+    pub points_used: i64,
+    /// Till sales: the id the till gave the sale, the till, and whether the till was
+    /// offline when it rang the sale up.
+    pub sale_id: Option<String>,
+    pub till_id: Option<String>,
+    pub offline: bool,
     /// Unpaid orders expire at this time.
     pub pay_by: Timestamp,
     pub paid_at: Option<Timestamp>,
@@ -385,6 +399,51 @@ pub struct OrderLine {
 }
 
 /// The part of an order that one location fulfils.
+impl OrderLine {
+    /// A line of `quantity` units of `sku` at `price`, with no discount yet.
+    pub fn new(
+        shipment_id: ShipmentId,
+        sku: &crate::catalog::Sku,
+        product: &crate::catalog::Product,
+        price: crate::pricing::ResolvedPrice,
+        quantity: i64,
+    ) -> Result<OrderLine, MoneyError> {
+        let money = line_money(price.unit, quantity, 0)?;
+        Ok(OrderLine {
+            id: OrderLineId::new(),
+            shipment_id,
+            sku_id: sku.id,
+            product_id: product.id,
+            name: product.name.clone(),
+            sku_label: sku.label(),
+            unit_price: price.unit,
+            list_price: price.list,
+            quantity,
+            subtotal: money.subtotal,
+            discount: money.discount,
+            total: money.total,
+            returned_quantity: 0,
+            refunded: Money::zero(price.unit.currency()),
+        })
+    }
+}
+
+/// Spreads an order-level discount (coupon, points) over the lines in proportion to
+/// their amounts, so a later return refunds each line what was really paid for it.
+pub fn spread_discount<'a>(
+    lines: impl IntoIterator<Item = &'a mut OrderLine>,
+    discount: Money,
+) -> Result<(), MoneyError> {
+    let mut lines: Vec<&mut OrderLine> = lines.into_iter().collect();
+    let shares = allocate_pro_rata(discount.minor(), &lines.iter().map(|l| l.subtotal.minor()).collect::<Vec<_>>());
+    for (line, share) in lines.iter_mut().zip(shares) {
+        let money = line_money(line.unit_price, line.quantity, share)?;
+        line.discount = money.discount;
+        line.total = money.total;
+    }
+    Ok(())
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Shipment {

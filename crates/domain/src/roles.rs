@@ -85,6 +85,12 @@ pub enum Permission {
     ManageCards,
     /// Create and change campaigns.
     ManageCampaigns,
+    /// Ring up sales at a store's till (store staff: their own stores).
+    SellAtTill,
+    /// Look up members, enrol them by phone.
+    ViewMembers,
+    /// Set the loyalty programme: earning, spending, tiers.
+    ManageLoyalty,
 }
 
 impl Permission {
@@ -94,10 +100,10 @@ impl Permission {
         match self {
             ManageMerchants => role == PlatformAdmin,
             ViewMerchant | ViewLocations | ViewCatalog | ViewStock | ReceiveStock | ViewOrders | FulfilOrders
-            | ViewCards => true,
+            | ViewCards | SellAtTill | ViewMembers => true,
             EditMerchantSettings => matches!(role, PlatformAdmin | MerchantOwner),
             ViewStaff | ManageStaff => role != Clerk,
-            CreateLocations | EditCatalog | EditPrices | ManageCampaigns => {
+            CreateLocations | EditCatalog | EditPrices | ManageCampaigns | ManageLoyalty => {
                 matches!(role, PlatformAdmin | MerchantOwner | MerchantManager)
             }
             EditLocations | AdjustStock | TransferStock | ViewReports | RefundOrders | ManageCards => role != Clerk,

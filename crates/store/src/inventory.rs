@@ -144,31 +144,37 @@ pub(crate) async fn apply_lines(
             actor_id: actor,
             created_at: now,
         };
-        sqlx::query(
-            "INSERT INTO stock_movements (id, merchant_id, sku_id, location_id, kind, on_hand_delta, reserved_delta,
-                 on_hand_after, reserved_after, reason, note, reference, actor_id, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-        )
-        .bind(m.id.to_string())
-        .bind(merchant.to_string())
-        .bind(m.sku_id.to_string())
-        .bind(m.location_id.to_string())
-        .bind(m.kind.as_str())
-        .bind(m.on_hand_delta)
-        .bind(m.reserved_delta)
-        .bind(m.after.on_hand)
-        .bind(m.after.reserved)
-        .bind(m.reason.map(|r| r.as_str()))
-        .bind(m.note.clone())
-        .bind(m.reference.clone())
-        .bind(actor.map(|a| a.to_string()))
-        .bind(now.unix_micros())
-        .execute(&mut **tx)
-        .await
-        .map_err(err)?;
+        insert_movement(tx, &m).await?;
         movements[i] = Some(m);
     }
     Ok(movements.into_iter().flatten().collect())
+}
+
+/// Appends one movement to the ledger.
+pub(crate) async fn insert_movement(tx: &mut Transaction<'static, Any>, m: &Movement) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO stock_movements (id, merchant_id, sku_id, location_id, kind, on_hand_delta, reserved_delta,
+             on_hand_after, reserved_after, reason, note, reference, actor_id, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+    )
+    .bind(m.id.to_string())
+    .bind(m.merchant_id.to_string())
+    .bind(m.sku_id.to_string())
+    .bind(m.location_id.to_string())
+    .bind(m.kind.as_str())
+    .bind(m.on_hand_delta)
+    .bind(m.reserved_delta)
+    .bind(m.after.on_hand)
+    .bind(m.after.reserved)
+    .bind(m.reason.map(|r| r.as_str()))
+    .bind(m.note.clone())
+    .bind(m.reference.clone())
+    .bind(m.actor_id.map(|a| a.to_string()))
+    .bind(m.created_at.unix_micros())
+    .execute(&mut **tx)
+    .await
+    .map_err(err)?;
+    Ok(())
 }
 
 #[async_trait]

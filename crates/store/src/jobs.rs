@@ -100,11 +100,12 @@ impl JobRepo for Db {
 
     async fn purge_expired(&self, now: Timestamp) -> StoreResult<u64> {
         let mut purged = 0;
-        let statements: [(&'static str, i64); 6] = [
+        let statements: [(&'static str, i64); 7] = [
             ("DELETE FROM sessions WHERE expires_at < $1", now.unix_micros()),
             // Every anonymous scan starts a guest session: without this they pile up.
             ("DELETE FROM shopper_sessions WHERE expires_at < $1", now.unix_micros()),
             ("DELETE FROM otp_codes WHERE expires_at < $1", now.unix_micros()),
+            ("DELETE FROM member_codes WHERE expires_at < $1", now.unix_micros()),
             (
                 "DELETE FROM idempotency_keys WHERE created_at < $1",
                 now.minus_seconds(IDEMPOTENCY_TTL_SECS).unix_micros(),

@@ -6,11 +6,13 @@ mod auth;
 mod cards;
 mod carts;
 mod catalog;
+mod coupons;
 mod db;
 mod idempotency;
 mod inventory;
 mod jobs;
 mod locations;
+mod loyalty;
 mod media;
 mod merchants;
 mod orders;
@@ -21,6 +23,7 @@ mod sql;
 mod staff;
 #[cfg(feature = "test-support")]
 pub mod testing;
+mod till;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -48,6 +51,9 @@ pub fn repos(db: Arc<Db>, media_dir: PathBuf) -> Repos {
         carts: db.clone(),
         orders: db.clone(),
         cards: db.clone(),
+        loyalty: db.clone(),
+        coupons: db.clone(),
+        till: db.clone(),
         sms: Arc::new(OutboxSms(db)),
     }
 }

@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use sqlx::AssertSqlSafe;
 use sqlx::any::AnyRow;
+use sqlx::{Any, AssertSqlSafe, Transaction};
 use sweep_app::page::{Page, PageRequest};
 use sweep_app::ports::*;
 use sweep_domain::channel::Channel;
@@ -17,14 +17,16 @@ use sweep_domain::{Currency, Money, Timestamp};
 use crate::Db;
 use crate::inventory::apply_lines;
 use crate::jobs::insert_job;
+use crate::loyalty::apply_points;
 use crate::sql::{Sql, bad_data, enum_col, err, get, map_err, parse, parse_opt, ts, ts_opt};
 
 mod steps;
-use steps::{apply_change, insert_event, insert_refund};
+pub(crate) use steps::insert_event;
+use steps::{apply_change, insert_refund};
 
-const ORDER_COLUMNS: &str = "id, merchant_id, number, shopper_id, status, fulfilment, channel, influencer_store_id, \
+pub(crate) const ORDER_COLUMNS: &str = "id, merchant_id, number, shopper_id, status, fulfilment, channel, influencer_store_id, \
      influencer_clerk_id, card_id, campaign_id, pickup_store_id, address, currency, subtotal, discount, delivery_fee, total, paid, refunded, \
-     pay_by, paid_at, completed_at, pickup_deadline, created_at, updated_at";
+     pay_by, paid_at, completed_at, pickup_deadline, created_at, updated_at, points_used, sale_id, till_id, offline, coupon_id, coupon_discount";
 const LINE_COLUMNS: &str = "id, order_id, shipment_id, sku_id, product_id, name_zh, name_en, sku_label, unit_price, \
      list_price, quantity, subtotal, discount, total, returned_quantity, refunded";
 const SHIPMENT_COLUMNS: &str = "id, order_id, location_id, status, carrier, tracking_number, shipped_at, delivered_at";
@@ -32,7 +34,9 @@ const PAYMENT_COLUMNS: &str = "id, merchant_id, order_id, provider, out_trade_no
      captured_at, refunded, created_at";
 const REFUND_COLUMNS: &str =
     "id, merchant_id, order_id, payment_id, out_refund_no, amount, reason, status, created_at, completed_at";
-const ORDER_UNIQUES: &[(&str, &str)] = &[
+pub(crate) const ORDER_UNIQUES: &[(&str, &str)] = &[
+    ("uq_orders_sale", "sale_id"),
+    ("orders.sale_id", "sale_id"),
     ("uq_orders_idempotency", "idempotency_key"),
     ("orders.idempotency_key", "idempotency_key"),
     ("uq_orders_number", "number"),
@@ -67,6 +71,12 @@ fn order_row(row: &AnyRow) -> StoreResult<Order> {
         total: money(row, "total", c)?,
         paid: money(row, "paid", c)?,
         refunded: money(row, "refunded", c)?,
+        coupon_id: parse_opt(row, "coupon_id")?,
+        coupon_discount: money(row, "coupon_discount", c)?,
+        points_used: get(row, "points_used")?,
+        sale_id: get(row, "sale_id")?,
+        till_id: get(row, "till_id")?,
+        offline: get::<i64>(row, "offline")? != 0,
         pay_by: ts(row, "pay_by")?,
         paid_at: ts_opt(row, "paid_at")?,
         completed_at: ts_opt(row, "completed_at")?,
@@ -175,7 +185,7 @@ impl Db {
         Ok(orders)
     }
 
-    async fn one_order(&self, q: Sql) -> StoreResult<Option<Order>> {
+    pub(crate) async fn one_order(&self, q: Sql) -> StoreResult<Option<Order>> {
         let Some(row) = q.query().fetch_optional(self.reader()).await.map_err(err)? else {
             return Ok(None);
         };
@@ -192,88 +202,14 @@ impl OrderRepo for Db {
         reservations: &[StockLine],
         jobs: &[NewJob],
         cart_owner: Option<&str>,
+        points: &[PointsChange],
     ) -> StoreResult<()> {
         let mut tx = self.begin().await.map_err(err)?;
-        let address = o.address.as_ref().map(|a| serde_json::to_string(a).expect("address serialises"));
-        sqlx::query(AssertSqlSafe(format!(
-            "INSERT INTO orders ({ORDER_COLUMNS}, idempotency_key)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
-                     $23, $24, $25, $26, $27)"
-        )))
-        .bind(o.id.to_string())
-        .bind(o.merchant_id.to_string())
-        .bind(o.number.clone())
-        .bind(o.shopper_id.to_string())
-        .bind(o.status.as_str())
-        .bind(o.fulfilment.as_str())
-        .bind(o.channel.as_str())
-        .bind(o.influencer_store_id.map(|s| s.to_string()))
-        .bind(o.influencer_clerk_id.map(|s| s.to_string()))
-        .bind(o.card_id.map(|s| s.to_string()))
-        .bind(o.campaign_id.map(|s| s.to_string()))
-        .bind(o.pickup_store_id.map(|s| s.to_string()))
-        .bind(address)
-        .bind(o.total.currency().code())
-        .bind(o.subtotal.minor())
-        .bind(o.discount.minor())
-        .bind(o.delivery_fee.minor())
-        .bind(o.total.minor())
-        .bind(o.paid.minor())
-        .bind(o.refunded.minor())
-        .bind(o.pay_by.unix_micros())
-        .bind(o.paid_at.map(|t| t.unix_micros()))
-        .bind(o.completed_at.map(|t| t.unix_micros()))
-        .bind(o.pickup_deadline.map(|t| t.unix_micros()))
-        .bind(o.created_at.unix_micros())
-        .bind(o.updated_at.unix_micros())
-        .bind(idempotency_key.map(str::to_string))
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| map_err(e, ORDER_UNIQUES))?;
-        for s in &o.shipments {
-            sqlx::query(AssertSqlSafe(format!(
-                "INSERT INTO shipments ({SHIPMENT_COLUMNS}, merchant_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-            )))
-            .bind(s.id.to_string())
-            .bind(o.id.to_string())
-            .bind(s.location_id.to_string())
-            .bind(s.status.as_str())
-            .bind(s.carrier.clone())
-            .bind(s.tracking_number.clone())
-            .bind(s.shipped_at.map(|t| t.unix_micros()))
-            .bind(s.delivered_at.map(|t| t.unix_micros()))
-            .bind(o.merchant_id.to_string())
-            .execute(&mut *tx)
-            .await
-            .map_err(err)?;
-        }
-        for l in &o.lines {
-            sqlx::query(AssertSqlSafe(format!(
-                "INSERT INTO order_lines ({LINE_COLUMNS}, merchant_id)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
-            )))
-            .bind(l.id.to_string())
-            .bind(o.id.to_string())
-            .bind(l.shipment_id.to_string())
-            .bind(l.sku_id.to_string())
-            .bind(l.product_id.to_string())
-            .bind(l.name.zh.clone())
-            .bind(l.name.en.clone())
-            .bind(l.sku_label.clone())
-            .bind(l.unit_price.minor())
-            .bind(l.list_price.minor())
-            .bind(l.quantity)
-            .bind(l.subtotal.minor())
-            .bind(l.discount.minor())
-            .bind(l.total.minor())
-            .bind(l.returned_quantity)
-            .bind(l.refunded.minor())
-            .bind(o.merchant_id.to_string())
-            .execute(&mut *tx)
-            .await
-            .map_err(err)?;
-        }
+        insert_order(&mut tx, o, idempotency_key).await?;
+        // Stock before points, as in every other step and in till sales: two transactions
+        // that take the same rows in opposite orders deadlock on PostgreSQL.
         apply_lines(&mut tx, o.merchant_id, reservations, None, o.created_at).await?;
+        apply_points(&mut tx, o.merchant_id, points, o.created_at).await?;
         let event = OrderEvent {
             from: None,
             to: o.status,
@@ -400,24 +336,9 @@ impl OrderRepo for Db {
     }
 
     async fn insert_payment(&self, p: &Payment) -> StoreResult<()> {
-        sqlx::query(AssertSqlSafe(format!(
-            "INSERT INTO payments ({PAYMENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
-        )))
-        .bind(p.id.to_string())
-        .bind(p.merchant_id.to_string())
-        .bind(p.order_id.to_string())
-        .bind(p.provider.clone())
-        .bind(p.out_trade_no.clone())
-        .bind(p.amount.minor())
-        .bind(p.status.as_str())
-        .bind(p.provider_txn_id.clone())
-        .bind(p.captured_at.map(|t| t.unix_micros()))
-        .bind(p.refunded.minor())
-        .bind(p.created_at.unix_micros())
-        .execute(self.writer())
-        .await
-        .map_err(err)?;
-        Ok(())
+        let mut tx = self.begin().await.map_err(err)?;
+        insert_payment(&mut tx, p).await?;
+        tx.commit().await.map_err(err)
     }
 
     async fn payments(&self, merchant: MerchantId, order: OrderId) -> StoreResult<Vec<Payment>> {
@@ -587,4 +508,122 @@ impl OrderRepo for Db {
             })
             .collect()
     }
+}
+
+/// Writes a new order's rows: the order, its shipments and its lines.
+pub(crate) async fn insert_order(
+    tx: &mut Transaction<'static, Any>,
+    o: &Order,
+    idempotency_key: Option<&str>,
+) -> StoreResult<()> {
+    let address = o.address.as_ref().map(|a| serde_json::to_string(a).expect("address serialises"));
+    sqlx::query(AssertSqlSafe(format!(
+        "INSERT INTO orders ({ORDER_COLUMNS}, idempotency_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
+                 $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33)"
+    )))
+    .bind(o.id.to_string())
+    .bind(o.merchant_id.to_string())
+    .bind(o.number.clone())
+    .bind(o.shopper_id.to_string())
+    .bind(o.status.as_str())
+    .bind(o.fulfilment.as_str())
+    .bind(o.channel.as_str())
+    .bind(o.influencer_store_id.map(|s| s.to_string()))
+    .bind(o.influencer_clerk_id.map(|s| s.to_string()))
+    .bind(o.card_id.map(|s| s.to_string()))
+    .bind(o.campaign_id.map(|s| s.to_string()))
+    .bind(o.pickup_store_id.map(|s| s.to_string()))
+    .bind(address)
+    .bind(o.total.currency().code())
+    .bind(o.subtotal.minor())
+    .bind(o.discount.minor())
+    .bind(o.delivery_fee.minor())
+    .bind(o.total.minor())
+    .bind(o.paid.minor())
+    .bind(o.refunded.minor())
+    .bind(o.pay_by.unix_micros())
+    .bind(o.paid_at.map(|t| t.unix_micros()))
+    .bind(o.completed_at.map(|t| t.unix_micros()))
+    .bind(o.pickup_deadline.map(|t| t.unix_micros()))
+    .bind(o.created_at.unix_micros())
+    .bind(o.updated_at.unix_micros())
+    .bind(o.points_used)
+    .bind(o.sale_id.clone())
+    .bind(o.till_id.clone())
+    .bind(i64::from(o.offline))
+    .bind(o.coupon_id.map(|c| c.to_string()))
+    .bind(o.coupon_discount.minor())
+    .bind(idempotency_key.map(str::to_string))
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| map_err(e, ORDER_UNIQUES))?;
+    for s in &o.shipments {
+        sqlx::query(AssertSqlSafe(format!(
+            "INSERT INTO shipments ({SHIPMENT_COLUMNS}, merchant_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        )))
+        .bind(s.id.to_string())
+        .bind(o.id.to_string())
+        .bind(s.location_id.to_string())
+        .bind(s.status.as_str())
+        .bind(s.carrier.clone())
+        .bind(s.tracking_number.clone())
+        .bind(s.shipped_at.map(|t| t.unix_micros()))
+        .bind(s.delivered_at.map(|t| t.unix_micros()))
+        .bind(o.merchant_id.to_string())
+        .execute(&mut **tx)
+        .await
+        .map_err(err)?;
+    }
+    for l in &o.lines {
+        sqlx::query(AssertSqlSafe(format!(
+            "INSERT INTO order_lines ({LINE_COLUMNS}, merchant_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
+        )))
+        .bind(l.id.to_string())
+        .bind(o.id.to_string())
+        .bind(l.shipment_id.to_string())
+        .bind(l.sku_id.to_string())
+        .bind(l.product_id.to_string())
+        .bind(l.name.zh.clone())
+        .bind(l.name.en.clone())
+        .bind(l.sku_label.clone())
+        .bind(l.unit_price.minor())
+        .bind(l.list_price.minor())
+        .bind(l.quantity)
+        .bind(l.subtotal.minor())
+        .bind(l.discount.minor())
+        .bind(l.total.minor())
+        .bind(l.returned_quantity)
+        .bind(l.refunded.minor())
+        .bind(o.merchant_id.to_string())
+        .execute(&mut **tx)
+        .await
+        .map_err(err)?;
+    }
+    if let Some(coupon) = o.coupon_id {
+        crate::coupons::spend_coupon(tx, o.merchant_id, coupon, o.shopper_id, o.id, o.created_at).await?;
+    }
+    Ok(())
+}
+
+pub(crate) async fn insert_payment(tx: &mut Transaction<'static, Any>, p: &Payment) -> StoreResult<()> {
+    sqlx::query(AssertSqlSafe(format!(
+        "INSERT INTO payments ({PAYMENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+    )))
+    .bind(p.id.to_string())
+    .bind(p.merchant_id.to_string())
+    .bind(p.order_id.to_string())
+    .bind(p.provider.clone())
+    .bind(p.out_trade_no.clone())
+    .bind(p.amount.minor())
+    .bind(p.status.as_str())
+    .bind(p.provider_txn_id.clone())
+    .bind(p.captured_at.map(|t| t.unix_micros()))
+    .bind(p.refunded.minor())
+    .bind(p.created_at.unix_micros())
+    .execute(&mut **tx)
+    .await
+    .map_err(err)?;
+    Ok(())
 }

@@ -46,7 +46,8 @@ fn address(row: &AnyRow) -> StoreResult<Address> {
 impl ShopperRepo for Db {
     async fn shopper(&self, merchant: MerchantId, id: ShopperId) -> StoreResult<Option<Shopper>> {
         let row = sqlx::query(
-            "SELECT id, merchant_id, phone, display_name, created_at FROM shoppers WHERE merchant_id = $1 AND id = $2",
+            "SELECT id, merchant_id, phone, display_name, created_at FROM shoppers
+             WHERE kind = 'member' AND merchant_id = $1 AND id = $2",
         )
         .bind(merchant.to_string())
         .bind(id.to_string())

@@ -1,145 +1,9 @@
 //! The storage conformance suite: every story runs against SQLite and PostgreSQL.
 
-use std::sync::Arc;
+mod common;
 
-use sweep_app::page::PageRequest;
-use sweep_app::ports::*;
-use sweep_domain::catalog::{Attributes, Category, Product, ProductStatus, RecordStatus, Sku};
-use sweep_domain::channel::Channel;
-use sweep_domain::ids::*;
-use sweep_domain::inventory::{MovementKind, Quantity, StockChange, StockLevel};
-use sweep_domain::location::{GeoPoint, Location, LocationKind, LocationStatus, OpeningHours};
-use sweep_domain::merchant::{Merchant, MerchantStatus};
-use sweep_domain::pricing::{PriceOverride, PriceScope};
-use sweep_domain::roles::Role;
-use sweep_domain::staff::{ApiToken, Staff, StaffStatus};
-use sweep_domain::text::{Localized, Login};
-use sweep_domain::{Currency, Money, Timestamp};
+use common::*;
 use sweep_store::both_backends;
-use sweep_store::testing::TestDb;
-
-fn t(secs: i64) -> Timestamp {
-    Timestamp::from_unix_micros(1_790_000_000_000_000 + secs * 1_000_000)
-}
-
-fn merchant(slug: &str) -> Merchant {
-    Merchant {
-        id: MerchantId::new(),
-        name: format!("Merchant {slug}"),
-        slug: slug.into(),
-        time_zone: "Asia/Shanghai".into(),
-        currency: Currency::Cny,
-        status: MerchantStatus::Active,
-        created_at: t(0),
-        updated_at: t(0),
-    }
-}
-
-fn staff(merchant: Option<MerchantId>, login: &str, role: Role, stores: Vec<LocationId>) -> Staff {
-    Staff {
-        id: StaffId::new(),
-        merchant_id: merchant,
-        login: Login::parse("login", login).unwrap(),
-        display_name: login.into(),
-        role,
-        status: StaffStatus::Active,
-        stores,
-        created_at: t(0),
-        updated_at: t(0),
-    }
-}
-
-fn location(merchant: MerchantId, code: &str, kind: LocationKind) -> Location {
-    Location {
-        id: LocationId::new(),
-        merchant_id: merchant,
-        code: code.into(),
-        kind,
-        name: Localized { zh: format!("{code}店"), en: format!("{code} store") },
-        address: "西湖区文三路 1 号".into(),
-        city: "杭州".into(),
-        district: "西湖区".into(),
-        phone: String::new(),
-        point: GeoPoint { lat: 30.2741, lng: 120.1551 },
-        opening_hours: OpeningHours::mall_hours(),
-        pickup_enabled: kind == LocationKind::Store,
-        delivery_enabled: true,
-        status: LocationStatus::Active,
-        created_at: t(0),
-        updated_at: t(0),
-    }
-}
-
-fn product(merchant: MerchantId, zh: &str, en: &str) -> Product {
-    Product {
-        id: ProductId::new(),
-        merchant_id: merchant,
-        category_id: None,
-        name: Localized { zh: zh.into(), en: en.into() },
-        description: Localized::default(),
-        status: ProductStatus::Active,
-        created_at: t(0),
-        updated_at: t(0),
-    }
-}
-
-fn sku(merchant: MerchantId, product: ProductId, code: &str, barcode: Option<&str>) -> Sku {
-    let mut attributes = Attributes::new();
-    attributes.insert("size".into(), "1.8m".into());
-    Sku {
-        id: SkuId::new(),
-        merchant_id: merchant,
-        product_id: product,
-        code: code.into(),
-        barcode: barcode.map(str::to_string),
-        attributes,
-        base_price: Money::cny(29900),
-        member_price: Some(Money::cny(26900)),
-        status: RecordStatus::Active,
-        created_at: t(0),
-        updated_at: t(0),
-    }
-}
-
-/// A merchant with an owner, one warehouse, one store and one SKU.
-struct World {
-    merchant: Merchant,
-    warehouse: Location,
-    store: Location,
-    sku: Sku,
-}
-
-async fn world(db: &TestDb, slug: &str) -> World {
-    let m = merchant(slug);
-    let owner = staff(Some(m.id), &format!("owner@{slug}.test"), Role::MerchantOwner, vec![]);
-    db.db.create_merchant(&m, &owner, "hash").await.unwrap();
-    let warehouse = location(m.id, "WH", LocationKind::Warehouse);
-    let store = location(m.id, "S1", LocationKind::Store);
-    db.db.insert_location(&warehouse).await.unwrap();
-    db.db.insert_location(&store).await.unwrap();
-    let p = product(m.id, "纯棉四件套", "Cotton bedding set");
-    db.db.insert_product(&p).await.unwrap();
-    let s = sku(m.id, p.id, "BED-001", Some("6901234567892"));
-    db.db.insert_sku(&s).await.unwrap();
-    World { merchant: m, warehouse, store, sku: s }
-}
-
-fn line(sku: SkuId, location: LocationId, kind: MovementKind, n: i64) -> StockLine {
-    StockLine {
-        sku_id: sku,
-        location_id: location,
-        change: StockChange::of(kind, Quantity::parse("q", n).unwrap()),
-        reason: None,
-        note: String::new(),
-        reference: None,
-    }
-}
-
-async fn level(db: &TestDb, w: &World, location: LocationId) -> StockLevel {
-    let filter = StockFilter { sku: Some(w.sku.id), location: Some(location), ..Default::default() };
-    let page = db.db.stock_levels(w.merchant.id, &filter, &PageRequest::first(10)).await.unwrap();
-    page.items.first().map(|r| r.level).unwrap_or_default()
-}
 
 both_backends! {
     async fn merchant_and_owner_are_created_together(db: TestDb) {
@@ -415,11 +279,6 @@ both_backends! {
         assert_eq!(found.len(), 1);
         assert_eq!((found[0].location_id.as_str(), found[0].on_hand, found[0].ledger_on_hand), (w.store.id.to_string().as_str(), 7, 6));
     }
-}
-
-async fn raw_pool(db: &TestDb) -> Arc<sqlx::AnyPool> {
-    sqlx::any::install_default_drivers();
-    Arc::new(sqlx::AnyPool::connect(&db.url).await.unwrap())
 }
 
 both_backends! {

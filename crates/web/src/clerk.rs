@@ -27,6 +27,12 @@ use crate::extract::{ApiPath, path_id};
 use crate::shop::i18n::T;
 use crate::state::AppState;
 
+mod receipt;
+pub mod returns;
+pub mod shift;
+pub mod till;
+mod till_form;
+
 pub struct OrderPanel {
     id: OrderId,
     number: String,

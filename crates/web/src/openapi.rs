@@ -44,6 +44,12 @@ use crate::{api, shop};
         api::cards::create_cards, api::cards::list_cards, api::cards::show_card, api::cards::disable_card,
         api::cards::enable_card, api::cards::card_qr, api::cards::card_svg, api::cards::card_png, api::cards::sheet,
         api::cards::funnel, api::nearby::nearby,
+        api::loyalty::show_program, api::loyalty::set_program, api::loyalty::find_member, api::loyalty::enrol_member,
+        api::loyalty::member_points, api::pos::record_sale, shop::api::member, shop::api::points,
+        api::loyalty::member_by_code, api::coupons::create, api::coupons::list, api::coupons::disable,
+        api::coupons::issue, api::coupons::member_coupons, api::pos::return_sale, api::pos::close_shift,
+        api::pos::shifts, shop::api::member_code, shop::api::coupons, shop::api::claimable_coupons,
+        shop::api::claim_coupon,
     ),
     modifiers(&Security, &ResponseDescriptions),
     security(("bearer" = []), ("session" = [])),
@@ -58,6 +64,9 @@ use crate::{api, shop};
         (name = "orders", description = "Orders for staff: the pickup counter, shipping, cancelling, refunds and returns"),
         (name = "payments", description = "Notifications from payment providers"),
         (name = "cards", description = "Campaigns, printable QR display cards for store shelves, and the scan funnel"),
+        (name = "loyalty", description = "The member card: the loyalty programme, members by phone, points histories"),
+        (name = "coupons", description = "Coupons: definitions in a campaign, issued to members or claimed by them, spent once online or at the till"),
+        (name = "pos", description = "Sales rung up at store tills, online or sent later from an offline till"),
         (name = "shop", description = "A merchant's storefront for shoppers, under /s/{slug}: session, sign-in by SMS code, cart, addresses, orders"),
     )
 )]

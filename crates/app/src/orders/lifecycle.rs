@@ -6,6 +6,7 @@ use sweep_domain::order::*;
 use sweep_domain::{Money, Timestamp};
 
 use super::OrderView;
+use crate::loyalty::points::restore_unpaid;
 use crate::ports::{ChangeOutcome, NewJob, OrderChange, ShipmentChange, StockLine};
 use crate::{AppError, AppResult, Sweep};
 
@@ -114,8 +115,27 @@ impl Sweep {
         Ok(new_refund(order, payment, amount, reason, now))
     }
 
-    /// Applies a step, mapping a lost race or a bad code to a clear error.
+    /// Applies a step, mapping a lost race or a bad code to a clear error. A step that
+    /// refunds money also settles the member's points for it.
     pub(crate) async fn apply(&self, change: &OrderChange) -> AppResult<()> {
+        if !change.refunds.is_empty() {
+            let order = self
+                .repos
+                .orders
+                .order(change.merchant_id, change.order_id)
+                .await?
+                .ok_or(AppError::NotFound("order"))?;
+            let mut with_points = change.clone();
+            with_points.points.extend(self.points_for_refunds(&order, &change.refunds, change.now).await?);
+            // A coupon comes back only with a full refund, and only while it is valid.
+            with_points.release_coupon =
+                change.to == OrderStatus::Refunded && self.coupon_returns_on_refund(&order).await?;
+            return self.apply_step(&with_points).await;
+        }
+        self.apply_step(change).await
+    }
+
+    async fn apply_step(&self, change: &OrderChange) -> AppResult<()> {
         // A step the state machine forbids is a bug in the use case, never the client's.
         if let Some(from) = change.from.iter().find(|f| **f != change.to && !f.can_become(change.to)) {
             return Err(AppError::Internal(format!(
@@ -156,6 +176,9 @@ impl Sweep {
         let mut change = match order.status {
             OrderStatus::PendingPayment => {
                 let mut c = OrderChange::new(order, &[OrderStatus::PendingPayment], OrderStatus::Cancelled, actor, now);
+                let program = self.loyalty_program_of(order.merchant_id).await?;
+                c.points.extend(restore_unpaid(order, &program, now));
+                c.release_coupon = order.coupon_id.is_some();
                 c.close_pending_payments = true;
                 c.jobs = self.close_payment_jobs(order).await?;
                 c

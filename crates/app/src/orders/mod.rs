@@ -9,8 +9,8 @@ use serde::Serialize;
 use sweep_domain::Timestamp;
 use sweep_domain::order::{Order, OrderEvent, Payment, Refund, ReturnRequest};
 
-pub(crate) use lifecycle::release_all;
 pub use lifecycle::{CLOSE_PAYMENT, PICKUP_DEADLINE, REFUND_PAYMENT};
+pub(crate) use lifecycle::{release_all, returned};
 pub use payments::NoticeReply;
 pub use staff::{RefundInput, ShipInput};
 

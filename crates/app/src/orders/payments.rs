@@ -144,6 +144,7 @@ impl Sweep {
                 dedupe_key: Some(format!("{}:{}", super::PICKUP_DEADLINE, order.id)),
             });
         }
+        pay.points.extend(self.earn(order, payment.amount, order.influencer_store_id, now).await?);
         let (refund_instead, refund_job) =
             new_refund(order, payment, payment.amount, "paid after the order closed", now);
         Ok(Capture {
@@ -166,6 +167,11 @@ impl Sweep {
         let payments =
             self.repos.orders.payments(refund.merchant_id, refund.order_id).await.map_err(|e| e.to_string())?;
         let payment = payments.iter().find(|p| p.id == refund.payment_id).ok_or("refund without its payment")?;
+        if crate::loyalty::TillPaymentMethod::parse(&payment.provider).is_some() {
+            // The till took this money and gives it back at the counter: nothing to ask.
+            self.repos.orders.complete_refund(id, self.now()).await.map_err(|e| e.to_string())?;
+            return Ok(());
+        }
         let gateway = self.gateway(&payment.provider).map_err(|e| e.to_string())?;
         let request = RefundRequest {
             out_trade_no: payment.out_trade_no.clone(),

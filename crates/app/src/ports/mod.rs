@@ -23,6 +23,12 @@ pub enum StoreError {
     /// A stock change would have made a level illegal; nothing was written.
     #[error("insufficient stock on line {line}")]
     InsufficientStock { line: usize, available: i64 },
+    /// The coupon is not the member's, or not available (used meanwhile); nothing was written.
+    #[error("coupon unavailable")]
+    CouponUnavailable,
+    /// A points change would have made a balance negative; nothing was written.
+    #[error("insufficient points: {available} available")]
+    InsufficientPoints { available: i64 },
     /// The database could not answer in time (busy, pool exhausted, restarting).
     #[error("database busy: {0}")]
     Busy(String),
@@ -399,6 +405,12 @@ pub trait MediaStore: Send + Sync {
 }
 
 mod cards;
+mod coupons;
+mod loyalty;
 mod shopping;
+mod till;
 pub use cards::*;
+pub use coupons::*;
+pub use loyalty::*;
 pub use shopping::*;
+pub use till::*;

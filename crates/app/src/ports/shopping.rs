@@ -7,7 +7,7 @@ use sweep_domain::order::*;
 use sweep_domain::shopper::{Address, Phone, Shopper};
 use sweep_domain::{Money, Timestamp};
 
-use super::{ClaimedJob, NewJob, StockLine, StoreResult};
+use super::{ClaimedJob, NewJob, PointsChange, StockLine, StoreResult};
 use crate::page::{Page, PageRequest};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -208,6 +208,10 @@ pub struct OrderChange {
     /// `shipped`, decided on what is committed, not on what the caller read.
     pub promote_when_all_shipped: bool,
     pub jobs: Vec<NewJob>,
+    /// Member points the step earns, gives back or takes back.
+    pub points: Vec<PointsChange>,
+    /// The coupon the order spent becomes available again.
+    pub release_coupon: bool,
 }
 
 impl OrderChange {
@@ -239,6 +243,8 @@ impl OrderChange {
             return_decision: None,
             promote_when_all_shipped: false,
             jobs: vec![],
+            points: vec![],
+            release_coupon: false,
         }
     }
 }
@@ -279,9 +285,10 @@ pub enum CaptureOutcome {
 #[async_trait]
 pub trait OrderRepo: Send + Sync {
     /// Writes a new order in one transaction: the order, lines and shipments, the stock
-    /// reservations, its first event, its jobs (expiry), and removes the ordered SKUs
-    /// from the cart. A reused idempotency key fails with `Duplicate { field: "idempotency_key" }`
-    /// and writes nothing.
+    /// reservations, the points it spends, its first event, its jobs (expiry), and removes
+    /// the ordered SKUs from the cart. A reused idempotency key fails with
+    /// `Duplicate { field: "idempotency_key" }`, too few points with `InsufficientPoints`;
+    /// either way nothing is written.
     async fn place_order(
         &self,
         order: &Order,
@@ -289,6 +296,7 @@ pub trait OrderRepo: Send + Sync {
         reservations: &[StockLine],
         jobs: &[NewJob],
         cart_owner: Option<&str>,
+        points: &[PointsChange],
     ) -> StoreResult<()>;
     async fn order(&self, merchant: MerchantId, id: OrderId) -> StoreResult<Option<Order>>;
     async fn order_by_idempotency_key(
@@ -358,6 +366,26 @@ pub struct RefundRequest {
     pub total: Money,
 }
 
+/// A payment code the shopper's WeChat or Alipay app shows, scanned at the till.
+#[derive(Debug, Clone)]
+pub struct CodePayment {
+    pub merchant_id: MerchantId,
+    /// Derived from the till's sale id: charging the same sale again charges once.
+    pub out_trade_no: String,
+    pub auth_code: String,
+    pub amount: Money,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodePaymentOutcome {
+    Paid {
+        provider_txn_id: String,
+    },
+    /// The shopper's wallet said no (balance, limits, a stale code).
+    Declined(String),
+}
+
 /// A notification whose signature checked out.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PaymentNotice {
@@ -399,6 +427,9 @@ pub trait PaymentGateway: Send + Sync {
     /// closed already, or was paid meanwhile, is not an error: a late payment is
     /// refunded when its notification arrives.
     async fn close(&self, out_trade_no: &str) -> Result<(), GatewayError>;
+    /// Charges a payment code at the till. Repeating it with the same `out_trade_no`
+    /// charges once and answers as the first time.
+    async fn pay_with_code(&self, request: &CodePayment) -> Result<CodePaymentOutcome, GatewayError>;
     /// Checks a notification's signature and freshness and reads it.
     fn read_notice(
         &self,

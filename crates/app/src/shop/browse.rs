@@ -211,7 +211,7 @@ impl Sweep {
         Ok(skus
             .into_iter()
             .map(|sku| {
-                let price = resolve_price(&PriceInputs::for_sku(&sku, &overrides, channel, store), ctx.is_member());
+                let price = resolve_price(&PriceInputs::for_sku(&sku, &overrides, channel, store), ctx.member_prices);
                 let available: i64 = levels
                     .iter()
                     .filter(|l| l.sku_id == sku.id && delivering.contains(&l.location_id))

@@ -60,7 +60,7 @@ impl Sweep {
         for (sku_id, quantity) in items {
             let Some(sku) = self.repos.catalog.sku(m, sku_id).await? else { continue };
             let Some(product) = self.repos.catalog.product(m, sku.product_id).await? else { continue };
-            let price = resolve_price(&PriceInputs::for_sku(&sku, &overrides, channel, store), ctx.is_member());
+            let price = resolve_price(&PriceInputs::for_sku(&sku, &overrides, channel, store), ctx.member_prices);
             let line_total = price.unit.checked_mul(quantity)?;
             let buyable = sku.status == RecordStatus::Active && product.status == ProductStatus::Active;
             if buyable {
@@ -105,7 +105,7 @@ impl Sweep {
         for store in stores {
             let mut total = zero;
             for (sku, quantity) in &skus {
-                let price = resolve_price(&PriceInputs::for_sku(sku, &overrides, channel, *store), ctx.is_member());
+                let price = resolve_price(&PriceInputs::for_sku(sku, &overrides, channel, *store), ctx.member_prices);
                 total = total.checked_add(price.unit.checked_mul(*quantity)?)?;
             }
             totals.push(total);

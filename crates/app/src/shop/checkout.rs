@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use serde::Deserialize;
 use sweep_domain::channel::Channel;
 use sweep_domain::geo::distance_m;
-use sweep_domain::ids::{AddressId, LocationId, OrderId, OrderLineId, ShipmentId, SkuId};
+use sweep_domain::ids::{AddressId, CouponId, LocationId, OrderId, ShipmentId, SkuId};
 use sweep_domain::inventory::{MovementKind, Quantity, StockChange, StockRow};
 use sweep_domain::location::{Location, LocationKind};
 use sweep_domain::order::*;
@@ -14,6 +14,7 @@ use sweep_domain::pricing::{PriceInputs, resolve_price};
 use sweep_domain::{FieldError, Money, Timestamp};
 
 use super::ShopContext;
+use crate::loyalty::points::redeem;
 use crate::ports::{NewJob, StockLine, StoreError};
 use crate::secrets::random_digits;
 use crate::{AppError, AppResult, Sweep};
@@ -40,6 +41,12 @@ pub struct PlaceOrderInput {
     /// Buy these now; without it, the cart is ordered.
     #[serde(default)]
     pub lines: Option<Vec<OrderLineInput>>,
+    /// Member points to spend on the order.
+    #[serde(default)]
+    pub points: Option<i64>,
+    /// One of the member's coupons to spend on the order.
+    #[serde(default)]
+    pub coupon_id: Option<CouponId>,
 }
 
 pub const EXPIRE_ORDER: &str = "expire_order";
@@ -117,6 +124,7 @@ impl Sweep {
         let price_store = match input.fulfilment {
             Fulfilment::Pickup => input.store_id,
             Fulfilment::Delivery => None,
+            Fulfilment::InStore => return Err(till_only()),
         };
         let wanted_ids: Vec<SkuId> = wanted.iter().map(|l| l.sku_id).collect();
         let overrides = self.repos.catalog.price_overrides_for(m, &wanted_ids).await?;
@@ -134,25 +142,9 @@ impl Sweep {
                 }
                 Err(e) => return Err(e),
             };
-            let price = resolve_price(&PriceInputs::for_sku(&sku, &overrides, channel, price_store), true);
-            let money = line_money(price.unit, l.quantity, 0)?;
+            let price = resolve_price(&PriceInputs::for_sku(&sku, &overrides, channel, price_store), ctx.member_prices);
             priced.push(Priced {
-                line: OrderLine {
-                    id: OrderLineId::new(),
-                    shipment_id: ShipmentId::new(),
-                    sku_id: sku.id,
-                    product_id: product.id,
-                    name: product.name.clone(),
-                    sku_label: sku.label(),
-                    unit_price: price.unit,
-                    list_price: price.list,
-                    quantity: l.quantity,
-                    subtotal: money.subtotal,
-                    discount: money.discount,
-                    total: money.total,
-                    returned_quantity: 0,
-                    refunded: Money::zero(price.unit.currency()),
-                },
+                line: OrderLine::new(ShipmentId::new(), &sku, &product, price, l.quantity)?,
                 location: None,
             });
         }
@@ -201,6 +193,7 @@ impl Sweep {
                 };
                 (Some(snapshot), None)
             }
+            Fulfilment::InStore => return Err(till_only()),
         };
 
         // One shipment per fulfilling location.
@@ -228,16 +221,16 @@ impl Sweep {
         for p in &priced {
             subtotal = subtotal.checked_add(p.line.subtotal)?;
         }
-        // Order-level discounts (coupons, promotions) are spread over the lines, so a
-        // later return refunds each line what was really paid for it. None apply yet.
-        let discount = Money::zero(currency);
-        let shares =
-            allocate_pro_rata(discount.minor(), &priced.iter().map(|p| p.line.subtotal.minor()).collect::<Vec<_>>());
-        for (p, share) in priced.iter_mut().zip(shares) {
-            let money = line_money(p.line.unit_price, p.line.quantity, share)?;
-            p.line.discount = money.discount;
-            p.line.total = money.total;
-        }
+        // Order-level discounts (a coupon, then points) are spread over the lines, so a
+        // later return refunds each line what was really paid for it.
+        let coupon_discount = match input.coupon_id {
+            Some(coupon) => self.coupon_discount(m, shopper.id, coupon, channel, price_store, subtotal).await?,
+            None => Money::zero(currency),
+        };
+        let points = input.points.unwrap_or(0);
+        let points_value = self.points_value(m, points, subtotal.checked_sub(coupon_discount)?).await?;
+        let discount = coupon_discount.checked_add(points_value)?;
+        spread_discount(priced.iter_mut().map(|p| &mut p.line), discount)?;
         let total = subtotal.checked_sub(discount)?;
         if total.minor() <= 0 {
             return Err(AppError::conflict(
@@ -290,6 +283,12 @@ impl Sweep {
             total,
             paid: Money::zero(currency),
             refunded: Money::zero(currency),
+            coupon_id: input.coupon_id,
+            coupon_discount,
+            points_used: points,
+            sale_id: None,
+            till_id: None,
+            offline: false,
             pay_by,
             paid_at: None,
             completed_at: None,
@@ -311,6 +310,7 @@ impl Sweep {
                     &reservations,
                     std::slice::from_ref(&expire),
                     cart_owner.as_deref(),
+                    &redeem(&order, None).into_iter().collect::<Vec<_>>(),
                 )
                 .await
             {
@@ -335,7 +335,11 @@ impl Sweep {
     }
 
     /// A number people can read out: the merchant's local date and eight random digits.
-    fn order_number(&self, merchant: &sweep_domain::merchant::Merchant, now: Timestamp) -> AppResult<String> {
+    pub(crate) fn order_number(
+        &self,
+        merchant: &sweep_domain::merchant::Merchant,
+        now: Timestamp,
+    ) -> AppResult<String> {
         let offset = merchant.time_zone().offset_minutes();
         let local = now.plus_seconds(i64::from(offset) * 60).to_offset_datetime();
         let digits = random_digits(8)?;
@@ -354,6 +358,10 @@ impl Sweep {
             .map(|s| s.store)
             .collect())
     }
+}
+
+fn till_only() -> AppError {
+    AppError::invalid("fulfilment", "till_only", "in-store sales are rung up at the till")
 }
 
 /// Delivery routing: the nearest location that can fill the whole order; failing that,

@@ -20,6 +20,8 @@ pub struct ShopContext {
     pub merchant: Merchant,
     pub session: Option<ShopperSession>,
     pub shopper: Option<Shopper>,
+    /// The shopper's tier gets SKUs' member prices (false for guests).
+    pub member_prices: bool,
 }
 
 impl ShopContext {
@@ -60,7 +62,7 @@ impl Sweep {
 
     /// The shop as this browser sees it, from its session cookie (if any).
     pub async fn shop_context(&self, merchant: Merchant, session_token: Option<&str>) -> AppResult<ShopContext> {
-        let mut ctx = ShopContext { merchant, session: None, shopper: None };
+        let mut ctx = ShopContext { merchant, session: None, shopper: None, member_prices: false };
         let Some(token) = session_token else { return Ok(ctx) };
         let Some(session) = self.repos.shoppers.shopper_session(&token_digest(token), self.now()).await? else {
             return Ok(ctx);
@@ -70,6 +72,9 @@ impl Sweep {
         }
         if let Some(id) = session.shopper_id {
             ctx.shopper = self.repos.shoppers.shopper(ctx.merchant.id, id).await?;
+            if ctx.shopper.is_some() {
+                ctx.member_prices = self.member_prices_for(ctx.merchant.id, id).await?;
+            }
         }
         ctx.session = Some(session);
         Ok(ctx)
@@ -187,7 +192,9 @@ impl Sweep {
             .await?;
         // Still the same browser: the card the guest scanned credits what the member buys.
         let (token, session) = self.new_shop_session(merchant, Some(shopper.id), ctx.session.as_ref()).await?;
-        let member = ShopContext { merchant: merchant.clone(), session: Some(session), shopper: Some(shopper) };
+        let member_prices = self.member_prices_for(merchant.id, shopper.id).await?;
+        let member =
+            ShopContext { merchant: merchant.clone(), session: Some(session), shopper: Some(shopper), member_prices };
         if let (Some(guest), Some(owner)) = (ctx.cart_owner().filter(|o| o.starts_with("g:")), member.cart_owner()) {
             self.repos.carts.merge_cart(merchant.id, &guest, &owner, crate::shop::cart::MAX_LINE_QUANTITY, now).await?;
         }

@@ -138,6 +138,54 @@ impl PaymentGateway for Sandbox {
         Ok(())
     }
 
+    async fn pay_with_code(&self, request: &CodePayment) -> Result<CodePaymentOutcome, GatewayError> {
+        let code = request.auth_code.as_str();
+        let wallet = code.get(..2).and_then(|p| p.parse::<u8>().ok());
+        let looks_right = code.len() == 18
+            && code.bytes().all(|b| b.is_ascii_digit())
+            && wallet.is_some_and(|w| (10..=15).contains(&w) || (25..=30).contains(&w));
+        if !looks_right {
+            return Ok(CodePaymentOutcome::Declined("not a WeChat or Alipay payment code".into()));
+        }
+        // The sandbox's stand-in for an empty wallet, so tills can show a decline.
+        if code.ends_with("0000") {
+            return Ok(CodePaymentOutcome::Declined("insufficient balance".into()));
+        }
+        let unavailable = |e: StoreError| GatewayError::Unavailable(e.to_string());
+        let txn = SandboxTransaction {
+            out_trade_no: request.out_trade_no.clone(),
+            merchant_id: request.merchant_id.to_string(),
+            transaction_id: format!("SBX{}", random_hex()),
+            amount: request.amount,
+            description: request.description.clone(),
+            notify_url: String::new(),
+            return_url: String::new(),
+            status: "NOTPAY".into(),
+            refunded: sweep_domain::Money::zero(request.amount.currency()),
+            paid_at: None,
+            created_at: now(),
+        };
+        // Creating and paying are each idempotent, so a resent sale charges once.
+        self.books.sandbox_create(&txn).await.map_err(unavailable)?;
+        self.books.sandbox_mark_paid(&request.out_trade_no, now()).await.map_err(unavailable)?;
+        let paid = self.books.sandbox_transaction(&request.out_trade_no).await.map_err(unavailable)?;
+        match paid {
+            // A charge given back (the sale failed) is not charged again under its number.
+            Some(t) if t.refunded.minor() > 0 => {
+                Ok(CodePaymentOutcome::Declined("this sale's charge was reversed; ring it up as a new sale".into()))
+            }
+            Some(t) if t.status == "SUCCESS" && t.amount == request.amount => {
+                Ok(CodePaymentOutcome::Paid { provider_txn_id: t.transaction_id })
+            }
+            Some(t) if t.status == "SUCCESS" => Err(GatewayError::Refused(format!(
+                "this sale was charged {} before, not {}",
+                t.amount.minor(),
+                request.amount.minor()
+            ))),
+            _ => Ok(CodePaymentOutcome::Declined("the transaction is closed".into())),
+        }
+    }
+
     fn read_notice(
         &self,
         headers: &[(String, String)],

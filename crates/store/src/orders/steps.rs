@@ -9,9 +9,10 @@ use sweep_domain::order::*;
 use super::{ORDER_UNIQUES, REFUND_COLUMNS};
 use crate::inventory::apply_lines;
 use crate::jobs::insert_job;
+use crate::loyalty::apply_points;
 use crate::sql::{Sql, err, map_err};
 
-pub(super) async fn insert_event(
+pub(crate) async fn insert_event(
     tx: &mut Transaction<'static, Any>,
     merchant: MerchantId,
     order: OrderId,
@@ -245,6 +246,10 @@ pub(super) async fn apply_change(tx: &mut Transaction<'static, Any>, c: &OrderCh
     }
     for job in &c.jobs {
         insert_job(&mut **tx, job).await.map_err(err)?;
+    }
+    apply_points(tx, c.merchant_id, &c.points, c.now).await?;
+    if c.release_coupon {
+        crate::coupons::release_coupon(tx, c.order_id).await?;
     }
     Ok(ChangeOutcome::Applied)
 }

@@ -3,11 +3,14 @@
 
 pub mod cards;
 pub mod catalog;
+pub mod coupons;
 pub mod locations;
+pub mod loyalty;
 pub mod merchants;
 pub mod nearby;
 pub mod orders;
 pub mod payments;
+pub mod pos;
 pub mod prices;
 pub mod session;
 pub mod staff;
@@ -124,4 +127,15 @@ pub fn routes() -> Router<AppState> {
         .route("/cards/{id}/card.png", get(cards::card_png))
         .route("/reports/scan-funnel", get(cards::funnel))
         .route("/stores/nearby", get(nearby::nearby))
+        .route("/loyalty/program", get(loyalty::show_program).put(loyalty::set_program))
+        .route("/members", get(loyalty::find_member).post(loyalty::enrol_member))
+        .route("/members/by-code", post(loyalty::member_by_code))
+        .route("/members/{shopper_id}/points", get(loyalty::member_points))
+        .route("/members/{shopper_id}/coupons", get(coupons::member_coupons))
+        .route("/coupons", get(coupons::list).post(coupons::create))
+        .route("/coupons/{id}/disable", post(coupons::disable))
+        .route("/coupons/{id}/issue", post(coupons::issue))
+        .route("/pos/sales", post(pos::record_sale))
+        .route("/pos/sales/{order_id}/returns", post(pos::return_sale))
+        .route("/pos/shifts", get(pos::shifts).post(pos::close_shift))
 }

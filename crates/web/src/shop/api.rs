@@ -6,11 +6,14 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
+use sweep_app::loyalty::{CouponView, MemberCode, MemberView};
 use sweep_app::orders::OrderView;
 use sweep_app::shop::{AddressInput, NearbyStore, PlaceOrderInput, ReturnInput};
 use sweep_domain::Money;
-use sweep_domain::ids::{OrderId, ProductId, SkuId};
+use sweep_domain::coupon::{Coupon, CouponDef};
+use sweep_domain::ids::{CouponDefId, OrderId, ProductId, SkuId};
 use sweep_domain::location::Location;
+use sweep_domain::loyalty::PointsEntry;
 use sweep_domain::order::Order;
 use sweep_domain::pricing::PriceSource;
 use sweep_domain::shopper::{Address, Shopper};
@@ -363,4 +366,57 @@ pub async fn request_return(
     ApiJson(input): ApiJson<ReturnInput>,
 ) -> ApiResult<Json<OrderView>> {
     Ok(Json(s.sweep.request_return(&shop.ctx, order_id(&params)?, input).await?))
+}
+
+#[utoipa::path(get, path = "/s/{slug}/api/member", tag = "shop", params(("slug" = String, Path)), responses((status = 200, body = MemberView), (status = 401, body = ErrorBody)), security(("shop_session" = [])))]
+/// The signed-in shopper's member card: points (and what they are worth), tier, and the
+/// spend still needed for the next tier. The same card works online and at the till.
+pub async fn member(State(s): State<AppState>, shop: Shop) -> ApiResult<Json<MemberView>> {
+    Ok(Json(s.sweep.my_member_card(&shop.ctx).await?))
+}
+
+#[utoipa::path(get, path = "/s/{slug}/api/points", tag = "shop", params(("slug" = String, Path), PageQuery), responses((status = 200, body = PageBody<PointsEntry>), (status = 401, body = ErrorBody)), security(("shop_session" = [])))]
+/// The signed-in shopper's points, newest first: online orders and till sales in one history.
+pub async fn points(
+    State(s): State<AppState>,
+    shop: Shop,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Json<PageBody<PointsEntry>>> {
+    Ok(Json(s.sweep.my_points(&shop.ctx, &q.page()?).await?.into()))
+}
+
+#[utoipa::path(post, path = "/s/{slug}/api/member/code", tag = "shop", params(("slug" = String, Path)), responses((status = 201, body = MemberCode), (status = 401, body = ErrorBody)), security(("shop_session" = [])))]
+/// A fresh code for the member card: 18 digits starting 99, for the till to scan. It
+/// works once, for two minutes; ask for the next one after `refresh_in_secs`.
+pub async fn member_code(State(s): State<AppState>, shop: Shop) -> ApiResult<impl IntoResponse> {
+    Ok(created(s.sweep.my_member_code(&shop.ctx).await?))
+}
+
+#[utoipa::path(get, path = "/s/{slug}/api/coupons", tag = "shop", params(("slug" = String, Path), PageQuery), responses((status = 200, body = PageBody<CouponView>), (status = 401, body = ErrorBody)), security(("shop_session" = [])))]
+/// The signed-in member's coupons, newest first, each with its definition and whether it
+/// can be spent now. Spend one with `coupon_id` on `POST /s/{slug}/api/orders`.
+pub async fn coupons(
+    State(s): State<AppState>,
+    shop: Shop,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Json<PageBody<CouponView>>> {
+    Ok(Json(s.sweep.my_coupons(&shop.ctx, &q.page()?).await?.into()))
+}
+
+#[utoipa::path(get, path = "/s/{slug}/api/coupons/claimable", tag = "shop", params(("slug" = String, Path)), responses((status = 200, body = Vec<CouponDef>)), security(("shop_session" = [])))]
+/// Coupons members may claim now (active, not ended, some left).
+pub async fn claimable_coupons(State(s): State<AppState>, shop: Shop) -> ApiResult<Json<Vec<CouponDef>>> {
+    Ok(Json(s.sweep.claimable_coupons(&shop.ctx).await?))
+}
+
+#[utoipa::path(post, path = "/s/{slug}/api/coupons/{def_id}/claim", tag = "shop", params(("slug" = String, Path), ("def_id" = String, Path)), responses((status = 201, body = Coupon), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("shop_session" = [])))]
+/// Claims one coupon of a claimable definition, within its limits (`409 coupons_gone`
+/// when none are left, `409 coupon_limit` when the member holds as many as allowed).
+pub async fn claim_coupon(
+    State(s): State<AppState>,
+    shop: Shop,
+    ApiPath(params): ApiPath<(String, String)>,
+) -> ApiResult<impl IntoResponse> {
+    let def: CouponDefId = path_id(&params.1)?;
+    Ok(created(s.sweep.claim_coupon(&shop.ctx, def).await?))
 }

@@ -1,5 +1,6 @@
 //! The storefront's words in Chinese and English.
 
+use sweep_domain::loyalty::PointsKind;
 use sweep_domain::order::OrderStatus;
 use sweep_domain::text::Lang;
 
@@ -121,7 +122,89 @@ impl T {
                 "所选门店暂时无法提供购物车里的全部商品，请选择其他门店或快递",
                 "That store cannot supply everything in the cart right now: choose another, or delivery",
             ),
+            "points_title" => ("积分抵扣", "Pay with points"),
+            "use_points" => ("使用积分", "Use my points"),
+            "points_you_have" => ("您有", "You have"),
+            "points_unit" => ("积分", "points"),
+            "points_max_here" => ("本单最多可用", "this order takes up to"),
+            "points_to_use" => ("使用积分数", "Points to use"),
+            "points_off" => ("积分抵扣", "Points discount"),
+            "worth" => ("可抵", "worth"),
+            "points_error_insufficient" => {
+                ("积分不足，请减少使用的积分", "You do not have that many points; use fewer")
+            }
+            "points_error_cap" => ("超出本单可用的积分上限", "That is more points than this order can take"),
+            "points_error_invalid" => ("请输入正整数积分", "Enter a whole number of points"),
+            "member_card" => ("会员卡", "Member card"),
+            "points_balance" => ("积分", "Points"),
+            "next_tier_a" => ("再消费", "Spend"),
+            "next_tier_b" => ("可升级为", "more to reach"),
+            "top_tier" => ("您已是最高等级会员", "You are at the top tier"),
+            "points_history" => ("积分明细", "Points history"),
+            "no_points" => ("还没有积分记录", "No points yet"),
+            "points_note" => ("线上下单和到店购物都能累积积分", "Earn points on orders online and in our stores"),
+            "next_page" => ("下一页", "Next page"),
+            "first_page" => ("回到第一页", "Back to the first page"),
+            "in_store" => ("在店购买", "In store"),
+            "bought_at" => ("购买门店", "Bought at"),
+            "valid_until" => ("有效期至", "valid until"),
+            "my_coupons" => ("我的优惠券", "My coupons"),
+            "coupons_to_claim" => ("可领取的优惠券", "Coupons to claim"),
+            "claim" => ("领取", "Claim"),
+            "coupon_claimed" => ("领取成功，已放入我的优惠券", "Claimed: it is in your coupons"),
+            "coupon_claimed_already" => ("已领取", "Claimed"),
+            "no_coupons" => ("还没有优惠券", "No coupons yet"),
+            "coupons_note" => (
+                "优惠券线上下单和到店购物都能用（以券面说明为准），每单限用一张",
+                "Coupons work online and in our stores (as each one says); one coupon an order",
+            ),
+            "coupon_usable" => ("可使用", "Ready to use"),
+            "coupon_used" => ("已使用", "Used"),
+            "coupon_expired" => ("已过期", "Expired"),
+            "coupon_not_yet" => ("未到使用时间", "Not valid yet"),
+            "coupon_everywhere" => ("线上线下通用", "Online and in store"),
+            "coupon_online_only" => ("仅限线上使用", "Online only"),
+            "coupon_in_store_only" => ("仅限门店使用", "In store only"),
+            "coupon_at_stores" => ("限门店", "at"),
+            "coupon_title" => ("优惠券", "Coupon"),
+            "no_coupon" => ("不使用优惠券", "No coupon"),
+            "coupon_off" => ("优惠券抵扣", "Coupon discount"),
+            "coupon_error_unavailable" => ("这张优惠券已使用或不可用", "That coupon is used or not yours"),
+            "coupon_error_not_started" => ("这张优惠券还未到使用时间", "That coupon cannot be used yet"),
+            "coupon_error_ended" => ("这张优惠券已过期", "That coupon has ended"),
+            "coupon_error_channel" => ("这张优惠券不能在这里使用", "That coupon cannot be used here"),
+            "coupon_error_store" => {
+                ("这张优惠券不能用于所选门店或快递配送", "That coupon cannot be used for the store or delivery chosen")
+            }
+            "coupon_error_minimum" => {
+                ("未达到这张优惠券的最低消费", "The order does not reach that coupon's minimum spend")
+            }
+            "coupon_error_limit" => ("您已领取过这张优惠券", "You already hold as many of that coupon as allowed"),
+            "coupon_error_gone" => ("这张优惠券已被领完", "None of that coupon is left"),
+            "back_to_me" => ("返回我的", "Back to Me"),
+            "member_code" => ("会员码", "Member code"),
+            "show_member_code" => ("出示会员码", "Show my member code"),
+            "member_code_note" => (
+                "结账时请收银员扫码：积分和优惠券到店也能用。会员码仅限一次，请勿截图",
+                "Let the till scan it: your points and coupons work in store too. Each code works once; no screenshots",
+            ),
+            "member_code_refreshes" => {
+                ("会员码自动刷新，本码有效至", "The code renews itself; this one is valid until")
+            }
+            "refresh_code" => ("刷新会员码", "New code"),
             _ => ("", ""),
+        };
+        if self.is_en() { en } else { zh }
+    }
+
+    /// What a line of the points ledger was.
+    pub fn points_kind(&self, kind: PointsKind) -> &'static str {
+        let (zh, en) = match kind {
+            PointsKind::Earn => ("获得", "Earned"),
+            PointsKind::Redeem => ("使用", "Spent"),
+            PointsKind::Restore => ("退回", "Given back"),
+            PointsKind::Reverse => ("扣回", "Taken back"),
+            PointsKind::Expire => ("过期", "Expired"),
         };
         if self.is_en() { en } else { zh }
     }

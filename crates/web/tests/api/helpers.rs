@@ -372,3 +372,47 @@ pub async fn level(client: &Client, sku: &str, location: &str) -> (i64, i64) {
         .map(|r| (r["level"]["on_hand"].as_i64().unwrap(), r["level"]["reserved"].as_i64().unwrap()))
         .unwrap_or((0, 0))
 }
+
+/// A clerk at each of the world's two stores, signed in.
+pub async fn store_clerks(app: &TestApp, w: &World, slug: &str) -> (Client, Client) {
+    let clerk_a = staff(app, &w.owner, &format!("clerk-a@{slug}.test"), "clerk", &[&w.store_a]).await;
+    let clerk_b = staff(app, &w.owner, &format!("clerk-b@{slug}.test"), "clerk", &[&w.store_b]).await;
+    (clerk_a, clerk_b)
+}
+
+/// `days` from now (negative: ago), as RFC 3339.
+pub fn days_from_now(days: i64) -> String {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+    let now = sweep_domain::Timestamp::from_unix_micros(i64::try_from(now.as_micros()).unwrap());
+    now.plus_seconds(days * 86_400).to_rfc3339()
+}
+
+/// A campaign that began yesterday and runs for a month; returns its id.
+pub async fn campaign(owner: &Client, name: &str) -> String {
+    let body = json!({"name": name, "starts_at": days_from_now(-1), "ends_at": days_from_now(30)});
+    owner.create("/api/v1/campaigns", body).await["id"].as_str().unwrap().to_string()
+}
+
+/// A coupon definition in `campaign` taking `value` off (`{"type": "fixed", "amount"}`
+/// or `{"type": "percent", "percent", "max_discount"}`), with the `extra` fields given;
+/// returns the definition.
+pub async fn coupon_def(owner: &Client, campaign: &str, value: Value, extra: Value) -> Value {
+    let mut body = json!({"campaign_id": campaign, "name": {"zh": "优惠券", "en": "Coupon"}, "value": value});
+    for (k, v) in extra.as_object().unwrap() {
+        body[k] = v.clone();
+    }
+    owner.create("/api/v1/coupons", body).await
+}
+
+/// Gives the member with `phone` one coupon of `def`; returns the coupon's id.
+pub async fn issue_coupon(owner: &Client, def: &str, phone: &str) -> String {
+    let coupon = owner.create(&format!("/api/v1/coupons/{def}/issue"), json!({"phone": phone})).await;
+    coupon["id"].as_str().unwrap().to_string()
+}
+
+/// The id of the shopper signed in on `client`.
+pub async fn shopper_id(client: &Client, slug: &str) -> String {
+    let (status, session) = client.get(&format!("/s/{slug}/api/session")).await;
+    assert_eq!(status, StatusCode::OK, "{session}");
+    session["shopper"]["id"].as_str().expect("a signed-in shopper").to_string()
+}

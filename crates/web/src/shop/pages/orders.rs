@@ -10,6 +10,15 @@ pub struct OrderRow {
     status: &'static str,
     summary: String,
     total: String,
+    /// Bought at a store's till: the store.
+    in_store: Option<String>,
+}
+
+/// The store of a till sale (the one whose stock it sold).
+fn till_store(o: &sweep_domain::order::Order) -> Option<LocationId> {
+    (o.fulfilment == Fulfilment::InStore)
+        .then(|| o.shipments.first().map(|sh| sh.location_id).or(o.influencer_store_id))
+        .flatten()
 }
 
 #[derive(Template)]
@@ -24,10 +33,15 @@ pub async fn orders(State(s): State<AppState>, shop: Shop) -> Response {
         async {
             let page = or_page(&shop, s.sweep.my_orders(&shop.ctx, &sweep_app::page::PageRequest::first(50)).await)?;
             let t = shop.t();
-            let rows = page
-                .items
-                .iter()
-                .map(|o| OrderRow {
+            let mut stores = StoreNames::default();
+            let mut rows = Vec::with_capacity(page.items.len());
+            for o in &page.items {
+                let in_store = match till_store(o) {
+                    Some(id) => Some(stores.name(&s, &shop, id).await.unwrap_or_default()),
+                    None if o.fulfilment == Fulfilment::InStore => Some(String::new()),
+                    None => None,
+                };
+                rows.push(OrderRow {
                     url: format!("{}/orders/{}", shop.base, o.id),
                     number: o.number.clone(),
                     status: t.status(o.status),
@@ -37,8 +51,9 @@ pub async fn orders(State(s): State<AppState>, shop: Shop) -> Response {
                         o.lines.first().map(|l| l.name.get(shop.lang).to_string()).unwrap_or_default()
                     ),
                     total: yuan(o.total),
-                })
-                .collect();
+                    in_store,
+                });
+            }
             Ok(render(&shop, OrdersPage { orders: rows, l: shop.layout(&s, "me").await }))
         }
         .await,
@@ -60,7 +75,13 @@ struct OrderPage {
     pickup_until: String,
     shipments: Vec<String>,
     lines: Vec<SummaryLine>,
+    /// Points spent on the order: how many and what they took off (yuan).
+    points_used: Option<(i64, String)>,
+    /// What the coupon spent on the order took off (yuan).
+    coupon_used: Option<String>,
     total: String,
+    /// Bought at a store's till: the store.
+    in_store: Option<String>,
     payable: bool,
     pay_by: String,
     receivable: bool,
@@ -125,7 +146,16 @@ pub async fn order(State(s): State<AppState>, shop: Shop, ApiPath(params): ApiPa
                         total: yuan(l.total),
                     })
                     .collect(),
+                // The order's discount is the points' and the coupon's together.
+                points_used: (o.points_used > 0)
+                    .then(|| (o.points_used, yuan(o.discount.checked_sub(o.coupon_discount).unwrap_or(o.discount)))),
+                coupon_used: (o.coupon_discount.minor() > 0).then(|| yuan(o.coupon_discount)),
                 total: yuan(o.total),
+                in_store: match till_store(o) {
+                    Some(id) => Some(StoreNames::default().name(&s, &shop, id).await.unwrap_or_default()),
+                    None if o.fulfilment == Fulfilment::InStore => Some(String::new()),
+                    None => None,
+                },
                 payable: o.status == OrderStatus::PendingPayment && o.pay_by > now,
                 pay_by: local_time(&shop, o.pay_by),
                 receivable: o.status == OrderStatus::Shipped,
