@@ -398,7 +398,6 @@ pub struct OrderLine {
     pub refunded: Money,
 }
 
-/// The part of an order that one location fulfils.
 impl OrderLine {
     /// A line of `quantity` units of `sku` at `price`, with no discount yet.
     pub fn new(
@@ -444,6 +443,7 @@ pub fn spread_discount<'a>(
     Ok(())
 }
 
+/// The part of an order that one location fulfils.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Shipment {
