@@ -38,6 +38,14 @@ async function withFakeCamera(page) {
   });
 }
 
+/** The Hubin clerk signs in and lands on the counter page. */
+async function signInClerk(page, base) {
+  await page.goto(`${base}/login?next=clerk`);
+  await page.locator('#login').fill('hubin.clerk@yunmian.demo');
+  await page.locator('#password').fill('sweep-demo-2026');
+  await page.getByRole('button', { name: /登录/ }).click();
+}
+
 function holdUpTo(page, code) {
   return page.evaluate((c) => localStorage.setItem('e2e-held-up', c), code);
 }
@@ -136,10 +144,7 @@ async function shopperBuysForPickup(browser, base) {
 
 async function clerkHandsOver(browser, base, pickupCode) {
   const page = await phone(browser, 360);
-  await page.goto(`${base}/login?next=clerk`);
-  await page.locator('#login').fill('hubin.clerk@yunmian.demo');
-  await page.locator('#password').fill('sweep-demo-2026');
-  await page.getByRole('button', { name: /登录/ }).click();
+  await signInClerk(page, base);
   await page.waitForURL(/\/clerk/);
   await noHorizontalScroll(page, 'counter');
   // A wrong code is refused, and says so.
@@ -252,10 +257,7 @@ async function shopperScansACard(browser, base) {
   const counter = await phone(browser, 360);
   // The counter phone's camera, as Chrome on Android gives it, held up to the shopper's QR code.
   await withFakeCamera(counter);
-  await counter.goto(`${base}/login?next=clerk`);
-  await counter.locator('#login').fill('hubin.clerk@yunmian.demo');
-  await counter.locator('#password').fill('sweep-demo-2026');
-  await counter.getByRole('button', { name: /登录/ }).click();
+  await signInClerk(counter, base);
   await counter.waitForURL(/\/clerk/);
   await holdUpTo(counter, code);
   await counter.locator('#scan').click();
@@ -318,10 +320,7 @@ async function memberAcrossChannels(browser, base) {
 
   // The till on the counter's phone at Hubin.
   const till = await phone(browser, 390);
-  await till.goto(`${base}/login?next=clerk`);
-  await till.locator('#login').fill('hubin.clerk@yunmian.demo');
-  await till.locator('#password').fill('sweep-demo-2026');
-  await till.getByRole('button', { name: /登录/ }).click();
+  await signInClerk(till, base);
   await till.waitForURL(/\/clerk/);
   await till.locator('#to-till').click();
   await till.waitForURL(/\/clerk\/till/);
@@ -464,10 +463,7 @@ async function couponAndMemberCode(browser, base) {
 
   // The clerk types the code in the member field, picks the coupon, takes cash.
   const till = await phone(browser, 390);
-  await till.goto(`${base}/login?next=clerk`);
-  await till.locator('#login').fill('hubin.clerk@yunmian.demo');
-  await till.locator('#password').fill('sweep-demo-2026');
-  await till.getByRole('button', { name: /登录/ }).click();
+  await signInClerk(till, base);
   await till.waitForURL(/\/clerk/);
   await till.locator('#to-till').click();
   await till.waitForURL(/\/clerk\/till/);
@@ -546,10 +542,7 @@ async function tillChargesAPaymentCode(browser, base) {
   const till = await phone(browser, 360);
   await withFakeCamera(till);
   const holdUp = (code) => holdUpTo(till, code);
-  await till.goto(`${base}/login?next=clerk`);
-  await till.locator('#login').fill('hubin.clerk@yunmian.demo');
-  await till.locator('#password').fill('sweep-demo-2026');
-  await till.getByRole('button', { name: /登录/ }).click();
+  await signInClerk(till, base);
   await till.waitForURL(/\/clerk/);
   await till.locator('#to-till').click();
   await till.waitForURL(/\/clerk\/till/);

@@ -33,7 +33,8 @@ CREATE TABLE points_entries (
 CREATE UNIQUE INDEX uq_points_source ON points_entries (merchant_id, source);
 CREATE INDEX ix_points_shopper ON points_entries (shopper_id, id);
 CREATE INDEX ix_points_order ON points_entries (order_id);
-CREATE INDEX ix_points_expiry ON points_entries (merchant_id, expires_at);
+-- Finds members holding points in that have passed their expiry.
+CREATE INDEX ix_points_expiry ON points_entries (shopper_id, expires_at);
 
 CREATE TABLE loyalty_programs (
     merchant_id  TEXT PRIMARY KEY REFERENCES merchants (id),

@@ -1,6 +1,8 @@
 //! Coupons: the merchant defines them in a campaign and issues them to members, or lets
 //! members claim them; a member spends each once, online or at the till.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 use sweep_domain::channel::Channel;
 use sweep_domain::coupon::{Coupon, CouponDef, CouponDefStatus, CouponRejection, CouponStatus, CouponValue};
@@ -231,8 +233,18 @@ impl Sweep {
         let coupons = self.repos.coupons.coupons_of(m, shopper, page).await?;
         let now = self.now();
         let mut items = Vec::with_capacity(coupons.items.len());
+        // A member holds many coupons of few definitions: read each definition once.
+        let mut defs: HashMap<CouponDefId, CouponDef> = HashMap::new();
         for coupon in coupons.items {
-            let def = self.repos.coupons.coupon_def(m, coupon.def_id).await?.ok_or(AppError::NotFound("coupon"))?;
+            let def = match defs.get(&coupon.def_id) {
+                Some(def) => def.clone(),
+                None => {
+                    let def =
+                        self.repos.coupons.coupon_def(m, coupon.def_id).await?.ok_or(AppError::NotFound("coupon"))?;
+                    defs.insert(def.id, def.clone());
+                    def
+                }
+            };
             let usable = coupon.status == CouponStatus::Available && def.starts_at <= now && now < def.ends_at;
             items.push(CouponView { coupon, def, usable });
         }

@@ -39,6 +39,40 @@ pub(crate) fn restore_unpaid(order: &Order, program: &LoyaltyProgram, now: Times
     })
 }
 
+/// What `points` take off goods of `goods` (after any coupon); nothing for 0.
+pub(crate) fn points_value(program: &LoyaltyProgram, points: i64, goods: Money) -> AppResult<Money> {
+    if points == 0 {
+        return Ok(Money::zero(goods.currency()));
+    }
+    program.redemption(points, goods).map_err(|e| match e {
+        RedeemError::Invalid => AppError::invalid("points", "invalid", e.to_string()),
+        RedeemError::AboveCap { .. } => AppError::invalid("points", "above_cap", e.to_string()),
+    })
+}
+
+/// Points a member in `tier` earns on `paid` of this order; `None` for nothing.
+pub(crate) fn earned(
+    program: &LoyaltyProgram,
+    tier: &Tier,
+    order: &Order,
+    paid: Money,
+    store: Option<LocationId>,
+    now: Timestamp,
+) -> Option<PointsChange> {
+    let points = program.points_for(paid, tier);
+    (points > 0).then(|| PointsChange {
+        shopper_id: order.shopper_id,
+        kind: PointsKind::Earn,
+        delta: points,
+        source: format!("earn:{}", order.id),
+        order_id: Some(order.id),
+        store_id: store,
+        note: order.number.clone(),
+        expires_at: Some(program.expiry_for(now)),
+        clamp: false,
+    })
+}
+
 impl Sweep {
     /// The merchant's programme, or the default one until they set their own.
     pub async fn loyalty_program_of(&self, merchant: MerchantId) -> AppResult<LoyaltyProgram> {
@@ -53,18 +87,6 @@ impl Sweep {
             return Ok(true);
         }
         Ok(self.standing(&program, merchant, shopper).await?.1.member_prices)
-    }
-
-    /// What `points` take off goods of `goods` (after any coupon); nothing for 0.
-    pub(crate) async fn points_value(&self, merchant: MerchantId, points: i64, goods: Money) -> AppResult<Money> {
-        if points == 0 {
-            return Ok(Money::zero(goods.currency()));
-        }
-        let program = self.loyalty_program_of(merchant).await?;
-        program.redemption(points, goods).map_err(|e| match e {
-            RedeemError::Invalid => AppError::invalid("points", "invalid", e.to_string()),
-            RedeemError::AboveCap { .. } => AppError::invalid("points", "above_cap", e.to_string()),
-        })
     }
 
     /// What the member spent over the programme's window, and the tier that gives.
@@ -93,18 +115,7 @@ impl Sweep {
         }
         let program = self.loyalty_program_of(order.merchant_id).await?;
         let (_, tier) = self.standing(&program, order.merchant_id, order.shopper_id).await?;
-        let points = program.points_for(paid, &tier);
-        Ok((points > 0).then(|| PointsChange {
-            shopper_id: order.shopper_id,
-            kind: PointsKind::Earn,
-            delta: points,
-            source: format!("earn:{}", order.id),
-            order_id: Some(order.id),
-            store_id: store,
-            note: order.number.clone(),
-            expires_at: Some(program.expiry_for(now)),
-            clamp: false,
-        }))
+        Ok(earned(&program, &tier, order, paid, store, now))
     }
 
     /// A refund takes back earned points and gives back spent points, both in proportion

@@ -20,7 +20,7 @@ use sweep_domain::roles::{Actor, Permission};
 use sweep_domain::shopper::Phone;
 use sweep_domain::{FieldError, Money, Timestamp};
 
-use super::points::redeem;
+use super::points::{earned, points_value, redeem};
 use crate::page::PageRequest;
 use crate::ports::{
     CodePayment, CodePaymentOutcome, GatewayError, RefundRequest, SkuFilter, StockLine, TillSale, TillSaleOutcome,
@@ -287,12 +287,16 @@ impl Sweep {
             ),
             (None, None) => (None, None),
         };
-        // Member prices as the member's tier allows; a new member starts in the first tier.
-        let member_prices = match (&member, &enrol_phone) {
-            (Some(found), _) => self.member_prices_for(m, found.shopper_id).await?,
-            (None, Some(_)) => self.loyalty_program_of(m).await?.tiers.first().is_some_and(|t| t.member_prices),
-            (None, None) => false,
+        // One read of the programme and the member's standing serves the whole sale:
+        // member prices and the points rate follow the tier; a new member starts in the
+        // first tier.
+        let program = self.loyalty_program_of(m).await?;
+        let tier = match (&member, &enrol_phone) {
+            (Some(found), _) => Some(self.standing(&program, m, found.shopper_id).await?.1),
+            (None, Some(_)) => program.tiers.first().cloned(),
+            (None, None) => None,
         };
+        let member_prices = tier.as_ref().is_some_and(|t| t.member_prices);
 
         // Priced for this store's till; members get member prices.
         let ids: Vec<SkuId> = skus.iter().map(|(s, _)| s.id).collect();
@@ -323,7 +327,7 @@ impl Sweep {
             }
             _ => Money::zero(subtotal.currency()),
         };
-        let points_value = self.points_value(m, input.points, subtotal.checked_sub(coupon_discount)?).await?;
+        let points_value = points_value(&program, input.points, subtotal.checked_sub(coupon_discount)?)?;
         let discount = coupon_discount.checked_add(points_value)?;
         spread_discount(&mut lines, discount)?;
         let total = subtotal.checked_sub(discount)?;
@@ -449,7 +453,8 @@ impl Sweep {
             order.number = self.order_number(&merchant, at)?;
             sale.order.number = order.number.clone();
             sale.points = redeem(&order, Some(store.id)).into_iter().collect();
-            sale.points.extend(self.earn(&order, order.paid, Some(store.id), now).await?);
+            sale.points
+                .extend(tier.as_ref().and_then(|t| earned(&program, t, &order, order.paid, Some(store.id), now)));
             match self.repos.till.record_till_sale(&sale).await {
                 Ok(TillSaleOutcome::Recorded) => {
                     tracing::info!(event = "till_sale", order = %order.id, store = %store.id, total = order.total.minor(), offline = input.offline);

@@ -87,7 +87,7 @@ impl Sweep {
                 change.jobs.push(job);
             }
         }
-        self.apply(&change).await?;
+        self.apply(&order, &change).await?;
         tracing::info!(event = "till_return", order = %order.id, amount);
         self.get_order(actor, id).await
     }

@@ -117,19 +117,13 @@ impl Sweep {
 
     /// Applies a step, mapping a lost race or a bad code to a clear error. A step that
     /// refunds money also settles the member's points for it.
-    pub(crate) async fn apply(&self, change: &OrderChange) -> AppResult<()> {
+    pub(crate) async fn apply(&self, order: &Order, change: &OrderChange) -> AppResult<()> {
         if !change.refunds.is_empty() {
-            let order = self
-                .repos
-                .orders
-                .order(change.merchant_id, change.order_id)
-                .await?
-                .ok_or(AppError::NotFound("order"))?;
             let mut with_points = change.clone();
-            with_points.points.extend(self.points_for_refunds(&order, &change.refunds, change.now).await?);
+            with_points.points.extend(self.points_for_refunds(order, &change.refunds, change.now).await?);
             // A coupon comes back only with a full refund, and only while it is valid.
             with_points.release_coupon =
-                change.to == OrderStatus::Refunded && self.coupon_returns_on_refund(&order).await?;
+                change.to == OrderStatus::Refunded && self.coupon_returns_on_refund(order).await?;
             return self.apply_step(&with_points).await;
         }
         self.apply_step(change).await
@@ -203,7 +197,7 @@ impl Sweep {
         );
         change.actor_id = actor_id;
         change.note = reason.to_string();
-        self.apply(&change).await
+        self.apply(order, &change).await
     }
 
     /// Jobs that close the order's unpaid transactions at their providers, so a

@@ -91,7 +91,7 @@ impl Sweep {
             OrderChange::new(&order, &[OrderStatus::Paid], OrderStatus::ReadyForPickup, ActorKind::Staff, now);
         change.actor_id = Some(actor.staff_id.to_string());
         change.shipments = ShipmentChange::all(&order, &[ShipmentStatus::Pending], ShipmentStatus::Ready, now);
-        self.apply(&change).await?;
+        self.apply(&order, &change).await?;
         self.tell_shopper_ready(&order).await;
         self.get_order(actor, id).await
     }
@@ -190,7 +190,7 @@ impl Sweep {
             ShipmentStatus::Delivered,
             now,
         );
-        let handed_over = self.apply(&change).await;
+        let handed_over = self.apply(&order, &change).await;
         if !matches!(handed_over, Err(AppError::Invalid(_))) {
             self.repos.auth.uncount_attempt(&key).await?;
         }
@@ -233,7 +233,7 @@ impl Sweep {
             tracking_number: Some(tracking),
             at: now,
         });
-        self.apply(&change).await?;
+        self.apply(&order, &change).await?;
         self.get_order(actor, id).await
     }
 
@@ -259,7 +259,7 @@ impl Sweep {
         change.actor_id = actor_id;
         change.completed = true;
         change.shipments = ShipmentChange::all(order, &[ShipmentStatus::Shipped], ShipmentStatus::Delivered, now);
-        self.apply(&change).await
+        self.apply(order, &change).await
     }
 
     pub async fn cancel_order(&self, actor: &Actor, id: OrderId, reason: &str) -> AppResult<OrderView> {
@@ -295,7 +295,7 @@ impl Sweep {
         let (refund, job) = self.refund_of(&order, amount, &reason, now).await?;
         change.refunds.push(refund);
         change.jobs.push(job);
-        self.apply(&change).await?;
+        self.apply(&order, &change).await?;
         self.get_order(actor, id).await
     }
 
@@ -345,7 +345,7 @@ impl Sweep {
                 change.jobs.push(job);
             }
         }
-        self.apply(&change).await?;
+        self.apply(&order, &change).await?;
         self.get_order(actor, id).await
     }
 }

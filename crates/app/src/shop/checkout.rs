@@ -14,7 +14,7 @@ use sweep_domain::pricing::{PriceInputs, resolve_price};
 use sweep_domain::{FieldError, Money, Timestamp};
 
 use super::ShopContext;
-use crate::loyalty::points::redeem;
+use crate::loyalty::points::{points_value, redeem};
 use crate::ports::{NewJob, StockLine, StoreError};
 use crate::secrets::random_digits;
 use crate::{AppError, AppResult, Sweep};
@@ -228,7 +228,10 @@ impl Sweep {
             None => Money::zero(currency),
         };
         let points = input.points.unwrap_or(0);
-        let points_value = self.points_value(m, points, subtotal.checked_sub(coupon_discount)?).await?;
+        let points_value = match points {
+            0 => Money::zero(currency),
+            _ => points_value(&self.loyalty_program_of(m).await?, points, subtotal.checked_sub(coupon_discount)?)?,
+        };
         let discount = coupon_discount.checked_add(points_value)?;
         spread_discount(priced.iter_mut().map(|p| &mut p.line), discount)?;
         let total = subtotal.checked_sub(discount)?;

@@ -96,6 +96,28 @@ pub(super) fn now() -> Timestamp {
     Timestamp::from_unix_micros(micros)
 }
 
+/// A new transaction on the sandbox's books, waiting to be paid.
+fn unpaid(
+    merchant: sweep_domain::ids::MerchantId,
+    out_trade_no: &str,
+    amount: sweep_domain::Money,
+    description: &str,
+) -> SandboxTransaction {
+    SandboxTransaction {
+        out_trade_no: out_trade_no.to_string(),
+        merchant_id: merchant.to_string(),
+        transaction_id: format!("SBX{}", random_hex()),
+        amount,
+        description: description.to_string(),
+        notify_url: String::new(),
+        return_url: String::new(),
+        status: "NOTPAY".into(),
+        refunded: sweep_domain::Money::zero(amount.currency()),
+        paid_at: None,
+        created_at: now(),
+    }
+}
+
 #[async_trait]
 impl PaymentGateway for Sandbox {
     fn provider(&self) -> &'static str {
@@ -103,19 +125,9 @@ impl PaymentGateway for Sandbox {
     }
 
     async fn create(&self, request: &CreatePayment) -> Result<CreatedPayment, GatewayError> {
-        let txn = SandboxTransaction {
-            out_trade_no: request.out_trade_no.clone(),
-            merchant_id: request.merchant_id.to_string(),
-            transaction_id: format!("SBX{}", random_hex()),
-            amount: request.amount,
-            description: request.description.clone(),
-            notify_url: request.notify_url.clone(),
-            return_url: request.return_url.clone(),
-            status: "NOTPAY".into(),
-            refunded: sweep_domain::Money::zero(request.amount.currency()),
-            paid_at: None,
-            created_at: now(),
-        };
+        let mut txn = unpaid(request.merchant_id, &request.out_trade_no, request.amount, &request.description);
+        txn.notify_url = request.notify_url.clone();
+        txn.return_url = request.return_url.clone();
         self.books.sandbox_create(&txn).await.map_err(|e| GatewayError::Unavailable(e.to_string()))?;
         Ok(CreatedPayment { pay_url: format!("{}/sandbox/pay/{}", self.public_url, request.out_trade_no) })
     }
@@ -152,19 +164,8 @@ impl PaymentGateway for Sandbox {
             return Ok(CodePaymentOutcome::Declined("insufficient balance".into()));
         }
         let unavailable = |e: StoreError| GatewayError::Unavailable(e.to_string());
-        let txn = SandboxTransaction {
-            out_trade_no: request.out_trade_no.clone(),
-            merchant_id: request.merchant_id.to_string(),
-            transaction_id: format!("SBX{}", random_hex()),
-            amount: request.amount,
-            description: request.description.clone(),
-            notify_url: String::new(),
-            return_url: String::new(),
-            status: "NOTPAY".into(),
-            refunded: sweep_domain::Money::zero(request.amount.currency()),
-            paid_at: None,
-            created_at: now(),
-        };
+        // Paid on the spot: no cashier page, no notification.
+        let txn = unpaid(request.merchant_id, &request.out_trade_no, request.amount, &request.description);
         // Creating and paying are each idempotent, so a resent sale charges once.
         self.books.sandbox_create(&txn).await.map_err(unavailable)?;
         self.books.sandbox_mark_paid(&request.out_trade_no, now()).await.map_err(unavailable)?;
