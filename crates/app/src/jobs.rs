@@ -60,6 +60,7 @@ impl Sweep {
             crate::shop::EXPIRE_ORDER => self.expire_order(&job.payload).await,
             crate::orders::PICKUP_DEADLINE => self.pickup_deadline_passed(&job.payload).await,
             crate::orders::CLOSE_PAYMENT => self.run_close_payment(&job.payload).await,
+            crate::flash::END_FLASH_SALE => self.run_end_flash_sale(&job.payload).await,
             crate::orders::REFUND_PAYMENT => match refund_id(&job.payload) {
                 Some(id) => self.run_refund(id).await,
                 None => Err(format!("bad payload {}", job.payload)),
@@ -129,6 +130,13 @@ impl Sweep {
 
     /// Runs jobs until `shutdown` fires.
     pub async fn run_worker(self: Arc<Self>, worker: String, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+        // Live totals keep up even while a pile of due jobs is worked through.
+        let folder = tokio::spawn(self.clone().run_feed_folder(shutdown.clone()));
+        self.run_jobs(worker, &mut shutdown).await;
+        let _ = folder.await;
+    }
+
+    async fn run_jobs(&self, worker: String, shutdown: &mut tokio::sync::watch::Receiver<bool>) {
         let mut tick = tokio::time::interval(Duration::from_millis(500));
         loop {
             tokio::select! {

@@ -12,6 +12,7 @@ pub mod cards;
 pub mod catalog;
 pub mod check;
 pub mod error;
+pub mod flash;
 pub mod idempotency;
 pub mod import;
 pub mod inventory;
@@ -56,6 +57,7 @@ pub struct Repos {
     pub cards: Arc<dyn CardRepo>,
     pub loyalty: Arc<dyn LoyaltyRepo>,
     pub coupons: Arc<dyn CouponRepo>,
+    pub flash: Arc<dyn FlashRepo>,
     pub till: Arc<dyn TillRepo>,
     pub sms: Arc<dyn SmsSender>,
 }
@@ -89,6 +91,19 @@ pub struct Settings {
     /// Orders placed this long after a display-card scan on the same device are credited
     /// to the card's store and clerk.
     pub scan_attribution_secs: i64,
+    /// Flash checkout requests one member may send per second (and in a burst); more
+    /// get 429 at once, so a bot cannot crowd out other buyers.
+    pub flash_member_per_sec: u32,
+    pub flash_member_burst: u32,
+    /// The same per browser (a device, across the members signed in on it).
+    pub flash_device_per_sec: u32,
+    pub flash_device_burst: u32,
+    /// Flash purchases waiting for the database per process; beyond it, 503 at once.
+    pub flash_queue: usize,
+    /// Most purchases committed in one transaction.
+    pub flash_batch: usize,
+    /// The shortest time to pay a merchant may give a flash sale.
+    pub flash_min_pay_secs: i64,
 }
 
 impl Default for Settings {
@@ -106,6 +121,13 @@ impl Default for Settings {
             pickup_secs: 7 * 86_400,
             shopper_session_days: 30,
             scan_attribution_secs: 86_400,
+            flash_member_per_sec: 5,
+            flash_member_burst: 10,
+            flash_device_per_sec: 10,
+            flash_device_burst: 20,
+            flash_queue: 20_000,
+            flash_batch: 1000,
+            flash_min_pay_secs: 60,
         }
     }
 }
@@ -130,11 +152,15 @@ pub struct Sweep {
     pub(crate) gateways: Vec<Arc<dyn PaymentGateway>>,
     /// Workers for job kinds the use cases do not run themselves.
     pub(crate) job_handlers: Vec<Arc<dyn JobHandler>>,
+    /// This process's flash-sale front desk: caches, rate limits and the group-commit
+    /// queue. Nothing in it decides correctness; the database does.
+    pub(crate) flash_desk: flash::FlashDesk,
 }
 
 impl Sweep {
     pub fn new(repos: Repos, clock: Arc<dyn Clock>, settings: Settings) -> Self {
-        Sweep { repos, clock, settings, gateways: vec![], job_handlers: vec![] }
+        let flash_desk = flash::FlashDesk::new(&settings);
+        Sweep { repos, clock, settings, gateways: vec![], job_handlers: vec![], flash_desk }
     }
 
     /// Adds a payment provider. The first one added is the default.

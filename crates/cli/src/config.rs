@@ -44,6 +44,13 @@ pub struct Config {
     /// Orders placed within this many hours of scanning a display card on the same
     /// device are credited to the card's store and clerk.
     pub scan_attribution_hours: i64,
+    /// Flash checkout requests per second one member may send (more get 429), and the
+    /// burst allowed above it.
+    pub flash_member_per_second: u32,
+    pub flash_member_burst: u32,
+    /// The same per browser.
+    pub flash_device_per_second: u32,
+    pub flash_device_burst: u32,
 }
 
 impl Default for Config {
@@ -70,6 +77,10 @@ impl Default for Config {
             unpaid_order_minutes: 15,
             pickup_days: 7,
             scan_attribution_hours: 24,
+            flash_member_per_second: 5,
+            flash_member_burst: 10,
+            flash_device_per_second: 10,
+            flash_device_burst: 20,
         }
     }
 }
@@ -136,6 +147,14 @@ pickup_days = 7
 # Orders placed within this many hours of scanning a display card on the same device
 # (the last card scanned wins) are credited to the card's store and clerk.
 scan_attribution_hours = 24
+
+# Flash sales: requests per second one member (and one browser) may send to a sale's
+# checkout, and the burst allowed above that; more get 429 at once, so a bot hammering
+# the sale does not crowd out other buyers.
+flash_member_per_second = 5
+flash_member_burst = 10
+flash_device_per_second = 10
+flash_device_burst = 20
 "#;
 
 const KEYS: &[&str] = &[
@@ -160,6 +179,10 @@ const KEYS: &[&str] = &[
     "unpaid_order_minutes",
     "pickup_days",
     "scan_attribution_hours",
+    "flash_member_per_second",
+    "flash_member_burst",
+    "flash_device_per_second",
+    "flash_device_burst",
 ];
 
 impl Config {
@@ -190,6 +213,13 @@ impl Config {
         anyhow::ensure!(self.database_max_connections > 0, "database_max_connections must be positive");
         anyhow::ensure!(self.unpaid_order_minutes > 0 && self.pickup_days > 0, "order time limits must be positive");
         anyhow::ensure!(self.scan_attribution_hours >= 0, "scan_attribution_hours cannot be negative");
+        anyhow::ensure!(
+            self.flash_member_per_second > 0
+                && self.flash_member_burst > 0
+                && self.flash_device_per_second > 0
+                && self.flash_device_burst > 0,
+            "flash rate limits must be positive"
+        );
         for net in &self.trusted_proxies {
             net.parse::<ipnet::IpNet>().map_err(|_| anyhow::anyhow!("trusted_proxies: {net:?} is not a CIDR range"))?;
         }
@@ -221,6 +251,11 @@ impl Config {
             pickup_secs: self.pickup_days * 86_400,
             shopper_session_days: 30,
             scan_attribution_secs: self.scan_attribution_hours * 3_600,
+            flash_member_per_sec: self.flash_member_per_second,
+            flash_member_burst: self.flash_member_burst,
+            flash_device_per_sec: self.flash_device_per_second,
+            flash_device_burst: self.flash_device_burst,
+            ..sweep_app::Settings::default()
         }
     }
 }

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use sweep_app::cards::{CampaignInput, CreateCardsInput};
 use sweep_app::catalog::{CreateBannerInput, CreateCategoryInput, CreateProductInput, CreateSkuInput};
+use sweep_app::flash::{FlashItemInput, FlashSaleInput};
 use sweep_app::inventory::{QuantityLine, ReceiveInput};
 use sweep_app::locations::{CreateLocationInput, LocalizedInput, PointInput};
 use sweep_app::loyalty::{CouponDefInput, TillLineInput, TillPaymentInput, TillPaymentMethod, TillSaleInput};
@@ -39,6 +40,8 @@ pub const LOGINS: &[(&str, &str, &str)] = &[
 pub struct Seeded {
     pub created: bool,
     pub skus: usize,
+    /// The demo's flash sale, when this start seeded it.
+    pub flash_sale: Option<sweep_domain::ids::FlashSaleId>,
 }
 
 struct Place {
@@ -427,7 +430,7 @@ pub const DEMO_MEMBER_PHONE: &str = "13800138000";
 pub async fn seed(sweep: &Sweep) -> AppResult<Seeded> {
     let platform = &sweep.repos().platform;
     if platform.platform_value(SEEDED_MARKER).await?.is_some() {
-        return Ok(Seeded { created: false, skus: 0 });
+        return Ok(Seeded { created: false, skus: 0, flash_sale: None });
     }
     if sweep.repos().merchants.merchant_by_slug(SLUG).await?.is_some() {
         return wait_for_other_seeder(sweep).await;
@@ -443,7 +446,7 @@ pub async fn seed(sweep: &Sweep) -> AppResult<Seeded> {
 async fn wait_for_other_seeder(sweep: &Sweep) -> AppResult<Seeded> {
     for _ in 0..120 {
         if sweep.repos().platform.platform_value(SEEDED_MARKER).await?.is_some() {
-            return Ok(Seeded { created: false, skus: 0 });
+            return Ok(Seeded { created: false, skus: 0, flash_sale: None });
         }
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     }
@@ -660,6 +663,28 @@ async fn seed_everything(sweep: &Sweep) -> AppResult<Seeded> {
         claimable: true,
     };
     sweep.create_coupon_def(&owner, welcome).await?;
+    // A Double 11 flash sale at the Hubin store: two bedding sets at half price, 20 of
+    // each set aside, one per member, starting two minutes after the seeding (the
+    // countdown shows first) and running for a month.
+    let flash_skus = [skus[0], skus[1]];
+    sweep.receive_stock(&owner, receive(stores[0].id, flash_skus.iter().map(|s| (*s, 20)).collect())).await?;
+    let mut items = vec![];
+    for sku in flash_skus {
+        let base = sweep.get_sku(&owner, sku).await?.base_price.minor();
+        items.push(FlashItemInput { sku_id: sku, price: base / 2, units: 20 });
+    }
+    let flash = FlashSaleInput {
+        campaign_id: perks.id,
+        name: "双十一秒杀 · 长绒棉四件套半价".into(),
+        location_id: stores[0].id,
+        starts_at: now.plus_seconds(120).to_rfc3339(),
+        ends_at: now.plus_seconds(30 * 86_400).to_rfc3339(),
+        per_member_limit: 1,
+        members_only: false,
+        pay_within_secs: None,
+        items,
+    };
+    let flash_sale = sweep.create_flash_sale(&owner, flash).await?.sale.id;
     // A regular at the Hubin store: two sales at the till on her member card, so the
     // card shows points and in-store purchases as soon as she signs in on her phone.
     let clerk = Actor {
@@ -690,7 +715,7 @@ async fn seed_everything(sweep: &Sweep) -> AppResult<Seeded> {
         sweep.record_till_sale(&clerk, input).await?;
     }
     sweep.repos().platform.platform_secret(SEEDED_MARKER, &created.merchant.id.to_string(), sweep.now()).await?;
-    Ok(Seeded { created: true, skus: skus.len() })
+    Ok(Seeded { created: true, skus: skus.len(), flash_sale: Some(flash_sale) })
 }
 
 pub fn print_logins(seeded: Seeded) {

@@ -71,6 +71,9 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
         );
     }
     if let Some(seeded) = seeded {
+        if let Some(sale) = seeded.flash_sale {
+            println!("  Flash sale     {base}/s/{}/flash/{sale} (starts two minutes after seeding)", demo::SLUG);
+        }
         demo::print_logins(seeded);
     }
 

@@ -77,6 +77,7 @@ define_id!(CampaignId);
 define_id!(CardId);
 define_id!(CouponDefId);
 define_id!(CouponId);
+define_id!(FlashSaleId);
 
 #[cfg(test)]
 mod tests {

@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod channel;
 pub mod coupon;
 pub mod error;
+pub mod flash;
 pub mod geo;
 pub mod ids;
 pub mod inventory;

@@ -365,6 +365,9 @@ pub struct Order {
     pub sale_id: Option<String>,
     pub till_id: Option<String>,
     pub offline: bool,
+    /// The flash sale the order was placed in: its units come from (and go back to)
+    /// the sale's pool.
+    pub flash_sale_id: Option<FlashSaleId>,
     /// Unpaid orders expire at this time.
     pub pay_by: Timestamp,
     pub paid_at: Option<Timestamp>,

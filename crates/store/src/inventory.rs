@@ -286,8 +286,10 @@ impl InventoryRepo for Db {
     }
 
     async fn reservation_mismatches(&self) -> StoreResult<Vec<ReservationMismatch>> {
+        // Flash pools are reserved too: units set aside for a sale that is still open.
         let mut q = Sql::new(
-            "SELECT l.merchant_id, l.sku_id, l.location_id, l.reserved, CAST(COALESCE(p.promised, 0) AS BIGINT) AS promised
+            "SELECT l.merchant_id, l.sku_id, l.location_id, l.reserved,
+                    CAST(COALESCE(p.promised, 0) AS BIGINT) + CAST(COALESCE(f.pooled, 0) AS BIGINT) AS promised
              FROM stock_levels l
              LEFT JOIN (SELECT ol.sku_id, s.location_id, SUM(ol.quantity) AS promised
                         FROM order_lines ol
@@ -300,7 +302,9 @@ impl InventoryRepo for Db {
         q.bind_list(OrderStatus::ALL.into_iter().filter(|s| s.holds_reservation()).map(|s| s.as_str()));
         q.push(
             " GROUP BY ol.sku_id, s.location_id) p ON p.sku_id = l.sku_id AND p.location_id = l.location_id
-             WHERE l.reserved <> CAST(COALESCE(p.promised, 0) AS BIGINT)
+             LEFT JOIN (SELECT sku_id, location_id, SUM(pool_left) AS pooled FROM flash_items WHERE open = 1
+                        GROUP BY sku_id, location_id) f ON f.sku_id = l.sku_id AND f.location_id = l.location_id
+             WHERE l.reserved <> CAST(COALESCE(p.promised, 0) AS BIGINT) + CAST(COALESCE(f.pooled, 0) AS BIGINT)
              ORDER BY l.merchant_id, l.sku_id, l.location_id",
         );
         let rows = q.query().fetch_all(self.reader()).await.map_err(err)?;

@@ -8,6 +8,7 @@ mod carts;
 mod catalog;
 mod coupons;
 mod db;
+mod flash;
 mod idempotency;
 mod inventory;
 mod jobs;
@@ -53,6 +54,7 @@ pub fn repos(db: Arc<Db>, media_dir: PathBuf) -> Repos {
         cards: db.clone(),
         loyalty: db.clone(),
         coupons: db.clone(),
+        flash: db.clone(),
         till: db.clone(),
         sms: Arc::new(OutboxSms(db)),
     }

@@ -26,7 +26,7 @@ use steps::{apply_change, insert_refund};
 
 pub(crate) const ORDER_COLUMNS: &str = "id, merchant_id, number, shopper_id, status, fulfilment, channel, influencer_store_id, \
      influencer_clerk_id, card_id, campaign_id, pickup_store_id, address, currency, subtotal, discount, delivery_fee, total, paid, refunded, \
-     pay_by, paid_at, completed_at, pickup_deadline, created_at, updated_at, points_used, sale_id, till_id, offline, coupon_id, coupon_discount";
+     pay_by, paid_at, completed_at, pickup_deadline, created_at, updated_at, points_used, sale_id, till_id, offline, coupon_id, coupon_discount, flash_sale_id";
 const LINE_COLUMNS: &str = "id, order_id, shipment_id, sku_id, product_id, name_zh, name_en, sku_label, unit_price, \
      list_price, quantity, subtotal, discount, total, returned_quantity, refunded";
 const SHIPMENT_COLUMNS: &str = "id, order_id, location_id, status, carrier, tracking_number, shipped_at, delivered_at";
@@ -77,6 +77,7 @@ fn order_row(row: &AnyRow) -> StoreResult<Order> {
         sale_id: get(row, "sale_id")?,
         till_id: get(row, "till_id")?,
         offline: get::<i64>(row, "offline")? != 0,
+        flash_sale_id: parse_opt(row, "flash_sale_id")?,
         pay_by: ts(row, "pay_by")?,
         paid_at: ts_opt(row, "paid_at")?,
         completed_at: ts_opt(row, "completed_at")?,
@@ -520,7 +521,7 @@ pub(crate) async fn insert_order(
     sqlx::query(AssertSqlSafe(format!(
         "INSERT INTO orders ({ORDER_COLUMNS}, idempotency_key)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
-                 $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33)"
+                 $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34)"
     )))
     .bind(o.id.to_string())
     .bind(o.merchant_id.to_string())
@@ -554,6 +555,7 @@ pub(crate) async fn insert_order(
     .bind(i64::from(o.offline))
     .bind(o.coupon_id.map(|c| c.to_string()))
     .bind(o.coupon_discount.minor())
+    .bind(o.flash_sale_id.map(|f| f.to_string()))
     .bind(idempotency_key.map(str::to_string))
     .execute(&mut **tx)
     .await
@@ -604,7 +606,7 @@ pub(crate) async fn insert_order(
     if let Some(coupon) = o.coupon_id {
         crate::coupons::spend_coupon(tx, o.merchant_id, coupon, o.shopper_id, o.id, o.created_at).await?;
     }
-    Ok(())
+    crate::flash::feed::insert(tx, &crate::flash::feed::order_rows(o)).await
 }
 
 pub(crate) async fn insert_payment(tx: &mut Transaction<'static, Any>, p: &Payment) -> StoreResult<()> {

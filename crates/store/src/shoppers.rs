@@ -9,7 +9,7 @@ use sweep_domain::location::GeoPoint;
 use sweep_domain::shopper::{Address, Phone, Shopper};
 
 use crate::Db;
-use crate::sql::{Sql, bad_data, err, get, parse, parse_opt, ts, ts_opt};
+use crate::sql::{Sql, bad_data, err, get, map_err, parse, parse_opt, ts, ts_opt};
 
 fn phone(row: &AnyRow, column: &str) -> StoreResult<Phone> {
     let text: String = get(row, column)?;
@@ -102,6 +102,42 @@ impl ShopperRepo for Db {
         .await
         .map_err(err)?;
         Ok(())
+    }
+
+    async fn insert_members(&self, members: &[(Shopper, ShopperSession)]) -> StoreResult<()> {
+        let mut tx = self.begin().await.map_err(err)?;
+        for chunk in members.chunks(2000) {
+            let mut q = Sql::new("INSERT INTO shoppers (id, merchant_id, phone, display_name, created_at)");
+            q.values(chunk, |q, (m, _)| {
+                q.bind_row([
+                    m.id.to_string().into(),
+                    m.merchant_id.to_string().into(),
+                    m.phone.as_str().into(),
+                    m.display_name.clone().into(),
+                    m.created_at.unix_micros().into(),
+                ]);
+            });
+            q.into_query()
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| map_err(e, &[("uq_shoppers_phone", "phone"), ("shoppers.phone", "phone")]))?;
+            let mut q = Sql::new(
+                "INSERT INTO shopper_sessions (token_hash, merchant_id, shopper_id, csrf_token, created_at, expires_at, visitor)",
+            );
+            q.values(chunk, |q, (_, s)| {
+                q.bind_row([
+                    s.token_hash.clone().into(),
+                    s.merchant_id.to_string().into(),
+                    s.shopper_id.map(|id| id.to_string()).into(),
+                    s.csrf_token.clone().into(),
+                    s.created_at.unix_micros().into(),
+                    s.expires_at.unix_micros().into(),
+                    s.visitor.clone().into(),
+                ]);
+            });
+            q.into_query().execute(&mut *tx).await.map_err(err)?;
+        }
+        tx.commit().await.map_err(err)
     }
 
     async fn shopper_session(&self, token_hash: &str, now: Timestamp) -> StoreResult<Option<ShopperSession>> {

@@ -1,6 +1,7 @@
 //! Helpers shared by the repositories: a builder for statements with a variable
 //! number of parameters, error mapping, and typed column reads.
 
+use std::fmt::Write as _;
 use std::str::FromStr;
 
 use sqlx::any::{AnyArguments, AnyRow};
@@ -14,6 +15,20 @@ use sweep_domain::Timestamp;
 pub(crate) enum Arg {
     Text(String),
     I64(i64),
+    OptText(Option<String>),
+    OptI64(Option<i64>),
+}
+
+impl From<Option<String>> for Arg {
+    fn from(v: Option<String>) -> Self {
+        Arg::OptText(v)
+    }
+}
+
+impl From<Option<i64>> for Arg {
+    fn from(v: Option<i64>) -> Self {
+        Arg::OptI64(v)
+    }
 }
 
 impl From<&str> for Arg {
@@ -55,7 +70,7 @@ impl Sql {
 
     pub fn bind(&mut self, arg: impl Into<Arg>) -> &mut Sql {
         self.args.push(arg.into());
-        self.text.push_str(&format!("${}", self.args.len()));
+        let _ = write!(self.text, "${}", self.args.len());
         self
     }
 
@@ -93,9 +108,53 @@ impl Sql {
             q = match arg {
                 Arg::Text(v) => q.bind(v.clone()),
                 Arg::I64(v) => q.bind(*v),
+                Arg::OptText(v) => q.bind(v.clone()),
+                Arg::OptI64(v) => q.bind(*v),
             };
         }
         q
+    }
+
+    /// The statement, taking the parameters along instead of copying them (for large
+    /// multi-row statements).
+    pub fn into_query(self) -> Query<'static, Any, AnyArguments> {
+        let mut q = sqlx::query(AssertSqlSafe(self.text));
+        for arg in self.args {
+            q = match arg {
+                Arg::Text(v) => q.bind(v),
+                Arg::I64(v) => q.bind(v),
+                Arg::OptText(v) => q.bind(v),
+                Arg::OptI64(v) => q.bind(v),
+            };
+        }
+        q
+    }
+
+    /// `VALUES (..), (..)`: one parenthesised group per row, each filled by `row`.
+    pub fn values<T>(&mut self, rows: &[T], mut row: impl FnMut(&mut Sql, &T)) -> &mut Sql {
+        self.text.push_str(" VALUES ");
+        for (i, r) in rows.iter().enumerate() {
+            if i > 0 {
+                self.text.push_str(", ");
+            }
+            let before = self.args.len();
+            self.text.push('(');
+            row(self, r);
+            debug_assert!(self.args.len() > before, "a row binds something");
+            self.text.push(')');
+        }
+        self
+    }
+
+    /// Binds each argument, separated by commas (the inside of one `VALUES` group).
+    pub fn bind_row(&mut self, args: impl IntoIterator<Item = Arg>) -> &mut Sql {
+        for (i, a) in args.into_iter().enumerate() {
+            if i > 0 {
+                self.text.push_str(", ");
+            }
+            self.bind(a);
+        }
+        self
     }
 }
 

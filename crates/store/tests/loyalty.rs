@@ -65,6 +65,7 @@ fn sale(w: &World, shopper: ShopperId, sale_id: &str, quantity: i64, offline: bo
         sale_id: Some(sale_id.into()),
         till_id: Some("T1".into()),
         offline,
+        flash_sale_id: None,
         pay_by: t(10),
         paid_at: Some(t(10)),
         completed_at: Some(t(10)),

@@ -50,6 +50,8 @@ use crate::{api, shop};
         api::coupons::issue, api::coupons::member_coupons, api::pos::return_sale, api::pos::close_shift,
         api::pos::shifts, shop::api::member_code, shop::api::coupons, shop::api::claimable_coupons,
         shop::api::claim_coupon,
+        api::flash::create, api::flash::list, api::flash::show, api::flash::end, api::flash::live,
+        api::flash::rehearsal_members, shop::flash::sale, shop::flash::buy,
     ),
     modifiers(&Security, &ResponseDescriptions),
     security(("bearer" = []), ("session" = [])),
@@ -66,6 +68,7 @@ use crate::{api, shop};
         (name = "cards", description = "Campaigns, printable QR display cards for store shelves, and the scan funnel"),
         (name = "loyalty", description = "The member card: the loyalty programme, members by phone, points histories"),
         (name = "coupons", description = "Coupons: definitions in a campaign, issued to members or claimed by them, spent once online or at the till"),
+        (name = "flash", description = "Double 11 flash sales: pools set aside per SKU, limits per member, group-committed orders, live totals"),
         (name = "pos", description = "Sales rung up at store tills, online or sent later from an offline till"),
         (name = "shop", description = "A merchant's storefront for shoppers, under /s/{slug}: session, sign-in by SMS code, cart, addresses, orders"),
     )

@@ -385,6 +385,7 @@ impl Sweep {
             sale_id: Some(input.sale_id.clone()),
             till_id: Some(input.till_id.clone()),
             offline: input.offline,
+            flash_sale_id: None,
             pay_by: at,
             paid_at: Some(at),
             completed_at: Some(at),

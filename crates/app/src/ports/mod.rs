@@ -406,11 +406,13 @@ pub trait MediaStore: Send + Sync {
 
 mod cards;
 mod coupons;
+mod flash;
 mod loyalty;
 mod shopping;
 mod till;
 pub use cards::*;
 pub use coupons::*;
+pub use flash::*;
 pub use loyalty::*;
 pub use shopping::*;
 pub use till::*;

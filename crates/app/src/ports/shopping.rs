@@ -62,6 +62,9 @@ pub trait ShopperRepo: Send + Sync {
     /// Inserts the shopper unless the phone is already a member; returns the member.
     async fn upsert_shopper(&self, shopper: &Shopper) -> StoreResult<Shopper>;
     async fn insert_shopper_session(&self, session: &ShopperSession) -> StoreResult<()>;
+    /// New members, each signed in with its session, in one transaction (rehearsals of
+    /// a sale on a dev server). A phone already a member fails with `Duplicate`.
+    async fn insert_members(&self, members: &[(Shopper, ShopperSession)]) -> StoreResult<()>;
     async fn shopper_session(&self, token_hash: &str, now: Timestamp) -> StoreResult<Option<ShopperSession>>;
     async fn delete_shopper_session(&self, token_hash: &str) -> StoreResult<()>;
     async fn insert_otp(&self, otp: &OtpRecord) -> StoreResult<()>;
@@ -212,6 +215,9 @@ pub struct OrderChange {
     pub points: Vec<PointsChange>,
     /// The coupon the order spent becomes available again.
     pub release_coupon: bool,
+    /// A flash order's sale and member: units it releases go back to the sale's pool
+    /// (or to stock once the sale has ended), and to the member's quota.
+    pub flash: Option<(FlashSaleId, ShopperId)>,
 }
 
 impl OrderChange {
@@ -242,6 +248,7 @@ impl OrderChange {
             close_pending_payments: false,
             return_decision: None,
             promote_when_all_shipped: false,
+            flash: order.flash_sale_id.map(|sale| (sale, order.shopper_id)),
             jobs: vec![],
             points: vec![],
             release_coupon: false,

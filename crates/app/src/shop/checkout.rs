@@ -292,6 +292,7 @@ impl Sweep {
             sale_id: None,
             till_id: None,
             offline: false,
+            flash_sale_id: None,
             pay_by,
             paid_at: None,
             completed_at: None,

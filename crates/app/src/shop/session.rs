@@ -212,6 +212,7 @@ impl Sweep {
     pub async fn sign_out_shopper(&self, ctx: &ShopContext) -> AppResult<()> {
         if let Some(session) = &ctx.session {
             self.repos.shoppers.delete_shopper_session(&session.token_hash).await?;
+            self.flash_desk.forget_session(&session.token_hash);
         }
         Ok(())
     }

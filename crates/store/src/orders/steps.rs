@@ -4,6 +4,7 @@
 use sqlx::{Any, AssertSqlSafe, Transaction};
 use sweep_app::ports::*;
 use sweep_domain::ids::*;
+use sweep_domain::inventory::MovementKind;
 use sweep_domain::order::*;
 
 use super::{ORDER_UNIQUES, REFUND_COLUMNS};
@@ -136,7 +137,20 @@ pub(super) async fn apply_change(tx: &mut Transaction<'static, Any>, c: &OrderCh
         None => {}
     }
 
-    apply_lines(tx, c.merchant_id, &c.stock, None, c.now).await?;
+    match c.flash {
+        Some((sale, shopper)) => {
+            let (releases, mut stock): (Vec<StockLine>, Vec<StockLine>) =
+                c.stock.iter().cloned().partition(|l| l.change.kind == MovementKind::Release);
+            stock.extend(crate::flash::give_back(tx, sale, shopper, &releases).await?);
+            apply_lines(tx, c.merchant_id, &stock, None, c.now).await?;
+        }
+        None => {
+            apply_lines(tx, c.merchant_id, &c.stock, None, c.now).await?;
+        }
+    }
+    if let Some(paid) = c.paid {
+        crate::flash::feed::insert_paid(tx, c.order_id, paid.minor(), c.now).await?;
+    }
 
     for s in &c.shipments {
         let mut q = Sql::new("UPDATE shipments SET status = ");

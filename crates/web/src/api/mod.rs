@@ -4,6 +4,7 @@
 pub mod cards;
 pub mod catalog;
 pub mod coupons;
+pub mod flash;
 pub mod locations;
 pub mod loyalty;
 pub mod merchants;
@@ -135,6 +136,11 @@ pub fn routes() -> Router<AppState> {
         .route("/coupons", get(coupons::list).post(coupons::create))
         .route("/coupons/{id}/disable", post(coupons::disable))
         .route("/coupons/{id}/issue", post(coupons::issue))
+        .route("/flash-sales", get(flash::list).post(flash::create))
+        .route("/flash-sales/{id}", get(flash::show))
+        .route("/flash-sales/{id}/end", post(flash::end))
+        .route("/live", get(flash::live))
+        .route("/dev/rehearsal-members", post(flash::rehearsal_members))
         .route("/pos/sales", post(pos::record_sale))
         .route("/pos/sales/{order_id}/returns", post(pos::return_sale))
         .route("/pos/shifts", get(pos::shifts).post(pos::close_shift))

@@ -3,6 +3,7 @@
 
 pub mod api;
 mod context;
+pub mod flash;
 pub mod i18n;
 pub mod pages;
 
@@ -63,4 +64,6 @@ pub fn routes() -> Router<AppState> {
         .route("/s/{slug}/api/coupons", get(api::coupons))
         .route("/s/{slug}/api/coupons/claimable", get(api::claimable_coupons))
         .route("/s/{slug}/api/coupons/{def_id}/claim", post(api::claim_coupon))
+        .route("/s/{slug}/api/flash/{sale_id}", get(flash::sale))
+        .route("/s/{slug}/api/flash/{sale_id}/orders", post(flash::buy))
 }

@@ -8,6 +8,7 @@ mod cards;
 mod cards_context;
 mod coupons;
 mod errors;
+mod flash;
 mod idempotency;
 mod isolation;
 mod loyalty;

@@ -1,0 +1,213 @@
+//! A `kill -9` of the server in the middle of a flash-sale burst loses no acknowledged
+//! order: every order a member was told about is there after the restart, every unit
+//! taken from the pool is backed by exactly one order, and `sweep check` is clean.
+
+use std::collections::HashSet;
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use sweep_store::Backend;
+use sweep_store::testing::TestDb;
+
+const SWEEP: &str = env!("CARGO_BIN_EXE_sweep");
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn start(dir: &std::path::Path, port: u16, url: &str) -> Server {
+    let child = Command::new(SWEEP)
+        .args(["serve", "--demo", "--addr", &format!("127.0.0.1:{port}"), "--database-url", url])
+        .current_dir(dir)
+        .env("SWEEP_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = Server(child);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Ok(r) = reqwest::get(format!("http://127.0.0.1:{port}/readyz")).await
+            && r.status().is_success()
+        {
+            return server;
+        }
+        assert!(Instant::now() < deadline, "sweep serve did not become ready");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn rfc3339(secs_from_now: i64) -> String {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+    sweep_domain::Timestamp::from_unix_micros(i64::try_from(now.as_micros()).unwrap())
+        .plus_seconds(secs_from_now)
+        .to_rfc3339()
+}
+
+/// The owner of the demo merchant, signed in: a client with the session cookie, and
+/// the CSRF token its state-changing requests carry.
+async fn owner(base: &str) -> (reqwest::Client, String) {
+    let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let login: Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"login": "owner@yunmian.demo", "password": "sweep-demo-2026"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let csrf = login["csrf_token"].as_str().unwrap().to_string();
+    (client, csrf)
+}
+
+async fn post(client: &reqwest::Client, csrf: &str, url: String, body: Value) -> Value {
+    let r = client.post(url).header("x-csrf-token", csrf).json(&body).send().await.unwrap();
+    let status = r.status();
+    let body: Value = r.json().await.unwrap();
+    assert!(status.is_success(), "{status}: {body}");
+    body
+}
+
+async fn kill_mid_burst(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, _keep) = match backend {
+        Backend::Sqlite => (format!("sqlite://{}?mode=rwc", dir.path().join("sweep.db").display()), None),
+        Backend::Postgres => {
+            let db = TestDb::new(Backend::Postgres).await;
+            (db.url.clone(), Some(db))
+        }
+    };
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut server = start(dir.path(), port, &url).await;
+
+    // The demo owner sets a sale of 3,000 units up at a store, with 4,000 members.
+    let (client, csrf) = owner(&base).await;
+    let stores: Value =
+        client.get(format!("{base}/api/v1/locations?kind=store")).send().await.unwrap().json().await.unwrap();
+    let store = stores["items"][0]["id"].as_str().unwrap().to_string();
+    let skus: Value = client.get(format!("{base}/api/v1/skus?limit=1")).send().await.unwrap().json().await.unwrap();
+    let sku = skus["items"][0]["id"].as_str().unwrap().to_string();
+    let units = 3000;
+    post(
+        &client,
+        &csrf,
+        format!("{base}/api/v1/stock/receipts"),
+        json!({"location_id": store, "lines": [{"sku_id": sku, "quantity": units}]}),
+    )
+    .await;
+    let campaign = post(
+        &client,
+        &csrf,
+        format!("{base}/api/v1/campaigns"),
+        json!({"name": "Crash test", "starts_at": rfc3339(-60), "ends_at": rfc3339(86_400)}),
+    )
+    .await;
+    let sale = post(
+        &client,
+        &csrf,
+        format!("{base}/api/v1/flash-sales"),
+        json!({"campaign_id": campaign["id"], "name": "Crash test", "location_id": store,
+               "starts_at": rfc3339(-60), "ends_at": rfc3339(86_400), "per_member_limit": 1,
+               "items": [{"sku_id": sku, "price": 990, "units": units}]}),
+    )
+    .await;
+    let sale_id = sale["id"].as_str().unwrap().to_string();
+    let members = post(
+        &client,
+        &csrf,
+        format!("{base}/api/v1/dev/rehearsal-members"),
+        json!({"first_phone": "17900000000", "count": 4000}),
+    )
+    .await;
+    let members: Vec<(String, String)> = members
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["session"].as_str().unwrap().to_string(), m["csrf_token"].as_str().unwrap().to_string()))
+        .collect();
+
+    // 100 buyers at a time; the server is killed once 300 orders are acknowledged.
+    let acked: Arc<Mutex<HashSet<String>>> = Arc::default();
+    let queue = Arc::new(Mutex::new(members));
+    let mut buyers = tokio::task::JoinSet::new();
+    for _ in 0..100 {
+        let (acked, queue, base, sale_id, sku) =
+            (acked.clone(), queue.clone(), base.clone(), sale_id.clone(), sku.clone());
+        buyers.spawn(async move {
+            let http = reqwest::Client::new();
+            loop {
+                let Some((session, csrf)) = queue.lock().unwrap().pop() else { return };
+                let answer = http
+                    .post(format!("{base}/s/yunmian/api/flash/{sale_id}/orders"))
+                    .header("cookie", format!("sweep_shop={session}"))
+                    .header("x-csrf-token", csrf)
+                    .json(&json!({"sku_id": sku}))
+                    .send()
+                    .await;
+                let Ok(r) = answer else { return };
+                if r.status() == reqwest::StatusCode::CREATED {
+                    let Ok(body) = r.json::<Value>().await else { return };
+                    acked.lock().unwrap().insert(body["order_id"].as_str().unwrap().to_string());
+                }
+            }
+        });
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while acked.lock().unwrap().len() < 300 {
+        assert!(Instant::now() < deadline, "the burst did not get going");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    server.0.kill().unwrap(); // SIGKILL
+    server.0.wait().unwrap();
+    while buyers.join_next().await.is_some() {}
+    let acked: HashSet<String> = acked.lock().unwrap().clone();
+    assert!(acked.len() >= 300);
+
+    // After the restart every acknowledged order is there, and the pool's taken units
+    // are exactly the sale's orders.
+    let _server = start(dir.path(), port, &url).await;
+    let (client, _) = owner(&base).await;
+    let mut found = HashSet::new();
+    let mut path = format!("{base}/api/v1/orders?status=pending_payment&limit=200");
+    loop {
+        let page: Value = client.get(&path).send().await.unwrap().json().await.unwrap();
+        for o in page["items"].as_array().unwrap() {
+            if o["flash_sale_id"].as_str() == Some(sale_id.as_str()) {
+                found.insert(o["id"].as_str().unwrap().to_string());
+            }
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => path = format!("{base}/api/v1/orders?status=pending_payment&limit=200&cursor={c}"),
+            None => break,
+        }
+    }
+    let lost: Vec<&String> = acked.difference(&found).collect();
+    assert!(lost.is_empty(), "{} acknowledged orders lost: {lost:?}", lost.len());
+    let view: Value =
+        client.get(format!("{base}/api/v1/flash-sales/{sale_id}")).send().await.unwrap().json().await.unwrap();
+    let taken = view["products"][0]["taken"].as_i64().unwrap();
+    assert_eq!(taken as usize, found.len(), "every taken unit is one order: {view}");
+    drop(_server);
+    let check = Command::new(SWEEP).args(["check", "--database-url", &url]).current_dir(dir.path()).output().unwrap();
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stdout));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_mid_burst_loses_no_acknowledged_order_sqlite() {
+    kill_mid_burst(Backend::Sqlite).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(sweep_pg_tests), ignore = "set SWEEP_TEST_DATABASE_URL to run the PostgreSQL tests")]
+async fn kill_9_mid_burst_loses_no_acknowledged_order_postgres() {
+    kill_mid_burst(Backend::Postgres).await
+}

@@ -1,0 +1,337 @@
+//! The group commit of flash orders: one transaction for a whole batch of purchases.
+//!
+//! In order: each member's quota (one multi-row upsert that refuses to pass the cap),
+//! then the orders of those within their limit (multi-row inserts), then one conditional
+//! write per pool that grants what is left (the only hot rows, locked last so they are
+//! held for as short a time as possible), then the losers are taken out again and the
+//! winners get their event, expiry job and sales-feed row. Either all of it commits or
+//! none of it does, and a purchase is acknowledged only after the commit.
+
+use std::collections::HashSet;
+
+use sqlx::{Any, Transaction};
+use sweep_app::ports::*;
+use sweep_domain::Timestamp;
+use sweep_domain::flash::allocate;
+use sweep_domain::order::Order;
+
+use super::{distinct, group_by_pool};
+use crate::Db;
+use crate::sql::{Arg, Sql, err, get};
+
+/// Rows per multi-row statement, under SQLite's 32,766 parameters for the widest row.
+const ROWS_PER_STATEMENT: usize = 900;
+
+pub(super) async fn place(db: &Db, batch: &[FlashPurchase], renumber: &Renumber) -> StoreResult<Vec<FlashOutcome>> {
+    let mut outcomes = vec![FlashOutcome::Placed; batch.len()];
+    if batch.is_empty() {
+        return Ok(outcomes);
+    }
+    let now = batch.iter().map(|p| p.order.created_at).max().expect("not empty");
+    let mut tx = db.begin().await.map_err(err)?;
+
+    // 1. Quotas, in (sale, member) order so that concurrent batches lock rows alike.
+    let mut by_member: Vec<usize> = (0..batch.len()).collect();
+    by_member.sort_by_key(|&i| (batch[i].sale_id, batch[i].order.shopper_id));
+    let mut within: HashSet<(String, String)> = HashSet::new();
+    for chunk in by_member.chunks(ROWS_PER_STATEMENT) {
+        let mut q = Sql::new("INSERT INTO flash_quota (sale_id, shopper_id, bought, cap)");
+        q.values(chunk, |q, &i| {
+            let p = &batch[i];
+            q.bind_row([
+                p.sale_id.to_string().into(),
+                p.order.shopper_id.to_string().into(),
+                p.quantity.into(),
+                p.cap.into(),
+            ]);
+        });
+        q.push(
+            " ON CONFLICT (sale_id, shopper_id) DO UPDATE SET bought = flash_quota.bought + excluded.bought
+              WHERE flash_quota.bought + excluded.bought <= flash_quota.cap
+              RETURNING sale_id, shopper_id",
+        );
+        for row in q.into_query().fetch_all(&mut *tx).await.map_err(err)? {
+            within.insert((get(&row, "sale_id")?, get(&row, "shopper_id")?));
+        }
+    }
+    let mut candidates = vec![];
+    for (i, p) in batch.iter().enumerate() {
+        if within.contains(&(p.sale_id.to_string(), p.order.shopper_id.to_string())) {
+            candidates.push(i);
+        } else {
+            outcomes[i] = FlashOutcome::OverLimit;
+        }
+    }
+
+    // 2. The orders of the candidates; a number taken meanwhile gets a fresh one.
+    let mut numbers: Vec<Option<String>> = vec![None; batch.len()];
+    let mut unplaced: Vec<usize> = candidates.clone();
+    for attempt in 0.. {
+        if unplaced.is_empty() {
+            break;
+        }
+        if attempt == 5 {
+            return Err(StoreError::Other("no free order numbers for a flash batch".into()));
+        }
+        let mut placed = HashSet::new();
+        for chunk in unplaced.chunks(ROWS_PER_STATEMENT) {
+            let mut q = order_insert(batch, chunk, &mut numbers, attempt > 0, renumber);
+            q.push(" ON CONFLICT (merchant_id, number) DO NOTHING RETURNING id");
+            for row in q.into_query().fetch_all(&mut *tx).await.map_err(err)? {
+                placed.insert(get::<String>(&row, "id")?);
+            }
+        }
+        unplaced.retain(|&i| !placed.contains(&batch[i].order.id.to_string()));
+    }
+    insert_details(&mut tx, batch, &candidates).await?;
+
+    // 3. The pools, last: grant what is left, all or nothing per purchase in arrival order.
+    let mut losers = vec![];
+    for ((sale, sku), members) in group_by_pool(batch, &candidates) {
+        let wanted: Vec<i64> = members.iter().map(|&i| batch[i].quantity).collect();
+        let need: i64 = wanted.iter().sum();
+        let row = sqlx::query(
+            "UPDATE flash_items
+                SET pool_left = pool_left - CASE WHEN pool_left >= $3 THEN $3 ELSE pool_left END,
+                    last_grant = CASE WHEN pool_left >= $3 THEN $3 ELSE pool_left END
+              WHERE sale_id = $1 AND sku_id = $2 AND open = 1 AND starts_at <= $4 AND ends_at > $4
+              RETURNING last_grant",
+        )
+        .bind(sale.clone())
+        .bind(sku.clone())
+        .bind(need)
+        .bind(now.unix_micros())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(err)?;
+        let Some(row) = row else {
+            for &i in &members {
+                outcomes[i] = FlashOutcome::NotOn;
+                losers.push(i);
+            }
+            continue;
+        };
+        let granted: i64 = get(&row, "last_grant")?;
+        let (won, unused) = allocate(granted, &wanted);
+        for (&i, won) in members.iter().zip(won) {
+            if !won {
+                outcomes[i] = FlashOutcome::SoldOut;
+                losers.push(i);
+            }
+        }
+        if unused > 0 {
+            sqlx::query("UPDATE flash_items SET pool_left = pool_left + $3 WHERE sale_id = $1 AND sku_id = $2")
+                .bind(sale)
+                .bind(sku)
+                .bind(unused)
+                .execute(&mut *tx)
+                .await
+                .map_err(err)?;
+        }
+    }
+
+    // 4. Losers leave no trace: their orders go, their quota comes back.
+    if !losers.is_empty() {
+        remove_losers(&mut tx, batch, &losers).await?;
+    }
+    let winners: Vec<usize> = candidates.iter().copied().filter(|&i| outcomes[i] == FlashOutcome::Placed).collect();
+    insert_followers(&mut tx, batch, &winners, now).await?;
+    tx.commit().await.map_err(err)?;
+    Ok(outcomes)
+}
+
+fn order_insert(
+    batch: &[FlashPurchase],
+    rows: &[usize],
+    numbers: &mut [Option<String>],
+    fresh: bool,
+    renumber: &Renumber,
+) -> Sql {
+    let mut q = Sql::new("INSERT INTO orders (");
+    q.push(crate::orders::ORDER_COLUMNS).push(")");
+    q.values(rows, |q, &i| {
+        let o = &batch[i].order;
+        if fresh || numbers[i].is_none() {
+            numbers[i] = Some(if fresh { renumber(o) } else { o.number.clone() });
+        }
+        q.bind_row(order_args(o, numbers[i].clone().expect("numbered")));
+    });
+    q
+}
+
+/// The values of [`crate::orders::ORDER_COLUMNS`], in order.
+fn order_args(o: &Order, number: String) -> [Arg; 33] {
+    let address = o.address.as_ref().map(|a| serde_json::to_string(a).expect("address serialises"));
+    [
+        o.id.to_string().into(),
+        o.merchant_id.to_string().into(),
+        number.into(),
+        o.shopper_id.to_string().into(),
+        o.status.as_str().into(),
+        o.fulfilment.as_str().into(),
+        o.channel.as_str().into(),
+        o.influencer_store_id.map(|s| s.to_string()).into(),
+        o.influencer_clerk_id.map(|s| s.to_string()).into(),
+        o.card_id.map(|s| s.to_string()).into(),
+        o.campaign_id.map(|s| s.to_string()).into(),
+        o.pickup_store_id.map(|s| s.to_string()).into(),
+        address.into(),
+        o.total.currency().code().into(),
+        o.subtotal.minor().into(),
+        o.discount.minor().into(),
+        o.delivery_fee.minor().into(),
+        o.total.minor().into(),
+        o.paid.minor().into(),
+        o.refunded.minor().into(),
+        o.pay_by.unix_micros().into(),
+        o.paid_at.map(|t| t.unix_micros()).into(),
+        o.completed_at.map(|t| t.unix_micros()).into(),
+        o.pickup_deadline.map(|t| t.unix_micros()).into(),
+        o.created_at.unix_micros().into(),
+        o.updated_at.unix_micros().into(),
+        o.points_used.into(),
+        o.sale_id.clone().into(),
+        o.till_id.clone().into(),
+        i64::from(o.offline).into(),
+        o.coupon_id.map(|c| c.to_string()).into(),
+        o.coupon_discount.minor().into(),
+        o.flash_sale_id.map(|f| f.to_string()).into(),
+    ]
+}
+
+/// Shipments and lines of the candidates' orders.
+async fn insert_details(
+    tx: &mut Transaction<'static, Any>,
+    batch: &[FlashPurchase],
+    rows: &[usize],
+) -> StoreResult<()> {
+    let shipments: Vec<(&Order, usize)> =
+        rows.iter().flat_map(|&i| (0..batch[i].order.shipments.len()).map(move |s| (&batch[i].order, s))).collect();
+    for chunk in shipments.chunks(ROWS_PER_STATEMENT) {
+        let mut q = Sql::new("INSERT INTO shipments (id, order_id, location_id, status, merchant_id)");
+        q.values(chunk, |q, (o, s)| {
+            let s = &o.shipments[*s];
+            q.bind_row([
+                s.id.to_string().into(),
+                o.id.to_string().into(),
+                s.location_id.to_string().into(),
+                s.status.as_str().into(),
+                o.merchant_id.to_string().into(),
+            ]);
+        });
+        q.into_query().execute(&mut **tx).await.map_err(err)?;
+    }
+    let lines: Vec<(&Order, usize)> =
+        rows.iter().flat_map(|&i| (0..batch[i].order.lines.len()).map(move |l| (&batch[i].order, l))).collect();
+    for chunk in lines.chunks(ROWS_PER_STATEMENT) {
+        let mut q = Sql::new(
+            "INSERT INTO order_lines (id, order_id, shipment_id, sku_id, product_id, name_zh, name_en, sku_label, \
+             unit_price, list_price, quantity, subtotal, discount, total, returned_quantity, refunded, merchant_id)",
+        );
+        q.values(chunk, |q, (o, l)| {
+            let l = &o.lines[*l];
+            q.bind_row([
+                l.id.to_string().into(),
+                o.id.to_string().into(),
+                l.shipment_id.to_string().into(),
+                l.sku_id.to_string().into(),
+                l.product_id.to_string().into(),
+                l.name.zh.clone().into(),
+                l.name.en.clone().into(),
+                l.sku_label.clone().into(),
+                l.unit_price.minor().into(),
+                l.list_price.minor().into(),
+                l.quantity.into(),
+                l.subtotal.minor().into(),
+                l.discount.minor().into(),
+                l.total.minor().into(),
+                l.returned_quantity.into(),
+                l.refunded.minor().into(),
+                o.merchant_id.to_string().into(),
+            ]);
+        });
+        q.into_query().execute(&mut **tx).await.map_err(err)?;
+    }
+    Ok(())
+}
+
+async fn remove_losers(
+    tx: &mut Transaction<'static, Any>,
+    batch: &[FlashPurchase],
+    losers: &[usize],
+) -> StoreResult<()> {
+    for chunk in losers.chunks(ROWS_PER_STATEMENT) {
+        let ids: Vec<String> = chunk.iter().map(|&i| batch[i].order.id.to_string()).collect();
+        for table in ["DELETE FROM order_lines WHERE order_id IN ", "DELETE FROM shipments WHERE order_id IN "] {
+            let mut q = Sql::new(table);
+            q.bind_list(ids.clone());
+            q.into_query().execute(&mut **tx).await.map_err(err)?;
+        }
+        let mut q = Sql::new("DELETE FROM orders WHERE id IN ");
+        q.bind_list(ids);
+        q.into_query().execute(&mut **tx).await.map_err(err)?;
+    }
+    // Quota back, one statement per (sale, quantity): most losers bought one unit.
+    for (sale, quantity) in distinct(losers.iter().map(|&i| (batch[i].sale_id, batch[i].quantity))) {
+        let members: Vec<String> = losers
+            .iter()
+            .filter(|&&i| batch[i].sale_id == sale && batch[i].quantity == quantity)
+            .map(|&i| batch[i].order.shopper_id.to_string())
+            .collect();
+        for chunk in members.chunks(ROWS_PER_STATEMENT) {
+            let mut q = Sql::new("UPDATE flash_quota SET bought = bought - ");
+            q.bind(quantity).push(" WHERE sale_id = ").bind(sale.to_string());
+            q.push(" AND shopper_id IN ").bind_list(chunk.iter().cloned());
+            q.into_query().execute(&mut **tx).await.map_err(err)?;
+        }
+    }
+    Ok(())
+}
+
+/// What goes with each placed order: its first event, its expiry job, and one
+/// sales-feed row per merchant, channel and store for the whole batch.
+async fn insert_followers(
+    tx: &mut Transaction<'static, Any>,
+    batch: &[FlashPurchase],
+    winners: &[usize],
+    now: Timestamp,
+) -> StoreResult<()> {
+    for chunk in winners.chunks(ROWS_PER_STATEMENT) {
+        let mut q = Sql::new(
+            "INSERT INTO order_events (id, merchant_id, order_id, from_status, to_status, actor_kind, actor_id, note, created_at)",
+        );
+        q.values(chunk, |q, &i| {
+            let o = &batch[i].order;
+            q.bind_row([
+                uuid::Uuid::now_v7().to_string().into(),
+                o.merchant_id.to_string().into(),
+                o.id.to_string().into(),
+                None::<String>.into(),
+                o.status.as_str().into(),
+                sweep_domain::order::ActorKind::Shopper.as_str().into(),
+                Some(o.shopper_id.to_string()).into(),
+                "flash sale".into(),
+                o.created_at.unix_micros().into(),
+            ]);
+        });
+        q.into_query().execute(&mut **tx).await.map_err(err)?;
+        let mut q = Sql::new("INSERT INTO jobs (id, kind, payload, dedupe_key, status, run_at, attempts, created_at)");
+        q.values(chunk, |q, &i| {
+            let job = &batch[i].expire;
+            q.bind_row([
+                sweep_domain::ids::JobId::new().to_string().into(),
+                job.kind.clone().into(),
+                job.payload.clone().into(),
+                job.dedupe_key.clone().into(),
+                "queued".into(),
+                job.run_at.unix_micros().into(),
+                0i64.into(),
+                now.unix_micros().into(),
+            ]);
+        });
+        q.push(" ON CONFLICT (dedupe_key) DO NOTHING");
+        q.into_query().execute(&mut **tx).await.map_err(err)?;
+    }
+    let feed = super::feed::batch_rows(winners.iter().map(|&i| &batch[i].order), now);
+    super::feed::insert(tx, &feed).await
+}

@@ -1,0 +1,201 @@
+//! The sales feed: order steps append rows inside their own transactions (cheap, never
+//! contended); a worker folds them into per-minute totals in batches and deletes them.
+
+use std::collections::BTreeMap;
+
+use sqlx::{Any, Transaction};
+use sweep_app::ports::{SalesMinute, StoreResult};
+use sweep_domain::Timestamp;
+use sweep_domain::ids::{MerchantId, OrderId};
+use sweep_domain::order::Order;
+
+use crate::Db;
+use crate::sql::{Sql, err, get};
+
+const ROWS_PER_STATEMENT: usize = 2000;
+
+pub(crate) struct FeedRow {
+    merchant_id: String,
+    kind: &'static str,
+    channel: &'static str,
+    store_id: Option<String>,
+    orders: i64,
+    amount: i64,
+}
+
+/// The store an order counts for: the one that influenced it, else where it is picked up.
+fn store_of(o: &Order) -> Option<String> {
+    o.influencer_store_id.or(o.pickup_store_id).map(|s| s.to_string())
+}
+
+/// One row per merchant, channel and store for a batch of placed orders.
+pub(crate) fn batch_rows<'a>(orders: impl Iterator<Item = &'a Order>, _now: Timestamp) -> Vec<FeedRow> {
+    let mut totals: BTreeMap<(String, &'static str, Option<String>), (i64, i64)> = BTreeMap::new();
+    for o in orders {
+        let t = totals.entry((o.merchant_id.to_string(), o.channel.as_str(), store_of(o))).or_default();
+        t.0 += 1;
+        t.1 += o.total.minor();
+    }
+    totals
+        .into_iter()
+        .map(|((merchant_id, channel, store_id), (orders, amount))| FeedRow {
+            merchant_id,
+            kind: "placed",
+            channel,
+            store_id,
+            orders,
+            amount,
+        })
+        .collect()
+}
+
+/// The rows a newly written order adds: placed, and paid too when it was paid at once
+/// (a till sale).
+pub(crate) fn order_rows(o: &Order) -> Vec<FeedRow> {
+    let mut rows = batch_rows(std::iter::once(o), o.created_at);
+    if o.paid.minor() > 0 {
+        rows.push(FeedRow {
+            merchant_id: o.merchant_id.to_string(),
+            kind: "paid",
+            channel: o.channel.as_str(),
+            store_id: store_of(o),
+            orders: 1,
+            amount: o.paid.minor(),
+        });
+    }
+    rows
+}
+
+pub(crate) async fn insert(tx: &mut Transaction<'static, Any>, rows: &[FeedRow]) -> StoreResult<()> {
+    let now = Timestamp::from_unix_micros(time_now_micros());
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let mut q =
+            Sql::new("INSERT INTO sales_feed (id, merchant_id, kind, channel, store_id, orders, amount, created_at)");
+        q.values(chunk, |q, r| {
+            q.bind_row([
+                uuid::Uuid::now_v7().to_string().into(),
+                r.merchant_id.clone().into(),
+                r.kind.into(),
+                r.channel.into(),
+                r.store_id.clone().into(),
+                r.orders.into(),
+                r.amount.into(),
+                now.unix_micros().into(),
+            ]);
+        });
+        q.into_query().execute(&mut **tx).await.map_err(err)?;
+    }
+    Ok(())
+}
+
+/// A payment landed on an order: one feed row, its channel and store read from the order.
+pub(crate) async fn insert_paid(
+    tx: &mut Transaction<'static, Any>,
+    order: OrderId,
+    amount: i64,
+    now: Timestamp,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO sales_feed (id, merchant_id, kind, channel, store_id, orders, amount, created_at)
+         SELECT $1, merchant_id, 'paid', channel, COALESCE(influencer_store_id, pickup_store_id), 1, $3, $4
+           FROM orders WHERE id = $2",
+    )
+    .bind(uuid::Uuid::now_v7().to_string())
+    .bind(order.to_string())
+    .bind(amount)
+    .bind(now.unix_micros())
+    .execute(&mut **tx)
+    .await
+    .map_err(err)?;
+    Ok(())
+}
+
+/// The feed is stamped with the wall clock at commit time, not the use case's clock:
+/// live totals follow real time.
+fn time_now_micros() -> i64 {
+    let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    i64::try_from(d.as_micros()).unwrap_or(i64::MAX)
+}
+
+type MinuteKey = (String, i64, String);
+
+pub(super) async fn fold(db: &Db, limit: i64) -> StoreResult<usize> {
+    let mut tx = db.begin().await.map_err(err)?;
+    // DELETE ... RETURNING hands each row to exactly one folder, even with several
+    // processes folding at once on PostgreSQL.
+    let rows = sqlx::query(
+        "DELETE FROM sales_feed WHERE id IN (SELECT id FROM sales_feed ORDER BY id LIMIT $1)
+         RETURNING merchant_id, kind, channel, orders, amount, created_at",
+    )
+    .bind(limit)
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(err)?;
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let mut totals: BTreeMap<MinuteKey, [i64; 4]> = BTreeMap::new();
+    for r in &rows {
+        let minute = get::<i64>(r, "created_at")?.div_euclid(60_000_000);
+        let t = totals.entry((get(r, "merchant_id")?, minute, get(r, "channel")?)).or_default();
+        let (orders, amount): (i64, i64) = (get(r, "orders")?, get(r, "amount")?);
+        if get::<String>(r, "kind")? == "paid" {
+            t[2] += orders;
+            t[3] += amount;
+        } else {
+            t[0] += orders;
+            t[1] += amount;
+        }
+    }
+    let totals: Vec<(MinuteKey, [i64; 4])> = totals.into_iter().collect();
+    for chunk in totals.chunks(ROWS_PER_STATEMENT) {
+        let mut q = Sql::new(
+            "INSERT INTO sales_minutes (merchant_id, minute, channel, placed, placed_amount, paid, paid_amount)",
+        );
+        q.values(chunk, |q, ((merchant, minute, channel), t)| {
+            q.bind_row([
+                merchant.clone().into(),
+                (*minute).into(),
+                channel.clone().into(),
+                t[0].into(),
+                t[1].into(),
+                t[2].into(),
+                t[3].into(),
+            ]);
+        });
+        q.push(
+            " ON CONFLICT (merchant_id, minute, channel) DO UPDATE SET
+                placed = sales_minutes.placed + excluded.placed,
+                placed_amount = sales_minutes.placed_amount + excluded.placed_amount,
+                paid = sales_minutes.paid + excluded.paid,
+                paid_amount = sales_minutes.paid_amount + excluded.paid_amount",
+        );
+        q.into_query().execute(&mut *tx).await.map_err(err)?;
+    }
+    tx.commit().await.map_err(err)?;
+    Ok(rows.len())
+}
+
+pub(super) async fn minutes(db: &Db, merchant: MerchantId, since: i64) -> StoreResult<Vec<SalesMinute>> {
+    let rows = sqlx::query(
+        "SELECT minute, channel, placed, placed_amount, paid, paid_amount FROM sales_minutes
+          WHERE merchant_id = $1 AND minute >= $2 ORDER BY minute, channel",
+    )
+    .bind(merchant.to_string())
+    .bind(since)
+    .fetch_all(db.reader())
+    .await
+    .map_err(err)?;
+    rows.iter()
+        .map(|r| {
+            Ok(SalesMinute {
+                minute: get(r, "minute")?,
+                channel: get(r, "channel")?,
+                placed: get(r, "placed")?,
+                placed_amount: get(r, "placed_amount")?,
+                paid: get(r, "paid")?,
+                paid_amount: get(r, "paid_amount")?,
+            })
+        })
+        .collect()
+}
