@@ -151,26 +151,24 @@ impl ShopperRepo for Db {
         .fetch_optional(self.reader())
         .await
         .map_err(err)?;
-        row.map(|r| {
-            Ok(ShopperSession {
-                token_hash: get(&r, "token_hash")?,
-                merchant_id: parse(&r, "merchant_id")?,
-                shopper_id: parse_opt(&r, "shopper_id")?,
-                csrf_token: get(&r, "csrf_token")?,
-                created_at: ts(&r, "created_at")?,
-                expires_at: ts(&r, "expires_at")?,
-                visitor: get(&r, "visitor")?,
-                scan: match (parse_opt(&r, "scan_card_id")?, ts_opt(&r, "scanned_at")?) {
-                    (Some(card_id), Some(at)) => Some(SessionScan {
-                        card_id,
-                        at,
-                        steps_count: get::<Option<i64>>(&r, "scan_counted")?.unwrap_or(0) == 1,
-                    }),
-                    _ => None,
-                },
-            })
-        })
-        .transpose()
+        row.map(|r| session_row(&r)).transpose()
+    }
+
+    async fn member_sessions(
+        &self,
+        token_hashes: &[String],
+        now: Timestamp,
+    ) -> StoreResult<Vec<(ShopperSession, Timestamp)>> {
+        let mut q = Sql::new(
+            "SELECT s.token_hash, s.merchant_id, s.shopper_id, s.csrf_token, s.created_at, s.expires_at,
+                    COALESCE(s.visitor, s.token_hash) AS visitor, s.scan_card_id, s.scanned_at, s.scan_counted,
+                    m.created_at AS member_since
+             FROM shopper_sessions s JOIN shoppers m ON m.id = s.shopper_id AND m.merchant_id = s.merchant_id
+             WHERE s.expires_at > ",
+        );
+        q.bind(now.unix_micros()).push(" AND s.token_hash IN ").bind_list(token_hashes.iter().cloned());
+        let rows = q.into_query().fetch_all(self.reader()).await.map_err(err)?;
+        rows.iter().map(|r| Ok((session_row(r)?, ts(r, "member_since")?))).collect()
     }
 
     async fn delete_shopper_session(&self, token_hash: &str) -> StoreResult<()> {
@@ -351,4 +349,22 @@ impl SmsSender for OutboxSms {
 
 fn now_micros() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_micros() as i64).unwrap_or(0)
+}
+
+fn session_row(r: &AnyRow) -> StoreResult<ShopperSession> {
+    Ok(ShopperSession {
+        token_hash: get(r, "token_hash")?,
+        merchant_id: parse(r, "merchant_id")?,
+        shopper_id: parse_opt(r, "shopper_id")?,
+        csrf_token: get(r, "csrf_token")?,
+        created_at: ts(r, "created_at")?,
+        expires_at: ts(r, "expires_at")?,
+        visitor: get(r, "visitor")?,
+        scan: match (parse_opt(r, "scan_card_id")?, ts_opt(r, "scanned_at")?) {
+            (Some(card_id), Some(at)) => {
+                Some(SessionScan { card_id, at, steps_count: get::<Option<i64>>(r, "scan_counted")?.unwrap_or(0) == 1 })
+            }
+            _ => None,
+        },
+    })
 }

@@ -104,18 +104,14 @@ impl Sweep {
         let cached = match desk.buyers.get(&digest) {
             Some(c) => c,
             None => {
-                let found = match self.repos.shoppers.shopper_session(&digest, now).await? {
-                    Some(session) if session.merchant_id == merchant.id => match session.shopper_id {
-                        Some(id) => self.repos.shoppers.shopper(merchant.id, id).await?.map(|s| CachedBuyer {
-                            shopper_id: s.id,
-                            member_since: s.created_at,
-                            session,
-                        }),
-                        None => None,
+                let found = desk.member_session(&self.repos.shoppers, &self.clock, digest.clone()).await?.map(
+                    |(session, member_since)| CachedBuyer {
+                        shopper_id: session.shopper_id.expect("member sessions have a member"),
+                        member_since,
+                        session,
                     },
-                    _ => None,
-                };
-                desk.buyers.put(digest.clone(), found.clone());
+                );
+                desk.buyers.put(digest, found.clone());
                 found
             }
         };
@@ -128,43 +124,34 @@ impl Sweep {
     /// every request). A session signed out in another process is honoured here within
     /// the same few seconds; in this process at once.
     pub async fn cached_shop(&self, slug: &str) -> AppResult<Merchant> {
-        if let Some(m) = self.flash_desk.shops.get(&slug.to_string()) {
-            return Ok(m);
-        }
-        let m = self.shop(slug).await?;
-        self.flash_desk.shops.put(slug.to_string(), m.clone());
-        Ok(m)
+        self.flash_desk.shops.get_or_load(slug.to_string(), || self.shop(slug)).await
     }
 
     pub(crate) async fn sale_card(&self, merchant: MerchantId, id: FlashSaleId) -> AppResult<Arc<SaleCard>> {
-        if let Some(card) = self.flash_desk.sales.get(&(merchant, id)) {
-            return card.ok_or(AppError::NotFound("flash sale"));
-        }
-        let card = match self.repos.flash.flash_sale(merchant, id).await? {
-            None => None,
-            Some(sale) => {
-                let location = self.repos.locations.location(merchant, sale.location_id).await?;
-                let mut lines = HashMap::new();
-                for item in &sale.items {
-                    let Some(sku) = self.repos.catalog.sku(merchant, item.sku_id).await? else { continue };
-                    let Some(product) = self.repos.catalog.product(merchant, sku.product_id).await? else { continue };
-                    let template = LineTemplate {
-                        product_id: product.id,
-                        name: product.name,
-                        label: sku.label(),
-                        list_price: sku.base_price,
-                    };
-                    lines.insert(sku.id, template);
-                }
-                Some(Arc::new(SaleCard {
-                    sale,
-                    location_kind: location.map(|l| l.kind).unwrap_or(LocationKind::Warehouse),
-                    lines,
-                }))
-            }
-        };
-        self.flash_desk.sales.put((merchant, id), card.clone());
+        let card = self.flash_desk.sales.get_or_load((merchant, id), || self.load_sale_card(merchant, id)).await?;
         card.ok_or(AppError::NotFound("flash sale"))
+    }
+
+    async fn load_sale_card(&self, merchant: MerchantId, id: FlashSaleId) -> AppResult<Option<Arc<SaleCard>>> {
+        let Some(sale) = self.repos.flash.flash_sale(merchant, id).await? else { return Ok(None) };
+        let location = self.repos.locations.location(merchant, sale.location_id).await?;
+        let mut lines = HashMap::new();
+        for item in &sale.items {
+            let Some(sku) = self.repos.catalog.sku(merchant, item.sku_id).await? else { continue };
+            let Some(product) = self.repos.catalog.product(merchant, sku.product_id).await? else { continue };
+            let template = LineTemplate {
+                product_id: product.id,
+                name: product.name,
+                label: sku.label(),
+                list_price: sku.base_price,
+            };
+            lines.insert(sku.id, template);
+        }
+        Ok(Some(Arc::new(SaleCard {
+            sale,
+            location_kind: location.map(|l| l.kind).unwrap_or(LocationKind::Warehouse),
+            lines,
+        })))
     }
 
     /// Buys in a flash sale. Answers at once when the member or device is over its rate,

@@ -3,6 +3,7 @@
 //! flags, and the queue to the one writer task that group-commits purchases.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::hash::Hash;
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
@@ -12,29 +13,60 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use sweep_domain::ids::{FlashSaleId, MerchantId, ShopperId, SkuId};
 use tokio::sync::{mpsc, oneshot};
 
+use sweep_domain::Timestamp;
+
 use crate::Settings;
-use crate::ports::{FlashOutcome, FlashPurchase, FlashRepo, StoreError};
+use crate::ports::{Clock, FlashOutcome, FlashPurchase, FlashRepo, ShopperRepo, ShopperSession, StoreError};
 
 /// How long a "sold out" seen by a batch is answered from memory before the next
 /// request looks again (units of unpaid orders come back to the pool).
 pub(super) const SOLD_OUT_MEMORY: Duration = Duration::from_secs(1);
 /// How long sessions, shops and sales are cached.
 pub(super) const CACHE_TTL: Duration = Duration::from_secs(5);
+/// How long a sale's definition is cached. Staleness costs nothing: the database
+/// decides whether a sale is on, and a refusal for that reason drops the entry.
+const SALE_TTL: Duration = Duration::from_secs(60);
 /// Attempts for a batch the database turned away as busy (deadlock, serialisation).
 const BATCH_ATTEMPTS: usize = 3;
 
 pub(super) type Reply = oneshot::Sender<Result<FlashOutcome, StoreError>>;
+/// A live member session and the day the member joined.
+pub(super) type MemberSession = Option<(ShopperSession, Timestamp)>;
+type SessionReply = oneshot::Sender<Result<MemberSession, StoreError>>;
+/// Sessions looked up in one query.
+const SESSIONS_PER_LOOKUP: usize = 500;
 
 /// A small map whose entries expire; a stale entry is a miss.
 pub(crate) struct TtlCache<K, V> {
     entries: RwLock<HashMap<K, (Instant, V)>>,
     ttl: Duration,
     capacity: usize,
+    /// One load at a time: when an entry expires under a burst, one request reads the
+    /// database and the others wait for its answer.
+    loading: tokio::sync::Mutex<()>,
 }
 
 impl<K: Hash + Eq + Clone, V: Clone> TtlCache<K, V> {
     pub fn new(ttl: Duration, capacity: usize) -> Self {
-        TtlCache { entries: RwLock::new(HashMap::new()), ttl, capacity }
+        TtlCache { entries: RwLock::new(HashMap::new()), ttl, capacity, loading: tokio::sync::Mutex::new(()) }
+    }
+
+    /// The entry, or what `load` gives (cached), loaded by one caller at a time.
+    pub async fn get_or_load<E, F: Future<Output = Result<V, E>>>(
+        &self,
+        key: K,
+        load: impl FnOnce() -> F,
+    ) -> Result<V, E> {
+        if let Some(v) = self.get(&key) {
+            return Ok(v);
+        }
+        let _one_at_a_time = self.loading.lock().await;
+        if let Some(v) = self.get(&key) {
+            return Ok(v);
+        }
+        let v = load().await?;
+        self.put(key, v.clone());
+        Ok(v)
     }
 
     pub fn get(&self, key: &K) -> Option<V> {
@@ -68,6 +100,7 @@ pub(crate) struct FlashDesk {
     pub(super) sales: TtlCache<(MerchantId, FlashSaleId), Option<Arc<super::buy::SaleCard>>>,
     pub(super) views: TtlCache<(MerchantId, FlashSaleId), Arc<super::FlashSaleView>>,
     queue: OnceLock<mpsc::Sender<(FlashPurchase, Reply)>>,
+    lookups: OnceLock<mpsc::Sender<(String, SessionReply)>>,
     queue_size: usize,
     batch_size: usize,
     last_trim: Mutex<Instant>,
@@ -86,9 +119,10 @@ impl FlashDesk {
             sold_out: RwLock::new(HashMap::new()),
             shops: TtlCache::new(CACHE_TTL, 10_000),
             buyers: TtlCache::new(CACHE_TTL, 500_000),
-            sales: TtlCache::new(CACHE_TTL, 10_000),
+            sales: TtlCache::new(SALE_TTL, 10_000),
             views: TtlCache::new(Duration::from_secs(1), 10_000),
             queue: OnceLock::new(),
+            lookups: OnceLock::new(),
             queue_size: s.flash_queue.max(1),
             batch_size: s.flash_batch.clamp(1, 5000),
             last_trim: Mutex::new(Instant::now()),
@@ -140,6 +174,60 @@ impl FlashDesk {
         let (reply, answer) = oneshot::channel();
         queue.try_send((purchase, reply)).ok()?;
         Some(answer)
+    }
+}
+
+impl FlashDesk {
+    /// Looks a session up by its digest, together with the sessions other requests are
+    /// waiting for: a burst of members new to this process costs one query per batch.
+    pub async fn member_session(
+        &self,
+        repo: &Arc<dyn ShopperRepo>,
+        clock: &Arc<dyn Clock>,
+        digest: String,
+    ) -> Result<MemberSession, StoreError> {
+        let lookups = self.lookups.get_or_init(|| {
+            let (tx, rx) = mpsc::channel(self.queue_size);
+            tokio::spawn(look_sessions_up(repo.clone(), clock.clone(), rx));
+            tx
+        });
+        let (reply, answer) = oneshot::channel();
+        lookups.try_send((digest, reply)).map_err(|_| StoreError::Busy("too many sign-ins at once".into()))?;
+        answer.await.map_err(|_| StoreError::Busy("session lookup stopped".into()))?
+    }
+}
+
+async fn look_sessions_up(
+    repo: Arc<dyn ShopperRepo>,
+    clock: Arc<dyn Clock>,
+    mut rx: mpsc::Receiver<(String, SessionReply)>,
+) {
+    while let Some(first) = rx.recv().await {
+        let mut waiting = vec![first];
+        while waiting.len() < SESSIONS_PER_LOOKUP {
+            match rx.try_recv() {
+                Ok(next) => waiting.push(next),
+                Err(_) => break,
+            }
+        }
+        let digests: Vec<String> = waiting.iter().map(|(d, _)| d.clone()).collect();
+        match repo.member_sessions(&digests, clock.now()).await {
+            Ok(found) => {
+                let mut found: HashMap<String, (ShopperSession, Timestamp)> =
+                    found.into_iter().map(|(s, since)| (s.token_hash.clone(), (s, since))).collect();
+                for (digest, reply) in waiting {
+                    let hit = found.get(&digest).cloned();
+                    let _ = reply.send(Ok(hit));
+                }
+                found.clear();
+            }
+            Err(e) => {
+                let text = e.to_string();
+                for (_, reply) in waiting {
+                    let _ = reply.send(Err(StoreError::Busy(text.clone())));
+                }
+            }
+        }
     }
 }
 

@@ -205,12 +205,8 @@ impl Sweep {
     /// A sale as shoppers see it; cached for a moment, as whole pages of phones poll it
     /// during the countdown.
     pub async fn flash_sale_public(&self, merchant: MerchantId, id: FlashSaleId) -> AppResult<Arc<FlashSaleView>> {
-        if let Some(view) = self.flash_desk.views.get(&(merchant, id)) {
-            return Ok(view);
-        }
-        let view = Arc::new(self.flash_view(merchant, id).await?);
-        self.flash_desk.views.put((merchant, id), view.clone());
-        Ok(view)
+        let load = || async { Ok::<_, AppError>(Arc::new(self.flash_view(merchant, id).await?)) };
+        self.flash_desk.views.get_or_load((merchant, id), load).await
     }
 
     async fn flash_view(&self, m: MerchantId, id: FlashSaleId) -> AppResult<FlashSaleView> {
