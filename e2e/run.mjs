@@ -5,7 +5,8 @@
 // member code on the phone, and the till finds them by it, spends the coupon, takes
 // part of the sale back and closes the shift; a till scans items and the shopper's
 // payment code with the phone's camera, the wallet declines a code, and another is
-// charged through the sandbox. Runs `sweep serve --demo`
+// charged through the sandbox; a member waits on a flash sale's countdown, buys when it
+// opens and lands on the order. Runs `sweep serve --demo`
 // on a fresh data directory and drives Debian's Chromium through playwright-core.
 //
 //   node e2e/run.mjs            (SWEEP_BIN defaults to target/debug/sweep)
@@ -580,6 +581,95 @@ async function tillChargesAPaymentCode(browser, base) {
   await till.context().close();
 }
 
+async function memberBuysInAFlashSale(browser, base) {
+  // Head office, through the API, sets a sale up at Hubin starting in a few seconds:
+  // half price on something Hubin has on its shelves, two units, one per member.
+  const signedIn = await fetch(`${base}/api/v1/auth/login`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ login: 'owner@yunmian.demo', password: 'sweep-demo-2026' }),
+  });
+  assert.equal(signedIn.status, 200);
+  const staff = {
+    cookie: signedIn.headers.getSetCookie().map((c) => c.split(';')[0]).join('; '),
+    'x-csrf-token': (await signedIn.json()).csrf_token,
+    'content-type': 'application/json',
+  };
+  const call = async (method, path, body) => {
+    const r = await fetch(`${base}${path}`, { method, headers: staff, body: body && JSON.stringify(body) });
+    const json = await r.json();
+    assert.ok(r.ok, `${method} ${path}: ${r.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+  const hubin = (await call('GET', '/api/v1/locations?kind=store')).items.find((l) => l.code === 'HZ-HB');
+  const campaign = (await call('GET', '/api/v1/campaigns')).items[0];
+  const onShelf = (await call('GET', `/api/v1/stock?location_id=${hubin.id}&limit=50`)).items.find((r) => r.available >= 5);
+  const sku = await call('GET', `/api/v1/skus/${onShelf.sku_id}`);
+  const price = Math.max(100, Math.floor(sku.base_price.amount / 2));
+
+  // A member signs in on the phone first.
+  const page = await phone(browser);
+  await page.goto(`${base}/s/yunmian/login`);
+  await signInShopper(page, browser, base, '13500135000');
+  await page.waitForURL(/\/me$/);
+
+  const startsIn = 8;
+  const sale = await call('POST', '/api/v1/flash-sales', {
+    campaign_id: campaign.id, name: '双十一 半价秒杀', location_id: hubin.id,
+    starts_at: new Date(Date.now() + startsIn * 1000).toISOString(), ends_at: new Date(Date.now() + 3600 * 1000).toISOString(),
+    per_member_limit: 1, members_only: false, pay_within_secs: 300,
+    items: [{ sku_id: sku.id, price, units: 2 }],
+  });
+
+  // Before the start: the countdown, the sale price with the usual one struck through,
+  // the units set aside, the limit, and the button off.
+  await page.goto(`${base}/s/yunmian/flash/${sale.id}`);
+  const section = page.locator('#flash-sale');
+  assert.equal(await section.getAttribute('data-phase'), 'upcoming');
+  assert.equal(await page.locator('#fs-phase').innerText(), '即将开始');
+  assert.match(await page.locator('#fs-countdown').innerText(), /^00:00:0\d$/);
+  const item = page.locator(`.fs-item[data-sku="${sku.id}"]`);
+  assert.match(await item.locator('.price').innerText(), new RegExp(`¥${(price / 100).toFixed(2).replace('.', '\\.')}`));
+  assert.equal(await item.locator('s').innerText(), `¥${(sku.base_price.amount / 100).toFixed(2)}`);
+  assert.match(await item.innerText(), /限量 2 件/);
+  assert.match(await page.locator('#fs-limit').innerText(), /每人限购 1 件/);
+  assert.match(await page.locator('#fs-pay').innerText(), /5 分钟/);
+  const buy = item.locator('button[data-buy]');
+  assert.ok(await buy.isDisabled(), 'nothing to buy before the start');
+  await noHorizontalScroll(page, 'flash sale');
+  await page.screenshot({ path: join(artifacts, '23-flash-countdown.png'), fullPage: true });
+
+  // At zero the page asks the server again and opens buying, without a reload.
+  const loaded = await page.evaluate(() => performance.timeOrigin);
+  await page.waitForFunction(() => document.querySelector('#flash-sale').dataset.phase === 'live', null, { timeout: (startsIn + 10) * 1000 });
+  assert.equal(await page.evaluate(() => performance.timeOrigin), loaded, 'the same page, not reloaded');
+  assert.equal(await page.locator('#fs-phase').innerText(), '抢购中');
+  assert.equal(await page.locator('#fs-clock-label').innerText(), '距结束');
+  assert.match(await item.innerText(), /剩余 2 件/);
+  assert.ok(await buy.isEnabled(), 'the button is on');
+  await page.screenshot({ path: join(artifacts, '24-flash-live.png'), fullPage: true });
+
+  // Buying opens the order, waiting to be paid at the sale price.
+  await buy.click();
+  await page.waitForURL(/\/orders\//);
+  assert.equal(await page.locator('#status').innerText(), '待支付');
+  assert.equal(await page.locator('.sum b').innerText(), `¥${(price / 100).toFixed(2)}`);
+  assert.ok(await page.locator('#pay').isVisible(), 'the pay button');
+  assert.match(await page.locator('main').innerText(), /请在此时间前支付/);
+  await page.screenshot({ path: join(artifacts, '25-flash-order.png'), fullPage: true });
+  const order = await call('GET', `/api/v1/orders/${page.url().split('/orders/')[1]}`);
+  assert.equal(order.flash_sale_id, sale.id);
+
+  // Back on the sale: one left, and the limit per member says no to a second.
+  await page.goto(`${base}/s/yunmian/flash/${sale.id}`);
+  // (The sale's figures may be a second old; the page keeps them fresh.)
+  await page.waitForFunction((id) => /剩余 1 件/.test(document.querySelector(`.fs-item[data-sku="${id}"]`).innerText), sku.id);
+  await buy.click();
+  await page.locator('#fs-message:not([hidden])').waitFor();
+  assert.equal(await page.locator('#fs-message').innerText(), '您已达到每人限购数量');
+  assert.ok(await buy.isDisabled(), 'no second try');
+  await page.context().close();
+}
+
 const sweep = await startSweep();
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -603,6 +693,8 @@ try {
   console.log('ok - a member claims a coupon and shows the member code; the till spends it, takes a return and closes the shift');
   await tillChargesAPaymentCode(browser, sweep.base);
   console.log('ok - the till scans with the camera, shows a declined payment code and charges the next one once');
+  await memberBuysInAFlashSale(browser, sweep.base);
+  console.log('ok - a member waits for a flash sale to open, buys, lands on the order, and meets the limit');
 } catch (e) {
   failed = true;
   console.error('not ok -', e);

@@ -286,3 +286,206 @@
     button.addEventListener('click', function () { window.print(); });
   });
 })();
+
+// Flash sale: the countdown runs on the server's clock (never the phone's: the offset
+// between them is taken from the page's own timestamp); at zero the page asks the
+// server for the sale again and opens buying; while it is on, units left stay fresh
+// every few seconds; buying goes through the JSON API. Without this the page still
+// shows the sale as the server saw it, and its buttons post a form.
+(function () {
+  var sale = document.getElementById('flash-sale');
+  if (!sale || !window.fetch) { return; }
+  var d = sale.dataset;
+  var phase = d.phase;
+  var startsMs = Number(d.startsMs);
+  var endsMs = Number(d.endsMs);
+  // The server stamped the page just before its first byte left: that is when it
+  // arrived, as near as the browser can tell (else: now).
+  var arrived = Date.now();
+  try {
+    var nav = performance.getEntriesByType('navigation')[0];
+    if (nav && nav.responseStart > 0 && performance.timeOrigin) { arrived = performance.timeOrigin + nav.responseStart; }
+  } catch (e) { /* an older browser: when the script runs */ }
+  var offset = Number(d.serverMs) - arrived;
+  var serverNow = function () { return Date.now() + offset; };
+  // RFC 3339 with any number of fractional digits (Safari's Date.parse is picky).
+  var parseTime = function (text) {
+    var m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:Z|([+-])(\d\d):(\d\d))$/i.exec(text || '');
+    if (!m) { return NaN; }
+    var ms = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6], m[7] ? Math.floor(Number('0.' + m[7]) * 1000) : 0);
+    if (m[8]) { ms -= (m[8] === '-' ? -1 : 1) * (Number(m[9]) * 60 + Number(m[10])) * 60000; }
+    return ms;
+  };
+  var pad = function (n) { return (n < 10 ? '0' : '') + n; };
+  // As the server writes it: "2天 03:04:05", or "03:04:05" within a day.
+  var clockText = function (ms) {
+    var s = Math.max(0, Math.ceil(ms / 1000));
+    var days = Math.floor(s / 86400);
+    var text = pad(Math.floor(s % 86400 / 3600)) + ':' + pad(Math.floor(s % 3600 / 60)) + ':' + pad(s % 60);
+    return days > 0 ? d.tDays.replace('{n}', days) + ' ' + text : text;
+  };
+  var phaseText = { upcoming: d.tUpcoming, live: d.tLive, sold_out: d.tSoldOut, ended: d.tEnded };
+  var reasons = {
+    sold_out: d.eSoldOut, limit_reached: d.eLimitReached, sale_not_started: d.eSaleNotStarted,
+    sale_ended: d.eSaleEnded, members_only: d.eMembersOnly, not_in_sale: d.eNotInSale,
+  };
+  var clockBox = document.getElementById('fs-clock');
+  var clockLabel = document.getElementById('fs-clock-label');
+  var clock = document.getElementById('fs-countdown');
+  var message = document.getElementById('fs-message');
+  var say = function (text, good) {
+    message.textContent = text || '';
+    message.hidden = !text;
+    message.classList.toggle('error', !good);
+  };
+  // A purchase on its way; refused for good (the limit reached, members only).
+  var busy = false;
+  var blocked = d.blocked === '1';
+  var setButton = function (button) {
+    var left = Number(button.closest('.fs-item').dataset.left) || 0;
+    button.disabled = busy || blocked || phase !== 'live' || left <= 0;
+    if (busy && button.dataset.buying) { return; }
+    button.textContent = phase === 'upcoming' ? d.tNotStarted : phase === 'ended' ? d.tEnded : left <= 0 ? d.tSoldOut : d.tBuy;
+  };
+  var buttons = function () { sale.querySelectorAll('[data-buy]').forEach(setButton); };
+
+  var poll = null;
+  var inflight = false;
+  var refresh;
+  var schedule = function (ms) {
+    clearTimeout(poll);
+    poll = null;
+    if (!document.hidden && phase !== 'ended') { poll = setTimeout(refresh, ms); }
+  };
+  // Counts down to the start (or the end), redrawn on the server's whole seconds; at
+  // zero the server says what comes next.
+  var ticker = null;
+  var firedFor = null;
+  var tick = function () {
+    clearTimeout(ticker);
+    if (phase === 'ended') { clockBox.hidden = true; return; }
+    clockBox.hidden = false;
+    var target = phase === 'upcoming' ? startsMs : endsMs;
+    var left = target - serverNow();
+    clockLabel.textContent = phase === 'upcoming' ? d.tStartsIn : d.tEndsIn;
+    clock.textContent = clockText(left);
+    if (left <= 0) {
+      if (firedFor !== target) { firedFor = target; refresh(); }
+      return;
+    }
+    ticker = setTimeout(tick, (left % 1000) || 1000);
+  };
+  var render = function (v) {
+    phase = v.phase;
+    sale.dataset.phase = phase;
+    sale.className = sale.className.replace(/\bfs-(upcoming|live|sold_out|ended)\b/, 'fs-' + phase);
+    document.getElementById('fs-phase').textContent = phaseText[phase] || '';
+    document.getElementById('fs-sold-out-note').hidden = phase !== 'sold_out';
+    var pools = {};
+    (v.items || []).forEach(function (i) { pools[i.sku_id] = i.pool_size; });
+    (v.products || []).forEach(function (p) {
+      var li = sale.querySelector('.fs-item[data-sku="' + p.sku_id + '"]');
+      if (!li) { return; }
+      var pool = pools[p.sku_id] || p.left + p.taken;
+      li.dataset.left = p.left;
+      var n = phase === 'upcoming' ? pool : phase === 'ended' ? p.taken : p.left;
+      var words = phase === 'upcoming' ? d.tSetAside : phase === 'ended' ? d.tSold : d.tLeft;
+      li.querySelector('[data-stock]').textContent = words.replace('{n}', n);
+      var taken = pool > 0 ? Math.floor((pool - p.left) * 100 / pool) : 100;
+      li.querySelector('[data-bar]').style.width = Math.min(100, Math.max(0, taken)) + '%';
+    });
+    buttons();
+  };
+  refresh = function () {
+    if (inflight) { return; }
+    inflight = true;
+    fetch(d.api, { credentials: 'same-origin', cache: 'no-store', headers: { accept: 'application/json' } })
+      .then(function (r) { if (!r.ok) { throw new Error('status ' + r.status); } return r.json(); })
+      .then(function (v) {
+        inflight = false;
+        var received = Date.now();
+        // Every answer is a lower bound of the server's clock (it may be a second old):
+        // keep the best, unless the phone's clock was changed meanwhile.
+        var estimate = parseTime(v.server_time) - received;
+        if (!isNaN(estimate)) { offset = Math.abs(estimate - offset) > 300000 ? estimate : Math.max(offset, estimate); }
+        startsMs = parseTime(v.starts_at) || startsMs;
+        endsMs = parseTime(v.ends_at) || endsMs;
+        render(v);
+        tick();
+        if (phase === 'upcoming' && serverNow() >= startsMs) { schedule(500); } // about to open
+        else if (phase === 'live' && serverNow() >= endsMs) { schedule(500); } // about to close
+        else if (phase === 'live') { schedule(3000); }
+        else if (phase === 'sold_out') { schedule(5000); } // units of unpaid orders come back
+        else { schedule(60000); }
+      }, function () {
+        inflight = false;
+        schedule(3000);
+      });
+  };
+  // A phone that slept: its timers stopped; look again.
+  document.addEventListener('visibilitychange', function () {
+    if (document.hidden) { clearTimeout(poll); poll = null; return; }
+    refresh();
+  });
+
+  sale.querySelectorAll('[data-buy]').forEach(function (button) {
+    button.addEventListener('click', function (e) {
+      e.preventDefault();
+      if (busy || button.disabled) { return; }
+      var body = { sku_id: button.value, quantity: 1 };
+      var address = document.getElementById('fs-address');
+      if (address) {
+        if (!address.value) { say(d.eAddress); return; }
+        body.address_id = address.value;
+      }
+      busy = true;
+      button.dataset.buying = '1';
+      button.textContent = d.tBuying;
+      buttons();
+      say('');
+      var release = function (ms) {
+        setTimeout(function () { busy = false; delete button.dataset.buying; buttons(); }, ms);
+      };
+      fetch(d.api + '/orders', {
+        method: 'POST', credentials: 'same-origin', cache: 'no-store',
+        headers: { 'content-type': 'application/json', accept: 'application/json', 'x-csrf-token': d.csrf },
+        body: JSON.stringify(body),
+      })
+        .then(function (r) {
+          return r.json().then(function (b) { return [r.status, b || {}]; }, function () { return [r.status, {}]; });
+        })
+        .then(function (res) {
+          var status = res[0];
+          var b = res[1];
+          var error = b.error || {};
+          if (status === 201 && b.order_id) {
+            // Bought: the order page has the pay button (and the time left to pay).
+            say(d.tGotIt, true);
+            location.assign(d.orders + encodeURIComponent(b.order_id));
+            return;
+          }
+          if (status === 401) { location.assign(d.login); return; }
+          if (status === 409) {
+            say(reasons[error.code] || error.message || d.eOther);
+            if (error.code === 'limit_reached' || error.code === 'members_only') { blocked = true; }
+            if (error.code === 'sold_out') { button.closest('.fs-item').dataset.left = 0; }
+            release(0);
+            refresh();
+            return;
+          }
+          if (status === 429 || status === 503) { say(d.eBusy); release(1000); return; }
+          if (status === 403) { say(d.eExpired); release(0); return; }
+          var field = error.fields && error.fields[0] ? error.fields[0].field : '';
+          say(field === 'address_id' ? d.eAddress : d.eOther);
+          release(1000);
+        }, function () {
+          // No answer (a weak network): try again in a moment.
+          say(d.eBusy);
+          release(1000);
+        });
+    });
+  });
+
+  tick();
+  schedule(phase === 'live' ? 3000 : phase === 'sold_out' ? 5000 : 60000);
+})();

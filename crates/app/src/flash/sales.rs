@@ -182,6 +182,7 @@ impl Sweep {
             return Err(AppError::conflict("sale_ended", None, "the sale has already ended"));
         }
         self.flash_desk.sales.forget(&(m, id));
+        self.flash_desk.views.forget(&(m, id));
         tracing::info!(event = "flash_sale_ended", sale = %id, merchant = %m, early = true);
         self.flash_view(m, id).await
     }
@@ -202,11 +203,18 @@ impl Sweep {
         Ok(())
     }
 
-    /// A sale as shoppers see it; cached for a moment, as whole pages of phones poll it
-    /// during the countdown.
-    pub async fn flash_sale_public(&self, merchant: MerchantId, id: FlashSaleId) -> AppResult<Arc<FlashSaleView>> {
+    /// A sale as shoppers see it; its figures are cached for a second, as whole pages of
+    /// phones poll it during the countdown.
+    pub async fn flash_sale_public(&self, merchant: MerchantId, id: FlashSaleId) -> AppResult<FlashSaleView> {
         let load = || async { Ok::<_, AppError>(Arc::new(self.flash_view(merchant, id).await?)) };
-        self.flash_desk.views.get_or_load((merchant, id), load).await
+        let cached = self.flash_desk.views.get_or_load((merchant, id), load).await?;
+        // Units left may be a second old; the phase and the time to count down against
+        // are always now.
+        let now = self.now();
+        let mut view = FlashSaleView::clone(&cached);
+        view.server_time = now;
+        view.phase = view.sale.phase(now);
+        Ok(view)
     }
 
     async fn flash_view(&self, m: MerchantId, id: FlashSaleId) -> AppResult<FlashSaleView> {

@@ -30,7 +30,7 @@ pub async fn sale(
 ) -> ApiResult<impl IntoResponse> {
     let merchant = s.sweep.cached_shop(&slug).await?;
     let view = s.sweep.flash_sale_public(merchant.id, path_id(&sale_id)?).await?;
-    let mut response = Json(view.as_ref().clone()).into_response();
+    let mut response = Json(view).into_response();
     response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
     Ok(response)
 }

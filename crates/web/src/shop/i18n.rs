@@ -192,6 +192,53 @@ impl T {
                 ("会员码自动刷新，本码有效至", "The code renews itself; this one is valid until")
             }
             "refresh_code" => ("刷新会员码", "New code"),
+            // The flash-sale page; `{n}` is replaced by a number or a duration.
+            "flash_upcoming" => ("即将开始", "Starts soon"),
+            "flash_live" => ("抢购中", "On now"),
+            "flash_sold_out" => ("已抢光", "Sold out"),
+            "flash_ended" => ("活动已结束", "This sale has ended"),
+            "flash_starts_in" => ("距开始", "Starts in"),
+            "flash_ends_in" => ("距结束", "Ends in"),
+            "flash_starts_at" => ("开抢时间", "Starts at"),
+            "flash_ends_at" => ("结束时间", "Ends at"),
+            "flash_days" => ("{n}天", "{n}d"),
+            "flash_limit" => ("每人限购 {n} 件", "Limit {n} per member"),
+            "flash_pay_within" => (
+                "抢到后请在 {n}内支付，超时未付名额将释放",
+                "Pay within {n} of buying, or the units go back to the sale",
+            ),
+            "flash_minutes" => ("{n} 分钟", "{n} min"),
+            "flash_seconds" => ("{n} 秒", "{n} s"),
+            "flash_members_only" => {
+                ("仅限活动开始前注册的会员参与", "Only for members who joined before the sale started")
+            }
+            "flash_pickup_at" => ("自提门店", "Pick up at"),
+            "flash_delivered" => ("快递配送到您的地址", "Delivered to your address"),
+            "flash_set_aside" => ("限量 {n} 件", "{n} units in the sale"),
+            "flash_left" => ("剩余 {n} 件", "{n} left"),
+            "flash_sold" => ("已售 {n} 件", "{n} sold"),
+            "flash_buy" => ("立即抢购", "Buy now"),
+            "flash_not_started" => ("未开始", "Not started"),
+            "flash_sign_in_to_buy" => ("登录后抢购", "Sign in to buy"),
+            "flash_buying" => ("正在抢购…", "Buying…"),
+            "flash_got_it" => ("抢到了！请在 {n}内完成支付", "Got it! Pay within {n}"),
+            "flash_sold_out_note" => (
+                "未支付订单的名额可能会释放，稍后再来看看",
+                "Units from unpaid orders may come back: check again in a moment",
+            ),
+            "flash_err_sold_out" => (
+                "已抢光。未支付订单的名额可能会释放，请稍后再试",
+                "Sold out. Units from unpaid orders may come back: try again in a moment",
+            ),
+            "flash_err_limit_reached" => ("您已达到每人限购数量", "You have reached the limit per member"),
+            "flash_err_sale_not_started" => ("活动还没开始，请稍候", "The sale has not started yet"),
+            "flash_err_sale_ended" => ("活动已结束", "The sale has ended"),
+            "flash_err_members_only" => {
+                ("本场仅限活动开始前注册的会员参与", "This sale is for members who joined before it started")
+            }
+            "flash_err_not_in_sale" => ("该商品不在本场活动中", "This item is not in the sale"),
+            "flash_err_busy" => ("人太多了，请稍后再试", "Busy right now: try again in a moment"),
+            "flash_err_address" => ("请先选择收货地址", "Choose a delivery address first"),
             _ => ("", ""),
         };
         if self.is_en() { en } else { zh }

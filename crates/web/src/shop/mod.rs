@@ -19,6 +19,7 @@ pub fn routes() -> Router<AppState> {
         .route("/s/{slug}", get(pages::home))
         .route("/s/{slug}/c/{category_id}", get(pages::category))
         .route("/s/{slug}/p/{product_id}", get(pages::product))
+        .route("/s/{slug}/flash/{sale_id}", get(pages::flash).post(pages::flash_buy))
         .route("/s/{slug}/search", get(pages::search))
         .route("/s/{slug}/scan/{code}", get(pages::scan))
         .route("/c/{code}", get(pages::card_link))

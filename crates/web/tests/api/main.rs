@@ -9,6 +9,7 @@ mod cards_context;
 mod coupons;
 mod errors;
 mod flash;
+mod flash_page;
 mod idempotency;
 mod isolation;
 mod loyalty;

@@ -14,11 +14,22 @@ struct LoginPage {
     outbox: bool,
 }
 
-fn safe_next(shop: &Shop, next: &str) -> String {
-    // Only paths inside this shop: never an open redirect.
+/// Where to go after signing in: only pages inside this shop, rebuilt from what was
+/// recognised (a flash sale's id is parsed), never an open redirect.
+fn known_next(next: &str) -> Option<String> {
     match next {
-        "checkout" => format!("{}/checkout", shop.base),
-        _ => format!("{}/me", shop.base),
+        "checkout" => Some("checkout".into()),
+        _ => next
+            .strip_prefix("flash/")
+            .and_then(|id| id.parse::<sweep_domain::ids::FlashSaleId>().ok())
+            .map(|id| format!("flash/{id}")),
+    }
+}
+
+fn safe_next(shop: &Shop, next: &str) -> String {
+    match known_next(next) {
+        Some(path) => format!("{}/{path}", shop.base),
+        None => format!("{}/me", shop.base),
     }
 }
 
@@ -70,7 +81,7 @@ pub async fn login_code(
             or_page(&shop, s.sweep.send_login_code(&shop.ctx.merchant, &form.phone, &client).await)?;
             let phone: String = form_urlencoded::byte_serialize(form.phone.as_bytes()).collect();
             // `next` goes back into a header: only the known value, never what was sent.
-            let next = if form.next == "checkout" { "checkout" } else { "" };
+            let next = known_next(&form.next).unwrap_or_default();
             Ok(Redirect::to(&format!("{}/login?sent=1&phone={phone}&next={next}", shop.base)).into_response())
         }
         .await,
@@ -113,4 +124,19 @@ pub async fn logout(State(s): State<AppState>, shop: Shop, body: Bytes) -> Respo
         }
         .await,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::known_next;
+
+    #[test]
+    fn only_known_pages_come_back_after_sign_in() {
+        let id = sweep_domain::ids::FlashSaleId::new();
+        assert_eq!(known_next("checkout").as_deref(), Some("checkout"));
+        assert_eq!(known_next(&format!("flash/{id}")), Some(format!("flash/{id}")));
+        for bad in ["//evil.example", "flash/../me", "flash/", "https://evil.example", "flash/x%2F..", ""] {
+            assert_eq!(known_next(bad), None, "{bad}");
+        }
+    }
 }
