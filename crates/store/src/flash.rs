@@ -1,7 +1,7 @@
 //! Flash sales: the sale and its pools, the group commit of flash orders, and the sales
 //! feed folded into per-minute totals.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
@@ -290,7 +290,7 @@ impl FlashRepo for Db {
 }
 
 /// Pools by (sale, SKU) in a fixed order, so batches from several processes lock the
-/// same rows in the same order.
+/// same rows in the same order (pools first, then quotas in (sale, member) order).
 pub(crate) type PoolKey = (String, String);
 
 pub(crate) fn group_by_pool(batch: &[FlashPurchase], candidates: &[usize]) -> BTreeMap<PoolKey, Vec<usize>> {
@@ -300,9 +300,4 @@ pub(crate) fn group_by_pool(batch: &[FlashPurchase], candidates: &[usize]) -> BT
         groups.entry((p.sale_id.to_string(), p.sku_id.to_string())).or_default().push(i);
     }
     groups
-}
-
-pub(crate) fn distinct<T: std::hash::Hash + Eq + Clone>(items: impl IntoIterator<Item = T>) -> Vec<T> {
-    let mut seen = HashSet::new();
-    items.into_iter().filter(|i| seen.insert(i.clone())).collect()
 }

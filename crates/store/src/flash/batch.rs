@@ -1,11 +1,11 @@
 //! The group commit of flash orders: one transaction for a whole batch of purchases.
 //!
-//! In order: each member's quota (one multi-row upsert that refuses to pass the cap),
-//! then the orders of those within their limit (multi-row inserts), then one conditional
-//! write per pool that grants what is left (the only hot rows, locked last so they are
-//! held for as short a time as possible), then the losers are taken out again and the
-//! winners get their event, expiry job and sales-feed row. Either all of it commits or
-//! none of it does, and a purchase is acknowledged only after the commit.
+//! In order: one conditional write per pool that grants what is left (so once a pool is
+//! empty a batch writes nothing at all), then the quotas of those who got units (one
+//! multi-row upsert that refuses to pass the cap; units of members over their limit go
+//! back), then the winners' orders, lines, shipments, events, expiry jobs and one
+//! sales-feed row, in multi-row inserts. Either all of it commits or none of it does,
+//! and a purchase is acknowledged only after the commit.
 
 use std::collections::HashSet;
 
@@ -15,7 +15,7 @@ use sweep_domain::Timestamp;
 use sweep_domain::flash::allocate;
 use sweep_domain::order::Order;
 
-use super::{distinct, group_by_pool};
+use super::group_by_pool;
 use crate::Db;
 use crate::sql::{Arg, Sql, err, get};
 
@@ -30,11 +30,38 @@ pub(super) async fn place(db: &Db, batch: &[FlashPurchase], renumber: &Renumber)
     let now = batch.iter().map(|p| p.order.created_at).max().expect("not empty");
     let mut tx = db.begin().await.map_err(err)?;
 
-    // 1. Quotas, in (sale, member) order so that concurrent batches lock rows alike.
-    let mut by_member: Vec<usize> = (0..batch.len()).collect();
-    by_member.sort_by_key(|&i| (batch[i].sale_id, batch[i].order.shopper_id));
+    // 1. The pools, in (sale, SKU) order: grant what is left, all or nothing per purchase
+    //    in arrival order. Once a pool is empty a batch ends here, having written nothing.
+    let everyone: Vec<usize> = (0..batch.len()).collect();
+    let mut granted = vec![];
+    for ((sale, sku), members) in group_by_pool(batch, &everyone) {
+        let wanted: Vec<i64> = members.iter().map(|&i| batch[i].quantity).collect();
+        let Some(got) = grant(&mut tx, &sale, &sku, wanted.iter().sum(), now).await? else {
+            for &i in &members {
+                outcomes[i] = FlashOutcome::NotOn;
+            }
+            continue;
+        };
+        let (won, unused) = allocate(got, &wanted);
+        for (&i, won) in members.iter().zip(won) {
+            if won {
+                granted.push(i);
+            } else {
+                outcomes[i] = FlashOutcome::SoldOut;
+            }
+        }
+        give_back(&mut tx, &sale, &sku, unused).await?;
+    }
+    if granted.is_empty() {
+        tx.commit().await.map_err(err)?;
+        return Ok(outcomes);
+    }
+
+    // 2. Quotas of those who got units, in (sale, member) order: one multi-row upsert
+    //    that refuses to pass the cap. Units of those over their limit go back.
+    granted.sort_by_key(|&i| (batch[i].sale_id, batch[i].order.shopper_id));
     let mut within: HashSet<(String, String)> = HashSet::new();
-    for chunk in by_member.chunks(ROWS_PER_STATEMENT) {
+    for chunk in granted.chunks(ROWS_PER_STATEMENT) {
         let mut q = Sql::new("INSERT INTO flash_quota (sale_id, shopper_id, bought, cap)");
         q.values(chunk, |q, &i| {
             let p = &batch[i];
@@ -54,18 +81,24 @@ pub(super) async fn place(db: &Db, batch: &[FlashPurchase], renumber: &Renumber)
             within.insert((get(&row, "sale_id")?, get(&row, "shopper_id")?));
         }
     }
-    let mut candidates = vec![];
-    for (i, p) in batch.iter().enumerate() {
+    let mut winners = vec![];
+    let mut over: Vec<usize> = vec![];
+    for &i in &granted {
+        let p = &batch[i];
         if within.contains(&(p.sale_id.to_string(), p.order.shopper_id.to_string())) {
-            candidates.push(i);
+            winners.push(i);
         } else {
             outcomes[i] = FlashOutcome::OverLimit;
+            over.push(i);
         }
     }
+    for ((sale, sku), members) in group_by_pool(batch, &over) {
+        give_back(&mut tx, &sale, &sku, members.iter().map(|&i| batch[i].quantity).sum()).await?;
+    }
 
-    // 2. The orders of the candidates; a number taken meanwhile gets a fresh one.
+    // 3. The winners' orders; a number taken meanwhile gets a fresh one.
     let mut numbers: Vec<Option<String>> = vec![None; batch.len()];
-    let mut unplaced: Vec<usize> = candidates.clone();
+    let mut unplaced: Vec<usize> = winners.clone();
     for attempt in 0.. {
         if unplaced.is_empty() {
             break;
@@ -83,61 +116,49 @@ pub(super) async fn place(db: &Db, batch: &[FlashPurchase], renumber: &Renumber)
         }
         unplaced.retain(|&i| !placed.contains(&batch[i].order.id.to_string()));
     }
-    insert_details(&mut tx, batch, &candidates).await?;
-
-    // 3. The pools, last: grant what is left, all or nothing per purchase in arrival order.
-    let mut losers = vec![];
-    for ((sale, sku), members) in group_by_pool(batch, &candidates) {
-        let wanted: Vec<i64> = members.iter().map(|&i| batch[i].quantity).collect();
-        let need: i64 = wanted.iter().sum();
-        let row = sqlx::query(
-            "UPDATE flash_items
-                SET pool_left = pool_left - CASE WHEN pool_left >= $3 THEN $3 ELSE pool_left END,
-                    last_grant = CASE WHEN pool_left >= $3 THEN $3 ELSE pool_left END
-              WHERE sale_id = $1 AND sku_id = $2 AND open = 1 AND starts_at <= $4 AND ends_at > $4
-              RETURNING last_grant",
-        )
-        .bind(sale.clone())
-        .bind(sku.clone())
-        .bind(need)
-        .bind(now.unix_micros())
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(err)?;
-        let Some(row) = row else {
-            for &i in &members {
-                outcomes[i] = FlashOutcome::NotOn;
-                losers.push(i);
-            }
-            continue;
-        };
-        let granted: i64 = get(&row, "last_grant")?;
-        let (won, unused) = allocate(granted, &wanted);
-        for (&i, won) in members.iter().zip(won) {
-            if !won {
-                outcomes[i] = FlashOutcome::SoldOut;
-                losers.push(i);
-            }
-        }
-        if unused > 0 {
-            sqlx::query("UPDATE flash_items SET pool_left = pool_left + $3 WHERE sale_id = $1 AND sku_id = $2")
-                .bind(sale)
-                .bind(sku)
-                .bind(unused)
-                .execute(&mut *tx)
-                .await
-                .map_err(err)?;
-        }
-    }
-
-    // 4. Losers leave no trace: their orders go, their quota comes back.
-    if !losers.is_empty() {
-        remove_losers(&mut tx, batch, &losers).await?;
-    }
-    let winners: Vec<usize> = candidates.iter().copied().filter(|&i| outcomes[i] == FlashOutcome::Placed).collect();
+    insert_details(&mut tx, batch, &winners).await?;
     insert_followers(&mut tx, batch, &winners, now).await?;
     tx.commit().await.map_err(err)?;
     Ok(outcomes)
+}
+
+/// Takes up to `need` units from the pool if the sale is on now; `None` when it is not.
+/// SET clauses read the old row, so `last_grant` is what this write took.
+async fn grant(
+    tx: &mut Transaction<'static, Any>,
+    sale: &str,
+    sku: &str,
+    need: i64,
+    now: Timestamp,
+) -> StoreResult<Option<i64>> {
+    let row = sqlx::query(
+        "UPDATE flash_items
+            SET pool_left = pool_left - CASE WHEN pool_left >= $3 THEN $3 ELSE pool_left END,
+                last_grant = CASE WHEN pool_left >= $3 THEN $3 ELSE pool_left END
+          WHERE sale_id = $1 AND sku_id = $2 AND open = 1 AND starts_at <= $4 AND ends_at > $4
+          RETURNING last_grant",
+    )
+    .bind(sale.to_string())
+    .bind(sku.to_string())
+    .bind(need)
+    .bind(now.unix_micros())
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(err)?;
+    row.map(|r| get(&r, "last_grant")).transpose()
+}
+
+async fn give_back(tx: &mut Transaction<'static, Any>, sale: &str, sku: &str, units: i64) -> StoreResult<()> {
+    if units > 0 {
+        sqlx::query("UPDATE flash_items SET pool_left = pool_left + $3 WHERE sale_id = $1 AND sku_id = $2")
+            .bind(sale.to_string())
+            .bind(sku.to_string())
+            .bind(units)
+            .execute(&mut **tx)
+            .await
+            .map_err(err)?;
+    }
+    Ok(())
 }
 
 fn order_insert(
@@ -251,39 +272,6 @@ async fn insert_details(
             ]);
         });
         q.into_query().execute(&mut **tx).await.map_err(err)?;
-    }
-    Ok(())
-}
-
-async fn remove_losers(
-    tx: &mut Transaction<'static, Any>,
-    batch: &[FlashPurchase],
-    losers: &[usize],
-) -> StoreResult<()> {
-    for chunk in losers.chunks(ROWS_PER_STATEMENT) {
-        let ids: Vec<String> = chunk.iter().map(|&i| batch[i].order.id.to_string()).collect();
-        for table in ["DELETE FROM order_lines WHERE order_id IN ", "DELETE FROM shipments WHERE order_id IN "] {
-            let mut q = Sql::new(table);
-            q.bind_list(ids.clone());
-            q.into_query().execute(&mut **tx).await.map_err(err)?;
-        }
-        let mut q = Sql::new("DELETE FROM orders WHERE id IN ");
-        q.bind_list(ids);
-        q.into_query().execute(&mut **tx).await.map_err(err)?;
-    }
-    // Quota back, one statement per (sale, quantity): most losers bought one unit.
-    for (sale, quantity) in distinct(losers.iter().map(|&i| (batch[i].sale_id, batch[i].quantity))) {
-        let members: Vec<String> = losers
-            .iter()
-            .filter(|&&i| batch[i].sale_id == sale && batch[i].quantity == quantity)
-            .map(|&i| batch[i].order.shopper_id.to_string())
-            .collect();
-        for chunk in members.chunks(ROWS_PER_STATEMENT) {
-            let mut q = Sql::new("UPDATE flash_quota SET bought = bought - ");
-            q.bind(quantity).push(" WHERE sale_id = ").bind(sale.to_string());
-            q.push(" AND shopper_id IN ").bind_list(chunk.iter().cloned());
-            q.into_query().execute(&mut **tx).await.map_err(err)?;
-        }
     }
     Ok(())
 }

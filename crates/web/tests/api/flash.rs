@@ -218,12 +218,13 @@ mod unpaid_orders_give_their_units_back {
         assert_eq!(left_and_taken(&view(&w.owner, id).await), (2, 1));
         // The sold-out answer is remembered for a second only.
         tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        let (status, body) = buy(&buyers[0], "lapse", id, &w.sku, 1).await;
+        assert_eq!((status, reason(&body)), (StatusCode::CONFLICT, "limit_reached"), "the payer holds one");
+        assert_eq!(left_and_taken(&view(&w.owner, id).await), (2, 1), "the refused unit went back");
         let (status, body) = buy(&buyers[3], "lapse", id, &w.sku, 1).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         let (status, body) = buy(&buyers[1], "lapse", id, &w.sku, 1).await;
         assert_eq!(status, StatusCode::CREATED, "the cancelled member's quota came back: {body}");
-        let (status, body) = buy(&buyers[0], "lapse", id, &w.sku, 1).await;
-        assert_eq!((status, reason(&body)), (StatusCode::CONFLICT, "limit_reached"), "the payer holds one");
         assert_eq!(left_and_taken(&view(&w.owner, id).await), (0, 3));
         assert!(app.sweep.check().await.unwrap().is_clean());
     }
