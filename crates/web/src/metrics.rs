@@ -1,4 +1,5 @@
-//! Prometheus metrics: requests by route and status, and their latency.
+//! Prometheus metrics: requests by route and status, and their latency; the process's
+//! peak memory.
 
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -23,6 +24,10 @@ pub fn handle() -> PrometheusHandle {
 }
 
 pub async fn track(req: Request, next: Next) -> Response {
+    if req.uri().path() == "/metrics" {
+        // Read at scrape time: what load tests compare runs by.
+        metrics::gauge!("sweep_process_peak_rss_bytes").set(peak_rss_bytes() as f64);
+    }
     let route =
         req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "unmatched".into());
     let method = req.method().to_string();
@@ -34,4 +39,17 @@ pub async fn track(req: Request, next: Next) -> Response {
     metrics::histogram!("sweep_http_request_duration_seconds", "method" => method, "route" => route)
         .record(started.elapsed().as_secs_f64());
     response
+}
+
+/// The most resident memory the process has had (VmHWM), in bytes; 0 where unknown.
+fn peak_rss_bytes() -> u64 {
+    #[cfg(target_os = "linux")]
+    if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
+        let kib = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().strip_suffix("kB").and_then(|n| n.trim().parse::<u64>().ok()));
+        return kib.unwrap_or(0) * 1024;
+    }
+    0
 }

@@ -68,8 +68,11 @@ pub trait ShopperRepo: Send + Sync {
     async fn shopper_session(&self, token_hash: &str, now: Timestamp) -> StoreResult<Option<ShopperSession>>;
     /// Live sessions of signed-in members among `token_hashes`, each with the day its
     /// member joined, in one query (a burst of flash buyers is looked up in batches).
-    async fn member_sessions(&self, token_hashes: &[String], now: Timestamp)
-    -> StoreResult<Vec<(ShopperSession, Timestamp)>>;
+    async fn member_sessions(
+        &self,
+        token_hashes: &[String],
+        now: Timestamp,
+    ) -> StoreResult<Vec<(ShopperSession, Timestamp)>>;
     async fn delete_shopper_session(&self, token_hash: &str) -> StoreResult<()>;
     async fn insert_otp(&self, otp: &OtpRecord) -> StoreResult<()>;
     /// Checks `code_hash` against the newest live code for the phone, counting the

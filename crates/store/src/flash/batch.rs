@@ -77,7 +77,7 @@ pub(super) async fn place(db: &Db, batch: &[FlashPurchase], renumber: &Renumber)
               WHERE flash_quota.bought + excluded.bought <= flash_quota.cap
               RETURNING sale_id, shopper_id",
         );
-        for row in q.into_query().fetch_all(&mut *tx).await.map_err(err)? {
+        for row in q.fetch_all_on(&mut tx).await.map_err(err)? {
             within.insert((get(&row, "sale_id")?, get(&row, "shopper_id")?));
         }
     }
@@ -110,7 +110,7 @@ pub(super) async fn place(db: &Db, batch: &[FlashPurchase], renumber: &Renumber)
         for chunk in unplaced.chunks(ROWS_PER_STATEMENT) {
             let mut q = order_insert(batch, chunk, &mut numbers, attempt > 0, renumber);
             q.push(" ON CONFLICT (merchant_id, number) DO NOTHING RETURNING id");
-            for row in q.into_query().fetch_all(&mut *tx).await.map_err(err)? {
+            for row in q.fetch_all_on(&mut tx).await.map_err(err)? {
                 placed.insert(get::<String>(&row, "id")?);
             }
         }
@@ -240,7 +240,7 @@ async fn insert_details(
                 o.merchant_id.to_string().into(),
             ]);
         });
-        q.into_query().execute(&mut **tx).await.map_err(err)?;
+        q.execute_on(tx).await.map_err(err)?;
     }
     let lines: Vec<(&Order, usize)> =
         rows.iter().flat_map(|&i| (0..batch[i].order.lines.len()).map(move |l| (&batch[i].order, l))).collect();
@@ -271,7 +271,7 @@ async fn insert_details(
                 o.merchant_id.to_string().into(),
             ]);
         });
-        q.into_query().execute(&mut **tx).await.map_err(err)?;
+        q.execute_on(tx).await.map_err(err)?;
     }
     Ok(())
 }
@@ -302,7 +302,7 @@ async fn insert_followers(
                 o.created_at.unix_micros().into(),
             ]);
         });
-        q.into_query().execute(&mut **tx).await.map_err(err)?;
+        q.execute_on(tx).await.map_err(err)?;
         let mut q = Sql::new("INSERT INTO jobs (id, kind, payload, dedupe_key, status, run_at, attempts, created_at)");
         q.values(chunk, |q, &i| {
             let job = &batch[i].expire;
@@ -318,7 +318,7 @@ async fn insert_followers(
             ]);
         });
         q.push(" ON CONFLICT (dedupe_key) DO NOTHING");
-        q.into_query().execute(&mut **tx).await.map_err(err)?;
+        q.execute_on(tx).await.map_err(err)?;
     }
     let feed = super::feed::batch_rows(winners.iter().map(|&i| &batch[i].order), now);
     super::feed::insert(tx, &feed).await
