@@ -50,7 +50,12 @@ CREATE TABLE flash_quota (
 );
 
 ALTER TABLE orders ADD COLUMN flash_sale_id TEXT;
-CREATE INDEX ix_orders_flash ON orders (flash_sale_id, shopper_id) WHERE flash_sale_id IS NOT NULL;
+CREATE INDEX ix_orders_flash ON orders (flash_sale_id, id) WHERE flash_sale_id IS NOT NULL;
+-- Only keyed orders need the key's uniqueness: most orders have none, and an index of
+-- them all (by member, so in no useful order) costs every order a random page write.
+DROP INDEX uq_orders_idempotency;
+CREATE UNIQUE INDEX uq_orders_idempotency ON orders (merchant_id, shopper_id, idempotency_key)
+    WHERE idempotency_key IS NOT NULL;
 
 -- Orders and payments as they happen, one row per order step or per group-committed
 -- batch; a worker folds them into `sales_minutes` and deletes them, so live totals never

@@ -66,27 +66,35 @@ impl Db {
         let connect = AnyConnectOptions::from_str(url)?;
         match backend {
             Backend::Sqlite => {
-                let pool = |max: u32| {
+                // The writer keeps a large page cache and lets the WAL grow to ~64 MiB
+                // between checkpoints: a group commit dirties the same index pages batch
+                // after batch, and each checkpoint then writes them once, not once a batch.
+                let pool = |max: u32, tuning: &'static [&'static str]| {
                     AnyPoolOptions::new()
                         .max_connections(max)
                         .min_connections(1)
                         .acquire_timeout(options.acquire_timeout)
-                        .after_connect(|conn, _| {
+                        .after_connect(move |conn, _| {
                             Box::pin(async move {
                                 for pragma in [
                                     "PRAGMA journal_mode = WAL",
                                     "PRAGMA synchronous = FULL",
                                     "PRAGMA busy_timeout = 5000",
                                     "PRAGMA foreign_keys = ON",
-                                ] {
-                                    conn.execute(pragma).await?;
+                                ]
+                                .iter()
+                                .chain(tuning)
+                                {
+                                    conn.execute(*pragma).await?;
                                 }
                                 Ok(())
                             })
                         })
                 };
-                let writer = pool(1).connect_with(connect.clone()).await?;
-                let reader = pool(options.max_connections.max(1)).connect_with(connect).await?;
+                let writer = pool(1, &["PRAGMA cache_size = -65536", "PRAGMA wal_autocheckpoint = 16384"])
+                    .connect_with(connect.clone())
+                    .await?;
+                let reader = pool(options.max_connections.max(1), &[]).connect_with(connect).await?;
                 Ok(Db { backend, writer, reader })
             }
             Backend::Postgres => {

@@ -262,24 +262,6 @@ impl FlashRepo for Db {
         })
     }
 
-    async fn flash_orders_of(
-        &self,
-        merchant: MerchantId,
-        sale: FlashSaleId,
-        shopper: ShopperId,
-    ) -> StoreResult<Vec<OrderId>> {
-        let rows = sqlx::query(
-            "SELECT id FROM orders WHERE flash_sale_id = $2 AND shopper_id = $3 AND merchant_id = $1 ORDER BY id DESC LIMIT 100",
-        )
-        .bind(merchant.to_string())
-        .bind(sale.to_string())
-        .bind(shopper.to_string())
-        .fetch_all(self.reader())
-        .await
-        .map_err(err)?;
-        rows.iter().map(|r| parse(r, "id")).collect()
-    }
-
     async fn fold_sales_feed(&self, limit: i64) -> StoreResult<usize> {
         feed::fold(self, limit).await
     }

@@ -152,9 +152,15 @@ impl Sql {
     /// thousands of them (a multi-row insert) gets plain positional `?` there instead,
     /// which is the same thing because each parameter appears once, in order. Large
     /// statements are not kept prepared: their text differs with every row count.
-    pub fn into_query_for(mut self, conn: &sqlx::AnyConnection) -> Query<'static, Any, AnyArguments> {
+    pub fn into_query_for(self, conn: &sqlx::AnyConnection) -> Query<'static, Any, AnyArguments> {
+        let sqlite = conn.backend_name().eq_ignore_ascii_case("sqlite");
+        self.into_query_on(sqlite)
+    }
+
+    /// As [`Sql::into_query_for`], knowing whether it will run on SQLite.
+    pub fn into_query_on(mut self, sqlite: bool) -> Query<'static, Any, AnyArguments> {
         let large = self.args.len() > 64;
-        if conn.backend_name().eq_ignore_ascii_case("sqlite") {
+        if sqlite {
             self.text = positional(&self.text);
         }
         self.into_query().persistent(!large)
@@ -164,12 +170,6 @@ impl Sql {
     pub async fn execute_on(self, conn: &mut sqlx::AnyConnection) -> Result<sqlx::any::AnyQueryResult, sqlx::Error> {
         let q = self.into_query_for(conn);
         q.execute(conn).await
-    }
-
-    /// Runs the statement on `conn` and returns its rows (see [`Sql::into_query_for`]).
-    pub async fn fetch_all_on(self, conn: &mut sqlx::AnyConnection) -> Result<Vec<AnyRow>, sqlx::Error> {
-        let q = self.into_query_for(conn);
-        q.fetch_all(conn).await
     }
 
     /// `VALUES (..), (..)`: one parenthesised group per row, each filled by `row`.

@@ -69,13 +69,6 @@ pub trait FlashRepo: Send + Sync {
     ) -> StoreResult<Option<Vec<(SkuId, i64)>>>;
     /// Units the member holds in the sale.
     async fn flash_units_held(&self, sale: FlashSaleId, shopper: ShopperId) -> StoreResult<i64>;
-    /// The member's orders in the sale, newest first.
-    async fn flash_orders_of(
-        &self,
-        merchant: MerchantId,
-        sale: FlashSaleId,
-        shopper: ShopperId,
-    ) -> StoreResult<Vec<OrderId>>;
     /// Folds up to `limit` sales-feed rows into per-minute totals and deletes them, in one
     /// transaction; returns how many it folded. Safe from several processes at once.
     async fn fold_sales_feed(&self, limit: i64) -> StoreResult<usize>;

@@ -6,9 +6,16 @@
 //! back), then the winners' orders, lines, shipments, events, expiry jobs and one
 //! sales-feed row, in multi-row inserts. Either all of it commits or none of it does,
 //! and a purchase is acknowledged only after the commit.
+//!
+//! The statements are built before the transaction begins, for every purchase in the
+//! batch, so that the transaction (and a hot pool's row lock, on PostgreSQL) is held no
+//! longer than the database needs; they are built again for the winners only when some
+//! purchase lost (at the sell-out, or over a limit).
 
 use std::collections::HashSet;
 
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
 use sqlx::{Any, Transaction};
 use sweep_app::ports::*;
 use sweep_domain::Timestamp;
@@ -16,11 +23,37 @@ use sweep_domain::flash::allocate;
 use sweep_domain::order::Order;
 
 use super::group_by_pool;
-use crate::Db;
 use crate::sql::{Arg, Sql, err, get};
+use crate::{Backend, Db};
 
 /// Rows per multi-row statement, under SQLite's 32,766 parameters for the widest row.
 const ROWS_PER_STATEMENT: usize = 900;
+
+type Statement = Query<'static, Any, AnyArguments>;
+
+/// A batch's statements, ready to run: the quota upsert, the orders (whose numbers may
+/// collide), and everything else.
+struct Prepared {
+    rows: Vec<usize>,
+    quota: Vec<Statement>,
+    orders: Vec<Statement>,
+    rest: Vec<Statement>,
+}
+
+impl Prepared {
+    fn new(batch: &[FlashPurchase], rows: Vec<usize>, sqlite: bool, now: Timestamp) -> Prepared {
+        let ready = |sqls: Vec<Sql>| sqls.into_iter().map(|q| q.into_query_on(sqlite)).collect();
+        let numbers: Vec<String> = rows.iter().map(|&i| batch[i].order.number.clone()).collect();
+        let mut rest = details_sql(batch, &rows);
+        rest.extend(followers_sql(batch, &rows, now));
+        Prepared {
+            quota: ready(quota_sql(batch, &rows)),
+            orders: ready(orders_sql(batch, &rows, &numbers)),
+            rest: ready(rest),
+            rows,
+        }
+    }
+}
 
 pub(super) async fn place(db: &Db, batch: &[FlashPurchase], renumber: &Renumber) -> StoreResult<Vec<FlashOutcome>> {
     let mut outcomes = vec![FlashOutcome::Placed; batch.len()];
@@ -28,13 +61,14 @@ pub(super) async fn place(db: &Db, batch: &[FlashPurchase], renumber: &Renumber)
         return Ok(outcomes);
     }
     let now = batch.iter().map(|p| p.order.created_at).max().expect("not empty");
+    let sqlite = db.backend() == Backend::Sqlite;
+    let mut prepared = Prepared::new(batch, (0..batch.len()).collect(), sqlite, now);
     let mut tx = db.begin().await.map_err(err)?;
 
     // 1. The pools, in (sale, SKU) order: grant what is left, all or nothing per purchase
     //    in arrival order. Once a pool is empty a batch ends here, having written nothing.
-    let everyone: Vec<usize> = (0..batch.len()).collect();
     let mut granted = vec![];
-    for ((sale, sku), members) in group_by_pool(batch, &everyone) {
+    for ((sale, sku), members) in group_by_pool(batch, &prepared.rows) {
         let wanted: Vec<i64> = members.iter().map(|&i| batch[i].quantity).collect();
         let Some(got) = grant(&mut tx, &sale, &sku, wanted.iter().sum(), now).await? else {
             for &i in &members {
@@ -56,68 +90,60 @@ pub(super) async fn place(db: &Db, batch: &[FlashPurchase], renumber: &Renumber)
         tx.commit().await.map_err(err)?;
         return Ok(outcomes);
     }
+    granted.sort_unstable();
+    if granted.len() < prepared.rows.len() {
+        prepared = Prepared::new(batch, granted, sqlite, now);
+    }
 
-    // 2. Quotas of those who got units, in (sale, member) order: one multi-row upsert
-    //    that refuses to pass the cap. Units of those over their limit go back.
-    granted.sort_by_key(|&i| (batch[i].sale_id, batch[i].order.shopper_id));
+    // 2. Quotas of those who got units: one multi-row upsert that refuses to pass the
+    //    cap. Units of those over their limit go back.
     let mut within: HashSet<(String, String)> = HashSet::new();
-    for chunk in granted.chunks(ROWS_PER_STATEMENT) {
-        let mut q = Sql::new("INSERT INTO flash_quota (sale_id, shopper_id, bought, cap)");
-        q.values(chunk, |q, &i| {
-            let p = &batch[i];
-            q.bind_row([
-                p.sale_id.to_string().into(),
-                p.order.shopper_id.to_string().into(),
-                p.quantity.into(),
-                p.cap.into(),
-            ]);
-        });
-        q.push(
-            " ON CONFLICT (sale_id, shopper_id) DO UPDATE SET bought = flash_quota.bought + excluded.bought
-              WHERE flash_quota.bought + excluded.bought <= flash_quota.cap
-              RETURNING sale_id, shopper_id",
-        );
-        for row in q.fetch_all_on(&mut tx).await.map_err(err)? {
+    for q in std::mem::take(&mut prepared.quota) {
+        for row in q.fetch_all(&mut *tx).await.map_err(err)? {
             within.insert((get(&row, "sale_id")?, get(&row, "shopper_id")?));
         }
     }
-    let mut winners = vec![];
-    let mut over: Vec<usize> = vec![];
-    for &i in &granted {
+    let (winners, over): (Vec<usize>, Vec<usize>) = prepared.rows.iter().partition(|&&i| {
         let p = &batch[i];
-        if within.contains(&(p.sale_id.to_string(), p.order.shopper_id.to_string())) {
-            winners.push(i);
-        } else {
-            outcomes[i] = FlashOutcome::OverLimit;
-            over.push(i);
-        }
+        within.contains(&(p.sale_id.to_string(), p.order.shopper_id.to_string()))
+    });
+    for &i in &over {
+        outcomes[i] = FlashOutcome::OverLimit;
     }
     for ((sale, sku), members) in group_by_pool(batch, &over) {
         give_back(&mut tx, &sale, &sku, members.iter().map(|&i| batch[i].quantity).sum()).await?;
     }
+    if winners.len() < prepared.rows.len() {
+        prepared = Prepared::new(batch, winners, sqlite, now);
+    }
 
     // 3. The winners' orders; a number taken meanwhile gets a fresh one.
-    let mut numbers: Vec<Option<String>> = vec![None; batch.len()];
-    let mut unplaced: Vec<usize> = winners.clone();
-    for attempt in 0.. {
+    let mut placed = HashSet::new();
+    for q in std::mem::take(&mut prepared.orders) {
+        for row in q.fetch_all(&mut *tx).await.map_err(err)? {
+            placed.insert(get::<String>(&row, "id")?);
+        }
+    }
+    let mut unplaced: Vec<usize> =
+        prepared.rows.iter().copied().filter(|&i| !placed.contains(&batch[i].order.id.to_string())).collect();
+    for _ in 0..5 {
         if unplaced.is_empty() {
             break;
         }
-        if attempt == 5 {
-            return Err(StoreError::Other("no free order numbers for a flash batch".into()));
-        }
-        let mut placed = HashSet::new();
-        for chunk in unplaced.chunks(ROWS_PER_STATEMENT) {
-            let mut q = order_insert(batch, chunk, &mut numbers, attempt > 0, renumber);
-            q.push(" ON CONFLICT (merchant_id, number) DO NOTHING RETURNING id");
-            for row in q.fetch_all_on(&mut tx).await.map_err(err)? {
+        let numbers: Vec<String> = unplaced.iter().map(|&i| renumber(&batch[i].order)).collect();
+        for q in orders_sql(batch, &unplaced, &numbers) {
+            for row in q.into_query_on(sqlite).fetch_all(&mut *tx).await.map_err(err)? {
                 placed.insert(get::<String>(&row, "id")?);
             }
         }
         unplaced.retain(|&i| !placed.contains(&batch[i].order.id.to_string()));
     }
-    insert_details(&mut tx, batch, &winners).await?;
-    insert_followers(&mut tx, batch, &winners, now).await?;
+    if !unplaced.is_empty() {
+        return Err(StoreError::Other("no free order numbers for a flash batch".into()));
+    }
+    for q in std::mem::take(&mut prepared.rest) {
+        q.execute(&mut *tx).await.map_err(err)?;
+    }
     tx.commit().await.map_err(err)?;
     Ok(outcomes)
 }
@@ -161,23 +187,50 @@ async fn give_back(tx: &mut Transaction<'static, Any>, sale: &str, sku: &str, un
     Ok(())
 }
 
-fn order_insert(
-    batch: &[FlashPurchase],
-    rows: &[usize],
-    numbers: &mut [Option<String>],
-    fresh: bool,
-    renumber: &Renumber,
-) -> Sql {
-    let mut q = Sql::new("INSERT INTO orders (");
-    q.push(crate::orders::ORDER_COLUMNS).push(")");
-    q.values(rows, |q, &i| {
-        let o = &batch[i].order;
-        if fresh || numbers[i].is_none() {
-            numbers[i] = Some(if fresh { renumber(o) } else { o.number.clone() });
-        }
-        q.bind_row(order_args(o, numbers[i].clone().expect("numbered")));
-    });
-    q
+/// The quota upsert of `rows`, in (sale, member) order so that concurrent batches lock
+/// quota rows alike.
+fn quota_sql(batch: &[FlashPurchase], rows: &[usize]) -> Vec<Sql> {
+    let mut by_member = rows.to_vec();
+    by_member.sort_by_key(|&i| (batch[i].sale_id, batch[i].order.shopper_id));
+    by_member
+        .chunks(ROWS_PER_STATEMENT)
+        .map(|chunk| {
+            let mut q = Sql::new("INSERT INTO flash_quota (sale_id, shopper_id, bought, cap)");
+            q.values(chunk, |q, &i| {
+                let p = &batch[i];
+                q.bind_row([
+                    p.sale_id.to_string().into(),
+                    p.order.shopper_id.to_string().into(),
+                    p.quantity.into(),
+                    p.cap.into(),
+                ]);
+            });
+            q.push(
+                " ON CONFLICT (sale_id, shopper_id) DO UPDATE SET bought = flash_quota.bought + excluded.bought
+                  WHERE flash_quota.bought + excluded.bought <= flash_quota.cap
+                  RETURNING sale_id, shopper_id",
+            );
+            q
+        })
+        .collect()
+}
+
+/// The orders of `rows` with these numbers; a number already taken is skipped (and
+/// missing from what the statement returns).
+fn orders_sql(batch: &[FlashPurchase], rows: &[usize], numbers: &[String]) -> Vec<Sql> {
+    let numbered: Vec<(usize, &String)> = rows.iter().copied().zip(numbers).collect();
+    numbered
+        .chunks(ROWS_PER_STATEMENT)
+        .map(|chunk| {
+            let mut q = Sql::new("INSERT INTO orders (");
+            q.push(crate::orders::ORDER_COLUMNS).push(")");
+            q.values(chunk, |q, (i, number)| {
+                q.bind_row(order_args(&batch[*i].order, (*number).clone()));
+            });
+            q.push(" ON CONFLICT (merchant_id, number) DO NOTHING RETURNING id");
+            q
+        })
+        .collect()
 }
 
 /// The values of [`crate::orders::ORDER_COLUMNS`], in order.
@@ -220,12 +273,9 @@ fn order_args(o: &Order, number: String) -> [Arg; 33] {
     ]
 }
 
-/// Shipments and lines of the candidates' orders.
-async fn insert_details(
-    tx: &mut Transaction<'static, Any>,
-    batch: &[FlashPurchase],
-    rows: &[usize],
-) -> StoreResult<()> {
+/// Shipments and lines of the orders of `rows`.
+fn details_sql(batch: &[FlashPurchase], rows: &[usize]) -> Vec<Sql> {
+    let mut out = vec![];
     let shipments: Vec<(&Order, usize)> =
         rows.iter().flat_map(|&i| (0..batch[i].order.shipments.len()).map(move |s| (&batch[i].order, s))).collect();
     for chunk in shipments.chunks(ROWS_PER_STATEMENT) {
@@ -240,7 +290,7 @@ async fn insert_details(
                 o.merchant_id.to_string().into(),
             ]);
         });
-        q.execute_on(tx).await.map_err(err)?;
+        out.push(q);
     }
     let lines: Vec<(&Order, usize)> =
         rows.iter().flat_map(|&i| (0..batch[i].order.lines.len()).map(move |l| (&batch[i].order, l))).collect();
@@ -271,19 +321,15 @@ async fn insert_details(
                 o.merchant_id.to_string().into(),
             ]);
         });
-        q.execute_on(tx).await.map_err(err)?;
+        out.push(q);
     }
-    Ok(())
+    out
 }
 
 /// What goes with each placed order: its first event, its expiry job, and one
 /// sales-feed row per merchant, channel and store for the whole batch.
-async fn insert_followers(
-    tx: &mut Transaction<'static, Any>,
-    batch: &[FlashPurchase],
-    winners: &[usize],
-    now: Timestamp,
-) -> StoreResult<()> {
+fn followers_sql(batch: &[FlashPurchase], winners: &[usize], now: Timestamp) -> Vec<Sql> {
+    let mut out = vec![];
     for chunk in winners.chunks(ROWS_PER_STATEMENT) {
         let mut q = Sql::new(
             "INSERT INTO order_events (id, merchant_id, order_id, from_status, to_status, actor_kind, actor_id, note, created_at)",
@@ -302,7 +348,7 @@ async fn insert_followers(
                 o.created_at.unix_micros().into(),
             ]);
         });
-        q.execute_on(tx).await.map_err(err)?;
+        out.push(q);
         let mut q = Sql::new("INSERT INTO jobs (id, kind, payload, dedupe_key, status, run_at, attempts, created_at)");
         q.values(chunk, |q, &i| {
             let job = &batch[i].expire;
@@ -318,8 +364,9 @@ async fn insert_followers(
             ]);
         });
         q.push(" ON CONFLICT (dedupe_key) DO NOTHING");
-        q.execute_on(tx).await.map_err(err)?;
+        out.push(q);
     }
     let feed = super::feed::batch_rows(winners.iter().map(|&i| &batch[i].order), now);
-    super::feed::insert(tx, &feed).await
+    out.extend(super::feed::insert_sql(&feed));
+    out
 }

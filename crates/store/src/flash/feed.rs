@@ -67,25 +67,35 @@ pub(crate) fn order_rows(o: &Order) -> Vec<FeedRow> {
 }
 
 pub(crate) async fn insert(tx: &mut Transaction<'static, Any>, rows: &[FeedRow]) -> StoreResult<()> {
-    let now = Timestamp::from_unix_micros(time_now_micros());
-    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        let mut q =
-            Sql::new("INSERT INTO sales_feed (id, merchant_id, kind, channel, store_id, orders, amount, created_at)");
-        q.values(chunk, |q, r| {
-            q.bind_row([
-                uuid::Uuid::now_v7().to_string().into(),
-                r.merchant_id.clone().into(),
-                r.kind.into(),
-                r.channel.into(),
-                r.store_id.clone().into(),
-                r.orders.into(),
-                r.amount.into(),
-                now.unix_micros().into(),
-            ]);
-        });
-        q.into_query().execute(&mut **tx).await.map_err(err)?;
+    for q in insert_sql(rows) {
+        q.query().execute(&mut **tx).await.map_err(err)?;
     }
     Ok(())
+}
+
+/// The statements that append `rows` to the feed.
+pub(crate) fn insert_sql(rows: &[FeedRow]) -> Vec<Sql> {
+    let now = Timestamp::from_unix_micros(time_now_micros());
+    rows.chunks(ROWS_PER_STATEMENT)
+        .map(|chunk| {
+            let mut q = Sql::new(
+                "INSERT INTO sales_feed (id, merchant_id, kind, channel, store_id, orders, amount, created_at)",
+            );
+            q.values(chunk, |q, r| {
+                q.bind_row([
+                    uuid::Uuid::now_v7().to_string().into(),
+                    r.merchant_id.clone().into(),
+                    r.kind.into(),
+                    r.channel.into(),
+                    r.store_id.clone().into(),
+                    r.orders.into(),
+                    r.amount.into(),
+                    now.unix_micros().into(),
+                ]);
+            });
+            q
+        })
+        .collect()
 }
 
 /// A payment landed on an order: one feed row, its channel and store read from the order.
