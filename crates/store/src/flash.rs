@@ -272,7 +272,7 @@ impl FlashRepo for Db {
 }
 
 /// Pools by (sale, SKU) in a fixed order, so batches from several processes lock the
-/// same rows in the same order (pools first, then quotas in (sale, member) order).
+/// same rows in the same order (quotas in (sale, member) order first, then pools).
 pub(crate) type PoolKey = (String, String);
 
 pub(crate) fn group_by_pool(batch: &[FlashPurchase], candidates: &[usize]) -> BTreeMap<PoolKey, Vec<usize>> {

@@ -1,11 +1,11 @@
 //! The group commit of flash orders: one transaction for a whole batch of purchases.
 //!
-//! In order: one conditional write per pool that grants what is left (so once a pool is
-//! empty a batch writes nothing at all), then the quotas of those who got units (one
-//! multi-row upsert that refuses to pass the cap; units of members over their limit go
-//! back), then the winners' orders, lines, shipments, events, expiry jobs and one
-//! sales-feed row, in multi-row inserts. Either all of it commits or none of it does,
-//! and a purchase is acknowledged only after the commit.
+//! In order: the members' quotas (one multi-row upsert that refuses to pass the cap),
+//! then one conditional write per pool that grants what is left to those within their
+//! limit, then quota back for those who got no units, then the winners' orders, lines,
+//! shipments, events, expiry jobs and one sales-feed row, in multi-row inserts. Either
+//! all of it commits or none of it does, and a purchase is acknowledged only after the
+//! commit.
 //!
 //! The statements are built before the transaction begins, for every purchase in the
 //! batch, so that the transaction (and a hot pool's row lock, on PostgreSQL) is held no
@@ -65,59 +65,64 @@ pub(super) async fn place(db: &Db, batch: &[FlashPurchase], renumber: &Renumber)
     let mut prepared = Prepared::new(batch, (0..batch.len()).collect(), sqlite, now);
     let mut tx = db.begin().await.map_err(err)?;
 
-    // 1. The pools, in (sale, SKU) order: grant what is left, all or nothing per purchase
-    //    in arrival order. Once a pool is empty a batch ends here, having written nothing.
-    let mut granted = vec![];
-    for ((sale, sku), members) in group_by_pool(batch, &prepared.rows) {
-        let wanted: Vec<i64> = members.iter().map(|&i| batch[i].quantity).collect();
-        let Some(got) = grant(&mut tx, &sale, &sku, wanted.iter().sum(), now).await? else {
-            for &i in &members {
-                outcomes[i] = FlashOutcome::NotOn;
-            }
-            continue;
-        };
-        let (won, unused) = allocate(got, &wanted);
-        for (&i, won) in members.iter().zip(won) {
-            if won {
-                granted.push(i);
-            } else {
-                outcomes[i] = FlashOutcome::SoldOut;
-            }
-        }
-        give_back(&mut tx, &sale, &sku, unused).await?;
-    }
-    if granted.is_empty() {
-        tx.commit().await.map_err(err)?;
-        return Ok(outcomes);
-    }
-    granted.sort_unstable();
-    if granted.len() < prepared.rows.len() {
-        prepared = Prepared::new(batch, granted, sqlite, now);
-    }
-
-    // 2. Quotas of those who got units: one multi-row upsert that refuses to pass the
-    //    cap. Units of those over their limit go back.
+    // 1. Quotas, in (sale, member) order: one multi-row upsert that refuses to pass the
+    //    cap. A purchase over its member's limit never takes a unit from a pool, so N
+    //    members racing for K units get exactly min(N, K) of them.
     let mut within: HashSet<(String, String)> = HashSet::new();
     for q in std::mem::take(&mut prepared.quota) {
         for row in q.fetch_all(&mut *tx).await.map_err(err)? {
             within.insert((get(&row, "sale_id")?, get(&row, "shopper_id")?));
         }
     }
-    let (winners, over): (Vec<usize>, Vec<usize>) = prepared.rows.iter().partition(|&&i| {
-        let p = &batch[i];
-        within.contains(&(p.sale_id.to_string(), p.order.shopper_id.to_string()))
-    });
-    for &i in &over {
-        outcomes[i] = FlashOutcome::OverLimit;
+    let mut candidates = vec![];
+    for (i, p) in batch.iter().enumerate() {
+        if within.contains(&(p.sale_id.to_string(), p.order.shopper_id.to_string())) {
+            candidates.push(i);
+        } else {
+            outcomes[i] = FlashOutcome::OverLimit;
+        }
     }
-    for ((sale, sku), members) in group_by_pool(batch, &over) {
-        give_back(&mut tx, &sale, &sku, members.iter().map(|&i| batch[i].quantity).sum()).await?;
+
+    // 2. The pools, in (sale, SKU) order: grant what is left, all or nothing per purchase
+    //    in arrival order.
+    let mut winners = vec![];
+    let mut losers = vec![];
+    for ((sale, sku), members) in group_by_pool(batch, &candidates) {
+        let wanted: Vec<i64> = members.iter().map(|&i| batch[i].quantity).collect();
+        let Some(got) = grant(&mut tx, &sale, &sku, wanted.iter().sum(), now).await? else {
+            for &i in &members {
+                outcomes[i] = FlashOutcome::NotOn;
+                losers.push(i);
+            }
+            continue;
+        };
+        let (won, unused) = allocate(got, &wanted);
+        for (&i, won) in members.iter().zip(won) {
+            if won {
+                winners.push(i);
+            } else {
+                outcomes[i] = FlashOutcome::SoldOut;
+                losers.push(i);
+            }
+        }
+        give_back(&mut tx, &sale, &sku, unused).await?;
     }
+
+    // 3. Those who got no units take their quota back; once the pools are empty, that is
+    //    all a batch writes.
+    for q in quota_back_sql(batch, &losers) {
+        q.into_query_on(sqlite).execute(&mut *tx).await.map_err(err)?;
+    }
+    if winners.is_empty() {
+        tx.commit().await.map_err(err)?;
+        return Ok(outcomes);
+    }
+    winners.sort_unstable();
     if winners.len() < prepared.rows.len() {
         prepared = Prepared::new(batch, winners, sqlite, now);
     }
 
-    // 3. The winners' orders; a number taken meanwhile gets a fresh one.
+    // 4. The winners' orders; a number taken meanwhile gets a fresh one.
     let mut placed = HashSet::new();
     for q in std::mem::take(&mut prepared.orders) {
         for row in q.fetch_all(&mut *tx).await.map_err(err)? {
@@ -146,6 +151,27 @@ pub(super) async fn place(db: &Db, batch: &[FlashPurchase], renumber: &Renumber)
     }
     tx.commit().await.map_err(err)?;
     Ok(outcomes)
+}
+
+/// Gives quota back to the members of `losers`, one statement per (sale, quantity):
+/// nearly all of them asked for one unit.
+fn quota_back_sql(batch: &[FlashPurchase], losers: &[usize]) -> Vec<Sql> {
+    let mut groups: std::collections::BTreeMap<(String, i64), Vec<String>> = Default::default();
+    for &i in losers {
+        let p = &batch[i];
+        groups.entry((p.sale_id.to_string(), p.quantity)).or_default().push(p.order.shopper_id.to_string());
+    }
+    let mut out = vec![];
+    for ((sale, quantity), mut members) in groups {
+        members.sort_unstable();
+        for chunk in members.chunks(ROWS_PER_STATEMENT) {
+            let mut q = Sql::new("UPDATE flash_quota SET bought = bought - ");
+            q.bind(quantity).push(" WHERE sale_id = ").bind(sale.clone());
+            q.push(" AND shopper_id IN ").bind_list(chunk.iter().cloned());
+            out.push(q);
+        }
+    }
+    out
 }
 
 /// Takes up to `need` units from the pool if the sale is on now; `None` when it is not.
