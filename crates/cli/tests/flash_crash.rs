@@ -2,46 +2,24 @@
 //! order: every order a member was told about is there after the restart, every unit
 //! taken from the pool is backed by exactly one order, and `sweep check` is clean.
 
+mod common;
+
 use std::collections::HashSet;
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use common::{SWEEP, Server, free_port, start};
 
 use serde_json::{Value, json};
 use sweep_store::Backend;
 use sweep_store::testing::TestDb;
 
-const SWEEP: &str = env!("CARGO_BIN_EXE_sweep");
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-async fn start(dir: &std::path::Path, port: u16, url: &str) -> Server {
-    let child = Command::new(SWEEP)
-        .args(["serve", "--demo", "--addr", &format!("127.0.0.1:{port}"), "--database-url", url])
-        .current_dir(dir)
-        .env("SWEEP_LOG", "warn")
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let server = Server(child);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Ok(r) = reqwest::get(format!("http://127.0.0.1:{port}/readyz")).await
-            && r.status().is_success()
-        {
-            return server;
-        }
-        assert!(Instant::now() < deadline, "sweep serve did not become ready");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+/// `sweep serve --demo` on `port` and the database at `url`, once ready.
+async fn serve(dir: &std::path::Path, port: u16, url: &str) -> Server {
+    let addr = format!("127.0.0.1:{port}");
+    let args = ["serve", "--demo", "--addr", &addr, "--database-url", url];
+    start(dir, &args, &format!("http://{addr}/readyz"), &reqwest::Client::new()).await
 }
 
 fn rfc3339(secs_from_now: i64) -> String {
@@ -85,9 +63,9 @@ async fn kill_mid_burst(backend: Backend) {
             (db.url.clone(), Some(db))
         }
     };
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let mut server = start(dir.path(), port, &url).await;
+    let mut server = serve(dir.path(), port, &url).await;
 
     // The demo owner sets a sale of 3,000 units up at a store, with 4,000 members.
     let (client, csrf) = owner(&base).await;
@@ -174,7 +152,7 @@ async fn kill_mid_burst(backend: Backend) {
 
     // After the restart every acknowledged order is there, and the pool's taken units
     // are exactly the sale's orders.
-    let _server = start(dir.path(), port, &url).await;
+    let _server = serve(dir.path(), port, &url).await;
     let (client, _) = owner(&base).await;
     let mut found = HashSet::new();
     let mut path = format!("{base}/api/v1/orders?status=pending_payment&limit=200");

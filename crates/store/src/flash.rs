@@ -249,19 +249,6 @@ impl FlashRepo for Db {
         Ok(Some(released))
     }
 
-    async fn flash_units_held(&self, sale: FlashSaleId, shopper: ShopperId) -> StoreResult<i64> {
-        let row = sqlx::query("SELECT bought FROM flash_quota WHERE sale_id = $1 AND shopper_id = $2")
-            .bind(sale.to_string())
-            .bind(shopper.to_string())
-            .fetch_optional(self.reader())
-            .await
-            .map_err(err)?;
-        Ok(match row {
-            Some(r) => get(&r, "bought")?,
-            None => 0,
-        })
-    }
-
     async fn fold_sales_feed(&self, limit: i64) -> StoreResult<usize> {
         feed::fold(self, limit).await
     }

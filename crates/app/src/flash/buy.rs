@@ -53,6 +53,17 @@ pub struct FlashBuyer {
 }
 
 impl FlashBuyer {
+    /// The signed-in member of a shop context that has already read its session (a page).
+    pub fn from_context(ctx: &ShopContext) -> Option<FlashBuyer> {
+        let shopper = ctx.shopper.as_ref()?;
+        Some(FlashBuyer {
+            merchant: ctx.merchant.clone(),
+            shopper_id: shopper.id,
+            member_since: shopper.created_at,
+            session: ctx.session.clone()?,
+        })
+    }
+
     pub fn csrf_token(&self) -> &str {
         &self.session.csrf_token
     }
@@ -135,18 +146,17 @@ impl Sweep {
     async fn load_sale_card(&self, merchant: MerchantId, id: FlashSaleId) -> AppResult<Option<Arc<SaleCard>>> {
         let Some(sale) = self.repos.flash.flash_sale(merchant, id).await? else { return Ok(None) };
         let location = self.repos.locations.location(merchant, sale.location_id).await?;
-        let mut lines = HashMap::new();
-        for item in &sale.items {
-            let Some(sku) = self.repos.catalog.sku(merchant, item.sku_id).await? else { continue };
-            let Some(product) = self.repos.catalog.product(merchant, sku.product_id).await? else { continue };
-            let template = LineTemplate {
-                product_id: product.id,
-                name: product.name,
-                label: sku.label(),
-                list_price: sku.base_price,
-            };
-            lines.insert(sku.id, template);
-        }
+        let lines = self
+            .sale_products(&sale)
+            .await?
+            .into_iter()
+            .map(|(_, sku, product)| {
+                let label = sku.label();
+                let template =
+                    LineTemplate { product_id: product.id, name: product.name, label, list_price: sku.base_price };
+                (sku.id, template)
+            })
+            .collect();
         Ok(Some(Arc::new(SaleCard {
             sale,
             location_kind: location.map(|l| l.kind).unwrap_or(LocationKind::Warehouse),
@@ -187,25 +197,8 @@ impl Sweep {
         let (pickup_store, fulfilment, address) = match card.location_kind {
             LocationKind::Store => (Some(card.sale.location_id), Fulfilment::Pickup, None),
             LocationKind::Warehouse => {
-                let id =
-                    input.address_id.ok_or_else(|| AppError::invalid("address_id", "required", "choose an address"))?;
-                let a = self
-                    .repos
-                    .shoppers
-                    .addresses(m, buyer.shopper_id)
-                    .await?
-                    .into_iter()
-                    .find(|a| a.id == id)
-                    .ok_or_else(|| AppError::invalid("address_id", "unknown_address", "no such address"))?;
-                let snapshot = DeliveryAddress {
-                    recipient: a.recipient,
-                    phone: a.phone,
-                    city: a.city,
-                    district: a.district,
-                    detail: a.detail,
-                    point: a.point,
-                };
-                (None, Fulfilment::Delivery, Some(snapshot))
+                let address = self.delivery_address(m, buyer.shopper_id, input.address_id).await?;
+                (None, Fulfilment::Delivery, Some(address))
             }
         };
         let line = FlashLine { sku_id: input.sku_id, template, price: item.price, quantity };

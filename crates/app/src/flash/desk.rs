@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::hash::Hash;
 use std::num::NonZeroU32;
-use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
@@ -103,7 +104,9 @@ pub(crate) struct FlashDesk {
     lookups: OnceLock<mpsc::Sender<(String, SessionReply)>>,
     queue_size: usize,
     batch_size: usize,
-    last_trim: Mutex<Instant>,
+    /// When the limiters last forgot idle keys, in seconds since the desk was made.
+    last_trim: AtomicU64,
+    born: Instant,
 }
 
 fn per_second(rate: u32, burst: u32) -> Quota {
@@ -125,7 +128,8 @@ impl FlashDesk {
             lookups: OnceLock::new(),
             queue_size: s.flash_queue.max(1),
             batch_size: s.flash_batch.clamp(1, 5000),
-            last_trim: Mutex::new(Instant::now()),
+            last_trim: AtomicU64::new(0),
+            born: Instant::now(),
         }
     }
 
@@ -142,9 +146,11 @@ impl FlashDesk {
 
     /// Keeps the limiters' memory to the keys seen lately.
     fn trim(&self) {
-        let mut last = self.last_trim.lock().unwrap_or_else(|e| e.into_inner());
-        if last.elapsed() > Duration::from_secs(60) {
-            *last = Instant::now();
+        // One atomic read per request; the one request that wins the exchange trims.
+        let now = self.born.elapsed().as_secs();
+        let last = self.last_trim.load(Ordering::Relaxed);
+        if now >= last + 60 && self.last_trim.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok()
+        {
             self.members.retain_recent();
             self.devices.retain_recent();
         }

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
+use sweep_domain::catalog::{Product, Sku};
 use sweep_domain::flash::{DEFAULT_PAY_WITHIN_SECS, FlashItem, FlashPhase, FlashSale, NewFlashSale};
 use sweep_domain::ids::*;
 use sweep_domain::inventory::{MovementKind, Quantity, StockChange};
@@ -217,13 +218,26 @@ impl Sweep {
         Ok(view)
     }
 
-    async fn flash_view(&self, m: MerchantId, id: FlashSaleId) -> AppResult<FlashSaleView> {
-        let sale = self.repos.flash.flash_sale(m, id).await?.ok_or(AppError::NotFound("flash sale"))?;
-        let mut products = vec![];
+    /// Each item of the sale with its SKU and product (items whose SKU or product is
+    /// gone are left out).
+    pub(crate) async fn sale_products(&self, sale: &FlashSale) -> AppResult<Vec<(FlashItem, Sku, Product)>> {
+        let m = sale.merchant_id;
+        let mut out = vec![];
         for item in &sale.items {
             let Some(sku) = self.repos.catalog.sku(m, item.sku_id).await? else { continue };
             let Some(product) = self.repos.catalog.product(m, sku.product_id).await? else { continue };
-            products.push(FlashProduct {
+            out.push((item.clone(), sku, product));
+        }
+        Ok(out)
+    }
+
+    async fn flash_view(&self, m: MerchantId, id: FlashSaleId) -> AppResult<FlashSaleView> {
+        let sale = self.repos.flash.flash_sale(m, id).await?.ok_or(AppError::NotFound("flash sale"))?;
+        let products = self
+            .sale_products(&sale)
+            .await?
+            .into_iter()
+            .map(|(item, sku, product)| FlashProduct {
                 sku_id: sku.id,
                 product_id: product.id,
                 name: product.name,
@@ -232,8 +246,8 @@ impl Sweep {
                 price: item.price,
                 left: item.pool_left,
                 taken: item.taken(),
-            });
-        }
+            })
+            .collect();
         let now = self.now();
         Ok(FlashSaleView { phase: sale.phase(now), server_time: now, sale, products })
     }

@@ -67,8 +67,6 @@ pub trait FlashRepo: Send + Sync {
         id: FlashSaleId,
         now: Timestamp,
     ) -> StoreResult<Option<Vec<(SkuId, i64)>>>;
-    /// Units the member holds in the sale.
-    async fn flash_units_held(&self, sale: FlashSaleId, shopper: ShopperId) -> StoreResult<i64>;
     /// Folds up to `limit` sales-feed rows into per-minute totals and deletes them, in one
     /// transaction; returns how many it folded. Safe from several processes at once.
     async fn fold_sales_feed(&self, limit: i64) -> StoreResult<usize>;

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use serde::Deserialize;
 use sweep_domain::channel::Channel;
 use sweep_domain::geo::distance_m;
-use sweep_domain::ids::{AddressId, CouponId, LocationId, OrderId, ShipmentId, SkuId};
+use sweep_domain::ids::{AddressId, CouponId, LocationId, MerchantId, OrderId, ShipmentId, ShopperId, SkuId};
 use sweep_domain::inventory::{MovementKind, Quantity, StockChange, StockRow};
 use sweep_domain::location::{Location, LocationKind};
 use sweep_domain::order::*;
@@ -171,27 +171,10 @@ impl Sweep {
                 (None, Some(store.id))
             }
             Fulfilment::Delivery => {
-                let id =
-                    input.address_id.ok_or_else(|| AppError::invalid("address_id", "required", "choose an address"))?;
-                let address = self
-                    .repos
-                    .shoppers
-                    .addresses(m, shopper.id)
-                    .await?
-                    .into_iter()
-                    .find(|a| a.id == id)
-                    .ok_or_else(|| AppError::invalid("address_id", "unknown_address", "no such address"))?;
+                let address = self.delivery_address(m, shopper.id, input.address_id).await?;
                 let delivering: Vec<&Location> = locations.iter().filter(|l| l.delivery_enabled).collect();
                 route_delivery(&mut priced, &delivering, &levels, address.point)?;
-                let snapshot = DeliveryAddress {
-                    recipient: address.recipient.clone(),
-                    phone: address.phone.clone(),
-                    city: address.city.clone(),
-                    district: address.district.clone(),
-                    detail: address.detail.clone(),
-                    point: address.point,
-                };
-                (Some(snapshot), None)
+                (Some(address), None)
             }
             Fulfilment::InStore => return Err(till_only()),
         };
@@ -336,6 +319,32 @@ impl Sweep {
             }
         }
         Err(AppError::Internal("could not find a free order number".into()))
+    }
+
+    /// The shopper's chosen address (required), as the order keeps it.
+    pub(crate) async fn delivery_address(
+        &self,
+        merchant: MerchantId,
+        shopper: ShopperId,
+        id: Option<AddressId>,
+    ) -> AppResult<DeliveryAddress> {
+        let id = id.ok_or_else(|| AppError::invalid("address_id", "required", "choose an address"))?;
+        let a = self
+            .repos
+            .shoppers
+            .addresses(merchant, shopper)
+            .await?
+            .into_iter()
+            .find(|a| a.id == id)
+            .ok_or_else(|| AppError::invalid("address_id", "unknown_address", "no such address"))?;
+        Ok(DeliveryAddress {
+            recipient: a.recipient,
+            phone: a.phone,
+            city: a.city,
+            district: a.district,
+            detail: a.detail,
+            point: a.point,
+        })
     }
 
     /// A number people can read out: the merchant's local date and eight random digits.

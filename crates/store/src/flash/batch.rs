@@ -105,7 +105,7 @@ pub(super) async fn place(db: &Db, batch: &[FlashPurchase], renumber: &Renumber)
                 losers.push(i);
             }
         }
-        give_back(&mut tx, &sale, &sku, unused).await?;
+        return_to_pool(&mut tx, &sale, &sku, unused).await?;
     }
 
     // 3. Those who got no units take their quota back; once the pools are empty, that is
@@ -200,7 +200,8 @@ async fn grant(
     row.map(|r| get(&r, "last_grant")).transpose()
 }
 
-async fn give_back(tx: &mut Transaction<'static, Any>, sale: &str, sku: &str, units: i64) -> StoreResult<()> {
+/// Puts units a batch took but could not use back into the pool.
+async fn return_to_pool(tx: &mut Transaction<'static, Any>, sale: &str, sku: &str, units: i64) -> StoreResult<()> {
     if units > 0 {
         sqlx::query("UPDATE flash_items SET pool_left = pool_left + $3 WHERE sale_id = $1 AND sku_id = $2")
             .bind(sale.to_string())

@@ -21,6 +21,8 @@ pub(crate) struct FeedRow {
     store_id: Option<String>,
     orders: i64,
     amount: i64,
+    /// When it happened, by the use case's clock.
+    at: Timestamp,
 }
 
 /// The store an order counts for: the one that influenced it, else where it is picked up.
@@ -28,8 +30,8 @@ fn store_of(o: &Order) -> Option<String> {
     o.influencer_store_id.or(o.pickup_store_id).map(|s| s.to_string())
 }
 
-/// One row per merchant, channel and store for a batch of placed orders.
-pub(crate) fn batch_rows<'a>(orders: impl Iterator<Item = &'a Order>, _now: Timestamp) -> Vec<FeedRow> {
+/// One row per merchant, channel and store for a batch of orders placed `at`.
+pub(crate) fn batch_rows<'a>(orders: impl Iterator<Item = &'a Order>, at: Timestamp) -> Vec<FeedRow> {
     let mut totals: BTreeMap<(String, &'static str, Option<String>), (i64, i64)> = BTreeMap::new();
     for o in orders {
         let t = totals.entry((o.merchant_id.to_string(), o.channel.as_str(), store_of(o))).or_default();
@@ -45,6 +47,7 @@ pub(crate) fn batch_rows<'a>(orders: impl Iterator<Item = &'a Order>, _now: Time
             store_id,
             orders,
             amount,
+            at,
         })
         .collect()
 }
@@ -61,6 +64,7 @@ pub(crate) fn order_rows(o: &Order) -> Vec<FeedRow> {
             store_id: store_of(o),
             orders: 1,
             amount: o.paid.minor(),
+            at: o.created_at,
         });
     }
     rows
@@ -75,7 +79,6 @@ pub(crate) async fn insert(tx: &mut Transaction<'static, Any>, rows: &[FeedRow])
 
 /// The statements that append `rows` to the feed.
 pub(crate) fn insert_sql(rows: &[FeedRow]) -> Vec<Sql> {
-    let now = Timestamp::from_unix_micros(time_now_micros());
     rows.chunks(ROWS_PER_STATEMENT)
         .map(|chunk| {
             let mut q = Sql::new(
@@ -90,7 +93,7 @@ pub(crate) fn insert_sql(rows: &[FeedRow]) -> Vec<Sql> {
                     r.store_id.clone().into(),
                     r.orders.into(),
                     r.amount.into(),
-                    now.unix_micros().into(),
+                    r.at.unix_micros().into(),
                 ]);
             });
             q
@@ -118,13 +121,6 @@ pub(crate) async fn insert_paid(
     .await
     .map_err(err)?;
     Ok(())
-}
-
-/// The feed is stamped with the wall clock at commit time, not the use case's clock:
-/// live totals follow real time.
-fn time_now_micros() -> i64 {
-    let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    i64::try_from(d.as_micros()).unwrap_or(i64::MAX)
 }
 
 type MinuteKey = (String, i64, String);

@@ -376,6 +376,16 @@ api_test! {
         assert_eq!(status, StatusCode::OK, "{live}");
         assert_eq!((live["placed"].as_i64(), live["paid"].as_i64(), live["gmv"].as_i64()), (Some(3), Some(1), Some(990)), "{live}");
         assert_eq!(app.sweep.fold_sales_feed().await.unwrap(), 0, "each feed row is folded once");
+        assert_eq!(live["mobile_share_bp"], 0, "API clients are not phones: {live}");
+
+        // An ordinary order from a phone's browser joins the same totals, as a phone's.
+        let phone = buyers[1].clone().with_header("user-agent", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0) Mobile/15E148");
+        let body = json!({"fulfilment": "pickup", "store_id": w.store_a, "lines": [{"sku_id": w.sku, "quantity": 1}]});
+        let (status, placed) = phone.post("/s/live/api/orders", body).await;
+        assert_eq!(status, StatusCode::CREATED, "{placed}");
+        app.sweep.fold_sales_feed().await.unwrap();
+        let (_, live) = w.owner.get("/api/v1/live?minutes=5").await;
+        assert_eq!((live["placed"].as_i64(), live["mobile_share_bp"].as_i64()), (Some(4), Some(2500)), "{live}");
         let (status, _) = app.anonymous().get("/api/v1/live").await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }

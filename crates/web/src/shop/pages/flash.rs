@@ -5,14 +5,12 @@
 
 #![allow(clippy::result_large_err)]
 
-use sweep_app::flash::{FlashOrderInput, FlashSaleView};
+use sweep_app::flash::{FlashBuyer, FlashOrderInput, FlashSaleView};
 use sweep_domain::flash::FlashPhase;
 use sweep_domain::ids::FlashSaleId;
 use sweep_domain::location::LocationKind;
 
 use super::*;
-use crate::auth::cookie;
-use crate::shop::SHOP_COOKIE;
 
 /// One SKU of the sale as the page shows it.
 pub struct FlashItemView {
@@ -272,7 +270,6 @@ struct FlashBuyForm {
 pub async fn flash_buy(
     State(s): State<AppState>,
     shop: Shop,
-    headers: HeaderMap,
     ApiPath(params): ApiPath<(String, String)>,
     body: Bytes,
 ) -> Response {
@@ -283,9 +280,9 @@ pub async fn flash_buy(
             let back = |code: &str| Redirect::to(&format!("{}/flash/{id}?error={code}", shop.base)).into_response();
             let form: FlashBuyForm = parse_form(&shop, &body)?;
             check_csrf(&shop, &form.csrf)?;
-            if !shop.ctx.is_member() {
+            let Some(buyer) = FlashBuyer::from_context(&shop.ctx) else {
                 return Ok(Redirect::to(&login_url(&shop, id)).into_response());
-            }
+            };
             let Ok(sku_id) = form.sku_id.parse::<SkuId>() else { return Ok(back("not_in_sale")) };
             let address_id = match form.address_id.as_str() {
                 "" => None,
@@ -293,11 +290,6 @@ pub async fn flash_buy(
                     Ok(a) => Some(a),
                     Err(_) => return Ok(back("address")),
                 },
-            };
-            let buyer = match s.sweep.flash_buyer(&params.0, cookie(&headers, SHOP_COOKIE)).await {
-                Ok(b) => b,
-                Err(AppError::Unauthenticated) => return Ok(Redirect::to(&login_url(&shop, id)).into_response()),
-                Err(e) => return Err(error_page(&shop, e)),
             };
             let input = FlashOrderInput { sku_id, quantity: Some(1), address_id };
             match s.sweep.buy_flash(&buyer, id, input, shop.channel).await {
