@@ -60,6 +60,7 @@ impl Sweep {
             crate::shop::EXPIRE_ORDER => self.expire_order(&job.payload).await,
             crate::orders::PICKUP_DEADLINE => self.pickup_deadline_passed(&job.payload).await,
             crate::orders::CLOSE_PAYMENT => self.run_close_payment(&job.payload).await,
+            crate::payments::QUERY_PAYMENTS => self.run_payment_queries().await,
             crate::flash::END_FLASH_SALE => self.run_end_flash_sale(&job.payload).await,
             crate::orders::REFUND_PAYMENT => match refund_id(&job.payload) {
                 Some(id) => self.run_refund(id).await,
@@ -93,6 +94,16 @@ impl Sweep {
         };
         if order.status != OrderStatus::PendingPayment {
             return Ok(());
+        }
+        // A shopper may have paid without the notification reaching us yet: ask first,
+        // so a paid order is not expired (and its money refunded) for want of a message.
+        let payments = self.repos.orders.payments(merchant, order.id).await.map_err(|e| e.to_string())?;
+        for p in payments.iter().filter(|p| p.status == sweep_domain::order::PaymentStatus::Pending) {
+            match self.query_payment(p).await {
+                Ok(true) => return Ok(()),
+                Ok(false) => {}
+                Err(e) => tracing::warn!(event = "payment_query_failed", payment = %p.id, error = %e),
+            }
         }
         let now = self.now();
         let mut change =
@@ -142,6 +153,9 @@ impl Sweep {
             tokio::select! {
                 _ = tick.tick() => {}
                 _ = shutdown.changed() => return,
+            }
+            if let Err(e) = self.schedule_payment_queries().await {
+                tracing::warn!(error = %e, "could not schedule payment queries");
             }
             if let Err(e) = self.schedule_periodic(self.now()).await {
                 tracing::warn!(error = %e, "could not schedule periodic jobs");

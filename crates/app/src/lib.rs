@@ -22,6 +22,7 @@ pub mod loyalty;
 pub mod merchants;
 pub mod orders;
 pub mod page;
+pub mod payments;
 pub mod ports;
 pub mod pricing;
 pub mod secrets;
@@ -59,6 +60,7 @@ pub struct Repos {
     pub coupons: Arc<dyn CouponRepo>,
     pub flash: Arc<dyn FlashRepo>,
     pub till: Arc<dyn TillRepo>,
+    pub payment_accounts: Arc<dyn PaymentAccountRepo>,
     pub sms: Arc<dyn SmsSender>,
 }
 
@@ -152,6 +154,14 @@ pub struct Sweep {
     pub(crate) gateways: Vec<Arc<dyn PaymentGateway>>,
     /// Workers for job kinds the use cases do not run themselves.
     pub(crate) job_handlers: Vec<Arc<dyn JobHandler>>,
+    /// Providers at which merchants hold their own accounts (WeChat Pay, Alipay).
+    pub(crate) providers: Vec<Arc<dyn PaymentProvider>>,
+    /// Seals merchants' payment secrets at rest; without it they cannot be set.
+    pub(crate) secret_box: Option<Arc<payments::SecretBox>>,
+    /// Gateways opened from merchants' accounts, with the account version they were opened at.
+    #[allow(clippy::type_complexity)]
+    pub(crate) opened_gateways:
+        std::sync::Mutex<std::collections::HashMap<(MerchantId, String), (Timestamp, Arc<dyn PaymentGateway>)>>,
     /// This process's flash-sale front desk: caches, rate limits and the group-commit
     /// queue. Nothing in it decides correctness; the database does.
     pub(crate) flash_desk: flash::FlashDesk,
@@ -160,12 +170,33 @@ pub struct Sweep {
 impl Sweep {
     pub fn new(repos: Repos, clock: Arc<dyn Clock>, settings: Settings) -> Self {
         let flash_desk = flash::FlashDesk::new(&settings);
-        Sweep { repos, clock, settings, gateways: vec![], job_handlers: vec![], flash_desk }
+        Sweep {
+            repos,
+            clock,
+            settings,
+            gateways: vec![],
+            job_handlers: vec![],
+            providers: vec![],
+            secret_box: None,
+            opened_gateways: Default::default(),
+            flash_desk,
+        }
     }
 
     /// Adds a payment provider. The first one added is the default.
     pub fn with_gateway(mut self, gateway: Arc<dyn PaymentGateway>) -> Self {
         self.gateways.push(gateway);
+        self
+    }
+
+    /// Adds a provider merchants connect their own accounts to.
+    pub fn with_payment_provider(mut self, provider: Arc<dyn PaymentProvider>) -> Self {
+        self.providers.push(provider);
+        self
+    }
+
+    pub fn with_secret_box(mut self, secrets: payments::SecretBox) -> Self {
+        self.secret_box = Some(Arc::new(secrets));
         self
     }
 
@@ -179,11 +210,6 @@ impl Sweep {
             .iter()
             .find(|g| g.provider() == provider)
             .ok_or_else(|| AppError::invalid("provider", "unknown_provider", "no such payment provider"))
-    }
-
-    /// The first provider added: the one tills charge payment codes through.
-    pub(crate) fn default_gateway(&self) -> AppResult<&Arc<dyn PaymentGateway>> {
-        self.gateways.first().ok_or_else(|| AppError::Unavailable("no payment provider is set up".into()))
     }
 
     pub fn providers(&self) -> Vec<&'static str> {

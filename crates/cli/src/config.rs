@@ -36,6 +36,10 @@ pub struct Config {
     pub max_image_kib: usize,
     /// Offer the sandbox payment provider (no real money; for demos and tests).
     pub payment_sandbox: bool,
+    /// The key that seals merchants' payment secrets at rest (32 bytes, base64). Made
+    /// on first start when missing; every process of a deployment needs the same file.
+    /// Default: `secrets.key` in the data directory.
+    pub secrets_key_file: Option<PathBuf>,
     /// Show the development SMS outbox at /dev/sms (it shows everyone's sign-in codes:
     /// demos only; `serve --demo` turns it on).
     pub sms_outbox_page: bool,
@@ -73,6 +77,7 @@ impl Default for Config {
             login_window_minutes: 15,
             max_image_kib: 5 * 1024,
             payment_sandbox: true,
+            secrets_key_file: None,
             sms_outbox_page: false,
             unpaid_order_minutes: 15,
             pickup_days: 7,
@@ -134,6 +139,12 @@ max_image_kib = 5120
 # money. For demos and tests.
 payment_sandbox = true
 
+# The key that seals merchants' payment secrets (WeChat Pay and Alipay keys) in the
+# database: 32 bytes in base64, made on first start when the file is missing. Every
+# process of a deployment needs the same file; keep it out of database backups.
+# Default: secrets.key in the data directory.
+# secrets_key_file = "/etc/sweep/secrets.key"
+
 # Show the development SMS outbox at /dev/sms. It shows everyone's sign-in codes, so
 # only for demos (`serve --demo` turns it on). Texts go to the outbox in any case until
 # a real SMS sender is configured.
@@ -175,6 +186,7 @@ const KEYS: &[&str] = &[
     "login_window_minutes",
     "max_image_kib",
     "payment_sandbox",
+    "secrets_key_file",
     "sms_outbox_page",
     "unpaid_order_minutes",
     "pickup_days",
@@ -231,6 +243,10 @@ impl Config {
             Some(url) => url.clone(),
             None => format!("sqlite://{}?mode=rwc", self.data_dir.join("sweep.db").display()),
         }
+    }
+
+    pub fn secrets_key_path(&self) -> PathBuf {
+        self.secrets_key_file.clone().unwrap_or_else(|| self.data_dir.join("secrets.key"))
     }
 
     pub fn media_dir(&self) -> PathBuf {

@@ -271,7 +271,8 @@ pub async fn open_with(
     let db = Arc::new(db);
     let repos = sweep_store::repos(db.clone(), config.media_dir());
     let public_url = settings.public_url.clone();
-    let mut sweep = Sweep::new(repos, Arc::new(SystemClock), settings);
+    let secrets = load_or_make_secrets_key(&config.secrets_key_path())?;
+    let mut sweep = Sweep::new(repos, Arc::new(SystemClock), settings).with_secret_box(secrets);
     let mut sandbox = None;
     if config.payment_sandbox {
         use sweep_app::ports::PlatformSecrets;
@@ -283,6 +284,39 @@ pub async fn open_with(
         sandbox = Some(provider);
     }
     Ok((Arc::new(sweep), db, sandbox))
+}
+
+/// The key that seals merchants' payment secrets: read from its file, or made and
+/// written (readable by this user only) on first start. Two processes starting at once
+/// cannot make two keys: the file is created exclusively, and the loser reads it.
+fn load_or_make_secrets_key(path: &std::path::Path) -> anyhow::Result<sweep_app::payments::SecretBox> {
+    use std::io::Write;
+    let read = |path: &std::path::Path| -> anyhow::Result<sweep_app::payments::SecretBox> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        sweep_app::payments::SecretBox::from_key_text(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+    };
+    if path.exists() {
+        return read(path);
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(mut file) => {
+            let text = sweep_app::payments::SecretBox::generate_key_text().map_err(app_error)?;
+            file.write_all(text.as_bytes())
+                .and_then(|_| file.sync_all())
+                .with_context(|| format!("writing {}", path.display()))?;
+            tracing::info!(path = %path.display(), "made a new secrets key");
+            read(path)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => read(path),
+        Err(e) => Err(e).with_context(|| format!("creating {}", path.display())),
+    }
 }
 
 pub fn app_error(e: sweep_app::AppError) -> anyhow::Error {

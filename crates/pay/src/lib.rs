@@ -5,5 +5,10 @@
 //! real one, for demos and tests: it keeps its own books, shows a cashier page, and
 //! confirms payments only through signed asynchronous notifications.
 
+pub(crate) mod account;
+pub mod alipay;
 pub mod amount;
 pub mod sandbox;
+pub mod wechat;
+
+pub use account::CodeWait;

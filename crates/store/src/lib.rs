@@ -17,6 +17,7 @@ mod loyalty;
 mod media;
 mod merchants;
 mod orders;
+mod payments;
 mod platform;
 mod sandbox;
 mod shoppers;
@@ -56,6 +57,7 @@ pub fn repos(db: Arc<Db>, media_dir: PathBuf) -> Repos {
         coupons: db.clone(),
         flash: db.clone(),
         till: db.clone(),
+        payment_accounts: db.clone(),
         sms: Arc::new(OutboxSms(db)),
     }
 }

@@ -423,20 +423,53 @@ impl OrderRepo for Db {
         Ok(())
     }
 
+    async fn refund_by_out_refund_no(&self, out_refund_no: &str) -> StoreResult<Option<Refund>> {
+        let mut q = Sql::new("SELECT ");
+        q.push(REFUND_COLUMNS).push(" FROM refunds WHERE out_refund_no = ").bind(out_refund_no.to_string());
+        let row = q.query().fetch_optional(self.writer()).await.map_err(err)?;
+        row.as_ref().map(refund_row).transpose()
+    }
+
+    async fn payments_to_query(
+        &self,
+        created_before: Timestamp,
+        queried_before: Timestamp,
+        limit: u32,
+    ) -> StoreResult<Vec<Payment>> {
+        let mut q = Sql::new("SELECT ");
+        q.push(PAYMENT_COLUMNS).push(" FROM payments WHERE status = 'pending' AND created_at < ");
+        q.bind(created_before.unix_micros()).push(" AND (queried_at IS NULL OR queried_at < ");
+        q.bind(queried_before.unix_micros()).push(") ORDER BY created_at LIMIT ").bind(limit as i64);
+        let rows = q.query().fetch_all(self.reader()).await.map_err(err)?;
+        rows.iter().map(payment_row).collect()
+    }
+
+    async fn mark_payment_queried(&self, id: PaymentId, now: Timestamp) -> StoreResult<()> {
+        sqlx::query("UPDATE payments SET queried_at = $2 WHERE id = $1")
+            .bind(id.to_string())
+            .bind(now.unix_micros())
+            .execute(self.writer())
+            .await
+            .map_err(err)?;
+        Ok(())
+    }
+
     async fn record_notification(
         &self,
         provider: &str,
+        merchant: Option<MerchantId>,
         out_trade_no: Option<&str>,
         outcome: &str,
         detail: &str,
         now: Timestamp,
     ) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO payment_notifications (id, provider, out_trade_no, outcome, detail, received_at)
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO payment_notifications (id, provider, merchant_id, out_trade_no, outcome, detail, received_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(uuid::Uuid::now_v7().to_string())
         .bind(provider.to_string())
+        .bind(merchant.map(|m| m.to_string()))
         .bind(out_trade_no.map(str::to_string))
         .bind(outcome.to_string())
         .bind(detail.chars().take(500).collect::<String>())

@@ -489,3 +489,35 @@
   tick();
   schedule(phase === 'live' ? 3000 : phase === 'sold_out' ? 5000 : 60000);
 })();
+
+// Paying: the page waits for the provider's notification (asking the order's status
+// every two seconds) and moves on to the order once it is paid. Inside WeChat it opens
+// WeChat's payment sheet with the signed parameters the server prepared.
+(function () {
+  var waiting = document.getElementById('pay-waiting');
+  if (!waiting) { return; }
+  var statusUrl = waiting.getAttribute('data-status-url');
+  var orderUrl = waiting.getAttribute('data-order-url');
+  function poll() {
+    fetch(statusUrl, { credentials: 'same-origin', headers: { accept: 'application/json' } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (order) {
+        if (order && order.status !== 'pending_payment') { window.location.href = orderUrl; return; }
+        setTimeout(poll, 2000);
+      }, function () { setTimeout(poll, 2000); });
+  }
+  setTimeout(poll, 2000);
+
+  var params = document.getElementById('jsapi-params');
+  if (!params) { return; }
+  var request = JSON.parse(params.textContent);
+  function openSheet() {
+    window.WeixinJSBridge.invoke('getBrandWCPayRequest', request, function (res) {
+      // "ok" only means the sheet closed after paying; the notification decides.
+      if (res && res.err_msg === 'get_brand_wcpay_request:ok') { poll(); }
+    });
+  }
+  if (window.WeixinJSBridge) { openSheet(); } else {
+    document.addEventListener('WeixinJSBridgeReady', openSheet, false);
+  }
+})();

@@ -471,12 +471,12 @@ impl Sweep {
                 }
                 Err(crate::ports::StoreError::Duplicate { field: "number" }) => continue,
                 Err(e) => {
-                    self.reverse_codes(&charged).await;
+                    self.reverse_codes(m, &charged).await;
                     return Err(e.into());
                 }
             }
         }
-        self.reverse_codes(&charged).await;
+        self.reverse_codes(m, &charged).await;
         Err(AppError::Internal("could not find a free order number".into()))
     }
 
@@ -504,7 +504,7 @@ impl Sweep {
                         "only WeChat and Alipay codes are charged, and only while the till is online",
                     ));
                 }
-                let gateway = self.default_gateway()?;
+                let gateway = self.code_gateway(m, code).await?;
                 let out_trade_no = code_trade_no(m, &input.sale_id, i);
                 let request = CodePayment {
                     merchant_id: m,
@@ -531,7 +531,7 @@ impl Sweep {
             match outcome {
                 Ok(charge) => charged.push(Some(charge)),
                 Err(e) => {
-                    self.reverse_codes(&charged).await;
+                    self.reverse_codes(m, &charged).await;
                     return Err(e);
                 }
             }
@@ -540,20 +540,22 @@ impl Sweep {
     }
 
     /// Gives back what was charged for a sale that did not go through.
-    async fn reverse_codes(&self, charged: &[Option<CodeCharge>]) {
+    async fn reverse_codes(&self, merchant: MerchantId, charged: &[Option<CodeCharge>]) {
         for c in charged.iter().flatten() {
             let refund = RefundRequest {
                 out_trade_no: c.out_trade_no.clone(),
                 out_refund_no: format!("{}R", c.out_trade_no),
                 amount: c.amount,
                 total: c.amount,
+                reason: "till sale did not go through".into(),
+                notify_url: self.notify_url(c.provider, merchant),
             };
-            let done = match self.gateway(c.provider) {
+            let done = match self.gateway_for(merchant, c.provider).await {
                 Ok(g) => g.refund(&refund).await.map_err(|e| e.to_string()),
                 Err(e) => Err(e.to_string()),
             };
             match done {
-                Ok(()) => {
+                Ok(_) => {
                     tracing::warn!(event = "till_code_reversed", out_trade_no = %c.out_trade_no, amount = c.amount.minor())
                 }
                 Err(e) => {

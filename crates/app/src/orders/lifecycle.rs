@@ -222,8 +222,17 @@ impl Sweep {
         let (Some(provider), Some(out_trade_no)) = (v["provider"].as_str(), v["out_trade_no"].as_str()) else {
             return Err(format!("bad payload {payload}"));
         };
-        let gateway = self.gateway(provider).map_err(|e| e.to_string())?;
+        let Some(payment) = self.repos.orders.payment_by_out_trade_no(out_trade_no).await.map_err(|e| e.to_string())?
+        else {
+            return Err(format!("no payment {out_trade_no}"));
+        };
+        let gateway = self.gateway_for(payment.merchant_id, provider).await.map_err(|e| e.to_string())?;
         gateway.close(out_trade_no).await.map_err(|e| e.to_string())?;
+        // Paid between the last query and the close: the money is applied (and, the order
+        // being closed, refunded) now rather than when a notification may come.
+        if self.query_payment(&payment).await.map_err(|e| e.to_string())? {
+            tracing::warn!(event = "paid_before_close", provider, out_trade_no);
+        }
         tracing::info!(event = "payment_closed", provider, out_trade_no);
         Ok(())
     }

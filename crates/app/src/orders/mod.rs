@@ -2,16 +2,15 @@
 //! return), for staff and shoppers, and the payment notifications that drive them.
 
 mod lifecycle;
-mod payments;
 mod staff;
 
 use serde::Serialize;
 use sweep_domain::Timestamp;
 use sweep_domain::order::{Order, OrderEvent, Payment, Refund, ReturnRequest};
 
+pub use crate::payments::NoticeReply;
 pub use lifecycle::{CLOSE_PAYMENT, PICKUP_DEADLINE, REFUND_PAYMENT};
-pub(crate) use lifecycle::{release_all, returned};
-pub use payments::NoticeReply;
+pub(crate) use lifecycle::{new_refund, release_all, returned};
 pub use staff::{RefundInput, ShipInput};
 
 /// An order with everything that happened to it.

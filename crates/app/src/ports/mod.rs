@@ -407,12 +407,16 @@ pub trait MediaStore: Send + Sync {
 mod cards;
 mod coupons;
 mod flash;
+mod gateway;
 mod loyalty;
+mod payments;
 mod shopping;
 mod till;
 pub use cards::*;
 pub use coupons::*;
 pub use flash::*;
+pub use gateway::*;
 pub use loyalty::*;
+pub use payments::*;
 pub use shopping::*;
 pub use till::*;

@@ -339,9 +339,22 @@ pub trait OrderRepo: Send + Sync {
     async fn refunds(&self, merchant: MerchantId, order: OrderId) -> StoreResult<Vec<Refund>>;
     async fn refund(&self, id: RefundId) -> StoreResult<Option<Refund>>;
     async fn complete_refund(&self, id: RefundId, now: Timestamp) -> StoreResult<()>;
+    async fn refund_by_out_refund_no(&self, out_refund_no: &str) -> StoreResult<Option<Refund>>;
+    /// Pending payments at providers (not the sandbox's) created before
+    /// `created_before` and not asked about since `queried_before`, oldest first.
+    async fn payments_to_query(
+        &self,
+        created_before: Timestamp,
+        queried_before: Timestamp,
+        limit: u32,
+    ) -> StoreResult<Vec<Payment>>;
+    async fn mark_payment_queried(&self, id: PaymentId, now: Timestamp) -> StoreResult<()>;
+    /// Records a notification that arrived (the audit trail; rejected ones are security events).
+    #[allow(clippy::too_many_arguments)]
     async fn record_notification(
         &self,
         provider: &str,
+        merchant: Option<MerchantId>,
         out_trade_no: Option<&str>,
         outcome: &str,
         detail: &str,
@@ -352,107 +365,6 @@ pub trait OrderRepo: Send + Sync {
     async fn best_sellers(&self, merchant: MerchantId, limit: u32) -> StoreResult<Vec<ProductId>>;
     async fn insert_return(&self, request: &ReturnRequest) -> StoreResult<()>;
     async fn returns(&self, merchant: MerchantId, order: OrderId) -> StoreResult<Vec<ReturnRequest>>;
-}
-
-/// What a payment provider is asked to set up.
-#[derive(Debug, Clone)]
-pub struct CreatePayment {
-    pub merchant_id: MerchantId,
-    pub out_trade_no: String,
-    pub amount: Money,
-    pub description: String,
-    pub notify_url: String,
-    /// Where the shopper's browser goes after paying (only for show: the notification decides).
-    pub return_url: String,
-}
-
-#[derive(Debug, Clone)]
-pub struct CreatedPayment {
-    /// Where the shopper pays.
-    pub pay_url: String,
-}
-
-#[derive(Debug, Clone)]
-pub struct RefundRequest {
-    pub out_trade_no: String,
-    pub out_refund_no: String,
-    pub amount: Money,
-    pub total: Money,
-}
-
-/// A payment code the shopper's WeChat or Alipay app shows, scanned at the till.
-#[derive(Debug, Clone)]
-pub struct CodePayment {
-    pub merchant_id: MerchantId,
-    /// Derived from the till's sale id: charging the same sale again charges once.
-    pub out_trade_no: String,
-    pub auth_code: String,
-    pub amount: Money,
-    pub description: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CodePaymentOutcome {
-    Paid {
-        provider_txn_id: String,
-    },
-    /// The shopper's wallet said no (balance, limits, a stale code).
-    Declined(String),
-}
-
-/// A notification whose signature checked out.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PaymentNotice {
-    pub out_trade_no: String,
-    pub provider_txn_id: String,
-    pub amount: Money,
-    /// The merchant the provider says the money is for.
-    pub merchant_ref: String,
-    pub paid: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum GatewayError {
-    /// The provider could not be reached or answered with an error: try again later.
-    #[error("payment provider unavailable: {0}")]
-    Unavailable(String),
-    /// The provider refused the request for good.
-    #[error("payment provider refused: {0}")]
-    Refused(String),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum NoticeError {
-    #[error("bad signature")]
-    BadSignature,
-    #[error("timestamp outside the allowed window")]
-    Stale,
-    #[error("malformed notification: {0}")]
-    Malformed(String),
-}
-
-/// A payment provider: set up payments, refund them, and read their notifications.
-#[async_trait]
-pub trait PaymentGateway: Send + Sync {
-    fn provider(&self) -> &'static str;
-    async fn create(&self, request: &CreatePayment) -> Result<CreatedPayment, GatewayError>;
-    async fn refund(&self, request: &RefundRequest) -> Result<(), GatewayError>;
-    /// Closes an unpaid transaction so it can no longer be paid. Closing one that is
-    /// closed already, or was paid meanwhile, is not an error: a late payment is
-    /// refunded when its notification arrives.
-    async fn close(&self, out_trade_no: &str) -> Result<(), GatewayError>;
-    /// Charges a payment code at the till. Repeating it with the same `out_trade_no`
-    /// charges once and answers as the first time.
-    async fn pay_with_code(&self, request: &CodePayment) -> Result<CodePaymentOutcome, GatewayError>;
-    /// Checks a notification's signature and freshness and reads it.
-    fn read_notice(
-        &self,
-        headers: &[(String, String)],
-        body: &[u8],
-        now: Timestamp,
-    ) -> Result<PaymentNotice, NoticeError>;
-    /// The exact reply the provider expects for a notification we accept.
-    fn ack_body(&self) -> &'static str;
 }
 
 /// Background work that lives outside the use cases (such as a provider simulator's

@@ -124,22 +124,55 @@ impl PaymentGateway for Sandbox {
         PROVIDER
     }
 
+    fn account_ref(&self, merchant: sweep_domain::ids::MerchantId) -> String {
+        merchant.to_string()
+    }
+
     async fn create(&self, request: &CreatePayment) -> Result<CreatedPayment, GatewayError> {
         let mut txn = unpaid(request.merchant_id, &request.out_trade_no, request.amount, &request.description);
         txn.notify_url = request.notify_url.clone();
         txn.return_url = request.return_url.clone();
         self.books.sandbox_create(&txn).await.map_err(|e| GatewayError::Unavailable(e.to_string()))?;
-        Ok(CreatedPayment { pay_url: format!("{}/sandbox/pay/{}", self.public_url, request.out_trade_no) })
+        let cashier = format!("{}/sandbox/pay/{}", self.public_url, request.out_trade_no);
+        let action =
+            if request.scene == PayScene::Qr { PayAction::ShowQr(cashier) } else { PayAction::Redirect(cashier) };
+        Ok(CreatedPayment { action })
     }
 
-    async fn refund(&self, request: &RefundRequest) -> Result<(), GatewayError> {
+    async fn query(&self, out_trade_no: &str) -> Result<TradeState, GatewayError> {
+        let txn =
+            self.books.sandbox_transaction(out_trade_no).await.map_err(|e| GatewayError::Unavailable(e.to_string()))?;
+        Ok(match txn {
+            None => TradeState::NotFound,
+            Some(t) if t.status == "SUCCESS" && t.refunded.minor() > 0 => {
+                TradeState::Refunded { provider_txn_id: t.transaction_id, amount: t.amount }
+            }
+            Some(t) if t.status == "SUCCESS" => {
+                TradeState::Paid { provider_txn_id: t.transaction_id, amount: t.amount }
+            }
+            Some(t) if t.status == "CLOSED" => TradeState::Closed,
+            Some(_) => TradeState::Unpaid,
+        })
+    }
+
+    async fn query_refund(
+        &self,
+        _out_trade_no: &str,
+        _out_refund_no: &str,
+    ) -> Result<Option<RefundState>, GatewayError> {
+        // Refunding again under the same number is a no-op here, so "never heard of it"
+        // (refund now) is always a safe answer.
+        Ok(None)
+    }
+
+    async fn refund(&self, request: &RefundRequest) -> Result<RefundState, GatewayError> {
         let outcome = self
             .books
             .sandbox_refund(&request.out_trade_no, &request.out_refund_no, request.amount.minor(), now())
             .await
             .map_err(|e| GatewayError::Unavailable(e.to_string()))?;
         match outcome {
-            SandboxRefundOutcome::Done | SandboxRefundOutcome::AlreadyDone => Ok(()),
+            SandboxRefundOutcome::Done | SandboxRefundOutcome::AlreadyDone => Ok(RefundState::Succeeded),
             SandboxRefundOutcome::NotPaid => Err(GatewayError::Refused("the transaction is not paid".into())),
             SandboxRefundOutcome::ExceedsPaid => Err(GatewayError::Refused("more than was paid".into())),
         }
@@ -192,8 +225,8 @@ impl PaymentGateway for Sandbox {
         headers: &[(String, String)],
         body: &[u8],
         now: Timestamp,
-    ) -> Result<PaymentNotice, NoticeError> {
-        protocol::verify(&self.key, headers, body, now)
+    ) -> Result<ProviderNotice, NoticeError> {
+        protocol::verify(&self.key, headers, body, now).map(ProviderNotice::Payment)
     }
 
     fn ack_body(&self) -> &'static str {

@@ -318,26 +318,79 @@ pub async fn order(
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct PayInput {
-    /// A provider name; the shop's default when omitted.
+    /// A provider from `payment-methods`; the best one for this browser when omitted.
     #[serde(default)]
     pub provider: Option<String>,
+    /// Show a QR to scan with the phone instead of going to the provider's page.
+    #[serde(default)]
+    pub qr: bool,
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct PayBody {
-    /// Where the shopper pays. The order is paid when the provider's notification arrives.
-    pub pay_url: String,
+    pub provider: Option<String>,
+    /// `redirect` (go to `pay_url`), `qr` (show `qr_code` to scan with the wallet app),
+    /// `jsapi` (call WeChat's `getBrandWCPayRequest` with `jsapi`), or `authorise`
+    /// (inside WeChat: go to `pay_url`, WeChat's web authorisation, which comes back to
+    /// the storefront's payment page). The order is paid when the provider confirms.
+    pub next: &'static str,
+    pub pay_url: Option<String>,
+    pub qr_code: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub jsapi: Option<serde_json::Value>,
 }
 
-#[utoipa::path(post, path = "/s/{slug}/api/orders/{order_id}/pay", tag = "shop", params(("slug" = String, Path), ("order_id" = String, Path)), request_body = PayInput, responses((status = 200, body = PayBody), (status = 409, body = ErrorBody)), security(("shop_session" = [])))]
+#[derive(Serialize, ToSchema)]
+pub struct PaymentMethodsBody {
+    /// Provider names, best for this browser first.
+    pub providers: Vec<String>,
+}
+
+/// The payment methods this shop takes in this browser (WeChat's in-app browser only
+/// WeChat Pay, Alipay's only Alipay), best first.
+#[utoipa::path(get, path = "/s/{slug}/api/payment-methods", tag = "shop", params(("slug" = String, Path)), responses((status = 200, body = PaymentMethodsBody)), security(("shop_session" = [])))]
+pub async fn payment_methods(State(s): State<AppState>, shop: Shop) -> ApiResult<Json<PaymentMethodsBody>> {
+    let device = sweep_app::payments::PayDevice::from_channel(shop.channel);
+    Ok(Json(PaymentMethodsBody { providers: s.sweep.payment_choices(&shop.ctx, device).await? }))
+}
+
+#[utoipa::path(post, path = "/s/{slug}/api/orders/{order_id}/pay", tag = "shop", params(("slug" = String, Path), ("order_id" = String, Path)), request_body = PayInput, responses((status = 200, body = PayBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("shop_session" = [])))]
 pub async fn pay(
     State(s): State<AppState>,
     shop: Shop,
     ApiPath(params): ApiPath<(String, String)>,
+    Peer(peer): Peer,
+    headers: HeaderMap,
     ApiJson(input): ApiJson<PayInput>,
 ) -> ApiResult<Json<PayBody>> {
-    let pay_url = s.sweep.pay_order(&shop.ctx, order_id(&params)?, input.provider.as_deref()).await?;
-    Ok(Json(PayBody { pay_url }))
+    use sweep_app::payments::{PayDevice, PayNext, PayRequest};
+    use sweep_app::ports::PayAction;
+    let id = order_id(&params)?;
+    let request = PayRequest {
+        provider: input.provider,
+        device: PayDevice::from_channel(shop.channel),
+        qr: input.qr,
+        openid: None,
+        client_ip: client_ip(&s.config, &headers, peer),
+    };
+    let body = match s.sweep.pay_order(&shop.ctx, id, &request).await? {
+        PayNext::Act { provider, action } => {
+            let mut body =
+                PayBody { provider: Some(provider), next: "redirect", pay_url: None, qr_code: None, jsapi: None };
+            match action {
+                PayAction::Redirect(url) => body.pay_url = Some(url),
+                PayAction::ShowQr(text) => (body.next, body.qr_code) = ("qr", Some(text)),
+                PayAction::WeChatJsapi(params) => (body.next, body.jsapi) = ("jsapi", Some(params)),
+            }
+            body
+        }
+        PayNext::Authorise { provider } => {
+            // The page flow does the round trip through WeChat's authorisation.
+            let start = format!("{}{}/orders/{id}/pay?provider={provider}", s.sweep.settings().public_url, shop.base);
+            PayBody { provider: Some(provider), next: "authorise", pay_url: Some(start), qr_code: None, jsapi: None }
+        }
+    };
+    Ok(Json(body))
 }
 
 #[utoipa::path(post, path = "/s/{slug}/api/orders/{order_id}/cancel", tag = "shop", params(("slug" = String, Path), ("order_id" = String, Path)), responses((status = 200, body = OrderView), (status = 409, body = ErrorBody)), security(("shop_session" = [])))]

@@ -73,6 +73,17 @@ impl T {
             "order" => ("订单", "Order"),
             "pay" => ("去支付", "Pay"),
             "pay_by" => ("请在此时间前支付", "Pay before"),
+            "wechat_pay" => ("微信支付", "WeChat Pay"),
+            "alipay" => ("支付宝", "Alipay"),
+            "sandbox_pay" => ("演示支付", "Demo payment"),
+            "pay_with_qr" => ("扫码支付", "Scan to pay"),
+            "scan_with_phone" => {
+                ("请用手机打开扫一扫，扫码后完成支付", "Scan this code with your phone's wallet app and pay there")
+            }
+            "waiting_for_payment" => ("支付完成后本页会自动跳转", "This page moves on by itself once you have paid"),
+            "back_to_order" => ("返回订单", "Back to the order"),
+            "open_in_wechat" => ("请在微信中完成支付", "Finish paying in WeChat"),
+            "no_payment_method" => ("本店暂未开通在线支付", "This shop does not take payments online yet"),
             "cancel_order" => ("取消订单", "Cancel order"),
             "confirming_payment" => ("支付确认中…", "Confirming your payment…"),
             "pickup_code" => ("取货码", "Pickup code"),

@@ -14,6 +14,8 @@ pub const ADMIN: &str = "admin@test.sweep";
 
 /// The sandbox provider's signing key in tests (shared by a test's processes).
 pub const SANDBOX_KEY: &str = "test sandbox signing key";
+/// The key sealing merchants' payment secrets in tests (shared by a test's processes).
+pub const SECRETS_KEY: [u8; 32] = [42; 32];
 
 pub struct TestApp {
     pub url: String,
@@ -55,6 +57,9 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: Backend, settings: Settings) -> TestApp {
+        // Warnings and errors show with a failing test's output (SWEEP_TEST_LOG for more).
+        let filter = std::env::var("SWEEP_TEST_LOG").unwrap_or_else(|_| "warn,sqlx=error".into());
+        let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter(filter).try_init();
         let db = TestDb::new(backend).await;
         let app = Self::serve(db.db.clone(), db.media_dir.clone(), settings, db).await;
         app.sweep.create_platform_admin(ADMIN, "Admin", PASSWORD).await.unwrap();
@@ -88,6 +93,7 @@ impl TestApp {
         let sandbox = Arc::new(sweep_pay::sandbox::Sandbox::new(db.clone(), db, SANDBOX_KEY, &url));
         let sweep = Arc::new(
             Sweep::new(repos, Arc::new(SystemClock), settings)
+                .with_secret_box(sweep_app::payments::SecretBox::new(&SECRETS_KEY).unwrap())
                 .with_gateway(sandbox.clone())
                 .with_job_handler(sandbox.clone()),
         );

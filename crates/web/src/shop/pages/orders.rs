@@ -83,13 +83,17 @@ struct OrderPage {
     /// Bought at a store's till: the store.
     in_store: Option<String>,
     payable: bool,
+    /// Provider and its name, best for this browser first.
+    pay_choices: Vec<(String, &'static str)>,
+    /// Providers that can also show a QR to scan with the phone (desktop browsers).
+    qr_choices: Vec<(String, &'static str)>,
     pay_by: String,
     receivable: bool,
     cancellable: bool,
     events: Vec<(String, &'static str)>,
 }
 
-fn order_id(shop: &Shop, text: &str) -> Result<OrderId, Response> {
+pub(super) fn order_id(shop: &Shop, text: &str) -> Result<OrderId, Response> {
     path_id(text).map_err(|_| error_page(shop, AppError::NotFound("order")))
 }
 
@@ -125,6 +129,25 @@ pub async fn order(State(s): State<AppState>, shop: Shop, ApiPath(params): ApiPa
                     })
                 })
                 .collect();
+            let payable = o.status == OrderStatus::PendingPayment && o.pay_by > now;
+            let device = sweep_app::payments::PayDevice::from_channel(shop.channel);
+            let pay_choices: Vec<(String, &'static str)> = if payable {
+                let names = or_page(&shop, s.sweep.payment_choices(&shop.ctx, device).await)?;
+                names
+                    .into_iter()
+                    .map(|p| {
+                        let label = super::pay::provider_label(&t, &p);
+                        (p, label)
+                    })
+                    .collect()
+            } else {
+                vec![]
+            };
+            let qr_choices = if device == sweep_app::payments::PayDevice::Desktop {
+                pay_choices.iter().filter(|(p, _)| p != sweep_app::payments::WECHAT_PAY).cloned().collect()
+            } else {
+                vec![]
+            };
             let page = OrderPage {
                 url: format!("{}/orders/{}", shop.base, o.id),
                 number: o.number.clone(),
@@ -156,7 +179,9 @@ pub async fn order(State(s): State<AppState>, shop: Shop, ApiPath(params): ApiPa
                     None if o.fulfilment == Fulfilment::InStore => Some(String::new()),
                     None => None,
                 },
-                payable: o.status == OrderStatus::PendingPayment && o.pay_by > now,
+                payable,
+                pay_choices,
+                qr_choices,
                 pay_by: local_time(&shop, o.pay_by),
                 receivable: o.status == OrderStatus::Shipped,
                 cancellable: o.status == OrderStatus::PendingPayment
@@ -206,15 +231,6 @@ async fn order_action(
         }
         .await,
     )
-}
-
-pub async fn order_pay(
-    State(s): State<AppState>,
-    shop: Shop,
-    ApiPath(params): ApiPath<(String, String)>,
-    body: Bytes,
-) -> Response {
-    order_action(&shop, &params, &body, async |id| s.sweep.pay_order(&shop.ctx, id, None).await.map(Some)).await
 }
 
 pub async fn order_cancel(

@@ -1,0 +1,131 @@
+//! Reading a merchant's provider settings: each field checked with a stable error code,
+//! every problem reported at once, unknown fields refused (a typo must not pass as set).
+
+use serde_json::{Map, Value};
+use sweep_app::ports::{AccountFieldError, AccountParts};
+
+/// Collects a settings object's fields and what is wrong with them.
+pub(crate) struct Fields<'a> {
+    input: &'a Map<String, Value>,
+    pub errors: Vec<AccountFieldError>,
+    known: Vec<&'static str>,
+}
+
+impl<'a> Fields<'a> {
+    pub fn new(input: &'a Map<String, Value>) -> Fields<'a> {
+        Fields { input, errors: vec![], known: vec![] }
+    }
+
+    pub fn error(&mut self, field: &str, code: &'static str, message: impl Into<String>) {
+        self.errors.push(AccountFieldError { field: field.to_string(), code, message: message.into() });
+    }
+
+    /// A non-empty string, trimmed; `None` (and an error when required) otherwise.
+    pub fn text(&mut self, field: &'static str, required: bool) -> Option<String> {
+        self.known.push(field);
+        match self.input.get(field) {
+            Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
+            None | Some(Value::Null) if !required => None,
+            Some(Value::String(_)) | None | Some(Value::Null) => {
+                self.error(field, "required", "required");
+                None
+            }
+            Some(_) => {
+                self.error(field, "invalid", "must be text");
+                None
+            }
+        }
+    }
+
+    /// A list of non-empty strings (absent: empty).
+    pub fn texts(&mut self, field: &'static str) -> Vec<String> {
+        self.known.push(field);
+        match self.input.get(field) {
+            None | Some(Value::Null) => vec![],
+            Some(Value::Array(items)) if items.iter().all(|i| i.as_str().is_some_and(|s| !s.trim().is_empty())) => {
+                items.iter().filter_map(|i| i.as_str()).map(|s| s.trim().to_string()).collect()
+            }
+            Some(_) => {
+                self.error(field, "invalid", "must be a list of text");
+                vec![]
+            }
+        }
+    }
+
+    /// An http(s) URL without a trailing slash.
+    pub fn url(&mut self, field: &'static str, default: &str) -> String {
+        match self.text(field, false) {
+            Some(u) if u.starts_with("https://") || u.starts_with("http://") => u.trim_end_matches('/').to_string(),
+            Some(_) => {
+                self.error(field, "invalid_url", "must be an http(s) address");
+                default.to_string()
+            }
+            None => default.to_string(),
+        }
+    }
+
+    /// Refuses fields that were not read.
+    pub fn finish(mut self) -> Vec<AccountFieldError> {
+        let unknown: Vec<String> = self.input.keys().filter(|k| !self.known.contains(&k.as_str())).cloned().collect();
+        for field in unknown {
+            self.error(&field, "unknown_field", "not a setting of this provider");
+        }
+        self.errors
+    }
+}
+
+/// Splits checked settings into what may be shown and what is sealed.
+pub(crate) fn split(input: &Map<String, Value>, secret: &[&str]) -> AccountParts {
+    let mut parts = AccountParts { settings: Map::new(), secrets: Map::new() };
+    for (k, v) in input {
+        if v.is_null() {
+            continue;
+        }
+        if secret.contains(&k.as_str()) {
+            parts.secrets.insert(k.clone(), v.clone());
+        } else {
+            parts.settings.insert(k.clone(), v.clone());
+        }
+    }
+    parts
+}
+
+/// Both halves back as one object, to read.
+pub(crate) fn joined(parts: &AccountParts) -> Map<String, Value> {
+    let mut all = parts.settings.clone();
+    all.extend(parts.secrets.clone());
+    all
+}
+
+/// How a gateway waits while a payer confirms a payment code in the wallet app.
+#[derive(Debug, Clone, Copy)]
+pub struct CodeWait {
+    pub poll_every: std::time::Duration,
+    /// After this the charge is cancelled and the till told the payer did not confirm.
+    pub give_up_after: std::time::Duration,
+}
+
+impl Default for CodeWait {
+    fn default() -> Self {
+        CodeWait { poll_every: std::time::Duration::from_secs(2), give_up_after: std::time::Duration::from_secs(30) }
+    }
+}
+
+/// The HTTP client the gateways share: rustls, short timeouts (a slow provider must not
+/// hold a shopper's request for long).
+pub(crate) fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .connect_timeout(std::time::Duration::from_secs(5))
+        .build()
+        .expect("an HTTP client with default TLS settings")
+}
+
+pub(crate) fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+/// Percent-encodes a query value.
+pub(crate) fn query_value(value: &str) -> String {
+    form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}

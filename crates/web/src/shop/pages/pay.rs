@@ -1,0 +1,169 @@
+//! Paying for an order from the shopper's browser: the method follows the browser
+//! (inside WeChat, WeChat Pay's JSAPI after a silent web authorisation; inside Alipay,
+//! Alipay; elsewhere a choice of the provider's page or a QR to scan with the phone).
+
+use sha2::{Digest, Sha256};
+use sweep_app::payments::{PayDevice, PayNext, PayRequest};
+use sweep_app::ports::PayAction;
+
+use super::orders::order_id;
+use super::*;
+
+#[derive(Deserialize)]
+struct PayForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    provider: Option<String>,
+    #[serde(default)]
+    qr: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct AuthorisedQuery {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    provider: String,
+}
+
+/// A QR to scan with the wallet app, or WeChat's in-app payment sheet.
+#[derive(Template)]
+#[template(path = "shop/pay.html")]
+struct PayPage {
+    l: Layout,
+    order_url: String,
+    status_url: String,
+    total: String,
+    provider_name: &'static str,
+    qr_svg: Option<String>,
+    jsapi: Option<String>,
+}
+
+/// The state WeChat's authorisation carries back: bound to this browser's session, so
+/// a code obtained elsewhere cannot be replayed into it.
+fn authorisation_state(shop: &Shop) -> String {
+    let token = shop.ctx.csrf_token().unwrap_or_default();
+    hex::encode(&Sha256::digest(format!("wechat-authorise:{token}").as_bytes())[..12])
+}
+
+fn pay_request(
+    s: &AppState,
+    shop: &Shop,
+    headers: &HeaderMap,
+    peer: Peer,
+    provider: Option<String>,
+    qr: bool,
+) -> PayRequest {
+    PayRequest {
+        provider,
+        device: PayDevice::from_channel(shop.channel),
+        qr,
+        openid: None,
+        client_ip: client_ip(&s.config, headers, peer.0),
+    }
+}
+
+pub async fn order_pay(
+    State(s): State<AppState>,
+    shop: Shop,
+    ApiPath(params): ApiPath<(String, String)>,
+    Peer(peer): Peer,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    unwrap(
+        async {
+            let form: PayForm = parse_form(&shop, &body)?;
+            check_csrf(&shop, &form.csrf)?;
+            let id = order_id(&shop, &params.1)?;
+            let request = pay_request(&s, &shop, &headers, Peer(peer), form.provider, form.qr.is_some());
+            let next = or_page(&shop, s.sweep.pay_order(&shop.ctx, id, &request).await)?;
+            pay_next(&s, &shop, id, next).await
+        }
+        .await,
+    )
+}
+
+/// WeChat's web authorisation came back: learn the payer's openid and open WeChat's
+/// payment sheet.
+pub async fn order_pay_authorised(
+    State(s): State<AppState>,
+    shop: Shop,
+    ApiPath(params): ApiPath<(String, String)>,
+    Peer(peer): Peer,
+    headers: HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<AuthorisedQuery>,
+) -> Response {
+    unwrap(
+        async {
+            let id = order_id(&shop, &params.1)?;
+            let expected = authorisation_state(&shop);
+            if !sweep_app::secrets::constant_time_eq(&expected, &q.state) || q.code.is_empty() {
+                let t = shop.t();
+                return Err(error_page(&shop, AppError::conflict("csrf", None, t.get("expired_page"))));
+            }
+            let openid = or_page(&shop, s.sweep.payer_openid(&shop.ctx, &q.provider, &q.code).await)?;
+            let mut request = pay_request(&s, &shop, &headers, Peer(peer), Some(q.provider.clone()), false);
+            request.openid = Some(openid);
+            let next = or_page(&shop, s.sweep.pay_order(&shop.ctx, id, &request).await)?;
+            pay_next(&s, &shop, id, next).await
+        }
+        .await,
+    )
+}
+
+async fn pay_next(s: &AppState, shop: &Shop, id: OrderId, next: PayNext) -> PageResult {
+    let order_url = format!("{}/orders/{id}", shop.base);
+    let (provider, action) = match next {
+        PayNext::Act { provider, action } => (provider, action),
+        PayNext::Authorise { provider } => {
+            let back = format!(
+                "{}{}/orders/{id}/pay/authorised?provider={provider}",
+                s.sweep.settings().public_url,
+                shop.base
+            );
+            let to = or_page(
+                shop,
+                s.sweep.payer_authorisation_url(&shop.ctx, id, &provider, &back, &authorisation_state(shop)).await,
+            )?;
+            return Ok(Redirect::to(&to).into_response());
+        }
+    };
+    let view = or_page(shop, s.sweep.my_order(&shop.ctx, id).await)?;
+    let provider_name = provider_label(&shop.t(), &provider);
+    let (qr_svg, jsapi) = match action {
+        PayAction::Redirect(url) => return Ok(Redirect::to(&url).into_response()),
+        PayAction::ShowQr(text) => {
+            let qr = qrcode::QrCode::new(text.as_bytes())
+                .map_err(|e| error_page(shop, AppError::Internal(format!("QR: {e}"))))?;
+            (Some(qr.render::<qrcode::render::svg::Color>().min_dimensions(240, 240).build()), None)
+        }
+        // Embedded in a <script> block: no `<` may end it early.
+        PayAction::WeChatJsapi(params) => (None, Some(params.to_string().replace('<', "\\u003c"))),
+    };
+    let page = PayPage {
+        status_url: format!("{}/api/orders/{id}", shop.base),
+        order_url,
+        total: yuan(view.order.total),
+        provider_name,
+        qr_svg,
+        jsapi,
+        l: shop.layout(s, "me").await,
+    };
+    let mut response = render(shop, page);
+    // The page holds a one-off payment: never from a cache.
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// The name shoppers know a provider by.
+pub(super) fn provider_label(t: &T, provider: &str) -> &'static str {
+    match provider {
+        sweep_app::payments::WECHAT_PAY => t.get("wechat_pay"),
+        sweep_app::payments::ALIPAY => t.get("alipay"),
+        _ => t.get("sandbox_pay"),
+    }
+}
