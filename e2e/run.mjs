@@ -57,6 +57,10 @@ const artifacts = join(root, 'e2e', 'artifacts');
 mkdirSync(artifacts, { recursive: true });
 
 const PHONE_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.47';
+const SAFARI_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1';
+const DESKTOP_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36';
+/// The simulator's stand-in for the WeChat client's JS bridge, fetched once Sweep is up.
+let wechatClient = null;
 
 function freePort() {
   return new Promise((resolve) => {
@@ -80,9 +84,73 @@ async function startSweep() {
   throw new Error('sweep did not start');
 }
 
-async function phone(browser, width = 390) {
-  const context = await browser.newContext({ viewport: { width, height: 844 }, userAgent: PHONE_UA, locale: 'zh-CN', isMobile: true, hasTouch: true });
+async function phone(browser, width = 390, userAgent = PHONE_UA) {
+  const context = await browser.newContext({ viewport: { width, height: 844 }, userAgent, locale: 'zh-CN', isMobile: true, hasTouch: true });
+  if (userAgent === PHONE_UA && wechatClient) {
+    // What the WeChat app injects into its browser: WeixinJSBridge (here the simulator's).
+    await context.addInitScript({ content: wechatClient });
+  }
   return context.newPage();
+}
+
+/// Signs a new shopper in and places a pickup order of the first banner's product at
+/// Hubin Intime; leaves the page on the order.
+async function placeOrder(page, browser, base, phoneNumber) {
+  await page.goto(`${base}/s/yunmian`);
+  await page.locator('.banners a').first().click();
+  await page.waitForURL(/\/p\//);
+  await page.getByRole('button', { name: /立即购买/ }).click();
+  await page.waitForURL(/\/login/);
+  await signInShopper(page, browser, base, phoneNumber);
+  await page.waitForURL(/\/checkout/);
+  await page.locator('label.choice', { hasText: '湖滨银泰店' }).click();
+  await page.locator('#place-order').click();
+  await page.waitForURL(/\/orders\//);
+}
+
+async function waitForStatus(page, text) {
+  for (let i = 0; i < 30 && (await page.locator('#status').innerText()) !== text; i++) {
+    await page.waitForTimeout(500);
+    await page.reload();
+  }
+  assert.equal(await page.locator('#status').innerText(), text);
+}
+
+/// A phone browser outside the wallet apps: Alipay's WAP cashier, then back to the order.
+async function phoneBrowserPaysWithAlipay(browser, base) {
+  const page = await phone(browser, 390, SAFARI_UA);
+  await placeOrder(page, browser, base, '13300133000');
+  assert.ok(await page.locator('[data-provider=wechatpay]').count(), 'WeChat Pay (H5) is offered too');
+  await page.locator('[data-provider=alipay]').click();
+  await page.waitForURL(/\/paysim\/alipay\/gateway\.do\?/);
+  await noHorizontalScroll(page, 'Alipay cashier');
+  await page.screenshot({ path: join(artifacts, '10-alipay-cashier.png') });
+  await page.locator('#sim-pay').click();
+  await page.waitForURL(/\/s\/yunmian\/orders\//);
+  await waitForStatus(page, '已支付');
+  assert.match((await page.locator('#pickup-code').innerText()).trim(), /^\d{10}$/);
+  await page.context().close();
+}
+
+/// A desktop browser shows WeChat Pay's QR; the shopper scans it with the phone and pays
+/// there; the desktop page moves on to the paid order by itself.
+async function desktopShowsAQrThePhonePays(browser, base) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, userAgent: DESKTOP_UA, locale: 'zh-CN' });
+  const page = await context.newPage();
+  await placeOrder(page, browser, base, '13300133001');
+  await page.locator('[data-provider=wechatpay]').click();
+  const qr = page.locator('#pay-qr');
+  await qr.waitFor();
+  assert.ok(await qr.locator('svg').count(), 'a QR code');
+  await page.screenshot({ path: join(artifacts, '11-wechat-qr.png') });
+  const scanned = await qr.getAttribute('data-qr-text');
+  const handset = await phone(browser);
+  await handset.goto(scanned);
+  await handset.locator('#sim-pay').click();
+  await page.waitForURL(/\/orders\/[^/]+$/, { timeout: 15000 });
+  await waitForStatus(page, '已支付');
+  await handset.context().close();
+  await context.close();
 }
 
 async function noHorizontalScroll(page, what) {
@@ -125,11 +193,15 @@ async function shopperBuysForPickup(browser, base) {
   await page.waitForURL(/\/orders\//);
   assert.equal(await page.locator('#status').innerText(), '待支付');
 
-  // Pay in the sandbox cashier; the order turns paid when the notification arrives.
-  await page.locator('#pay').click();
-  await page.waitForURL(/\/sandbox\/pay\//);
-  await page.locator('#pay').click();
-  await page.waitForURL(/\/orders\//);
+  // Pay with WeChat Pay, as inside WeChat: the only method offered, a silent web
+  // authorisation for the payer's openid, then WeChat's payment sheet (played by the
+  // provider simulator's stand-in for the WeChat client, which checks the paySign).
+  // The order turns paid when WeChat Pay's signed, encrypted notification arrives.
+  assert.equal(await page.locator('[data-provider=alipay]').count(), 0, 'no Alipay inside WeChat');
+  await page.locator('[data-provider=wechatpay]').click();
+  // (WeChat's sheet confirms at once here; the page then follows the order to "paid".)
+  await page.waitForURL(/\/pay\/authorised/);
+  await page.waitForURL(/\/orders\/[^/]+$/, { timeout: 15000 });
   const pickup = page.locator('#pickup-code');
   for (let i = 0; i < 30 && !(await pickup.count()); i++) {
     await page.waitForTimeout(500);
@@ -244,7 +316,7 @@ async function shopperScansACard(browser, base) {
   assert.equal(order.channel, 'wechat');
 
   // Paid, it reaches Hubin's counter, marked as sold through the store's own card.
-  await page.locator('#pay').click();
+  await page.locator('[data-provider=sandbox]').click();
   await page.waitForURL(/\/sandbox\/pay\//);
   await page.locator('#pay').click();
   await page.waitForURL(/\/orders\//);
@@ -295,7 +367,7 @@ async function memberAcrossChannels(browser, base) {
   await page.locator('label.choice', { hasText: '湖滨银泰店' }).click();
   await page.locator('#place-order').click();
   await page.waitForURL(/\/orders\//);
-  await page.locator('#pay').click();
+  await page.locator('[data-provider=sandbox]').click();
   await page.waitForURL(/\/sandbox\/pay\//);
   await page.locator('#pay').click();
   await page.waitForURL(/\/orders\//);
@@ -555,13 +627,14 @@ async function tillChargesAPaymentCode(browser, base) {
   await noHorizontalScroll(till, 'till with the camera');
 
   // WeChat Pay code: the payment code field shows, focused; the camera reads the
-  // shopper's code into it, and the wallet declines (the sandbox's empty wallet).
+  // shopper's code into it, and the wallet declines: WeChat Pay (the provider simulator
+  // the demo merchant's account points at) answers NOTENOUGH for an empty wallet.
   await till.locator('label.method', { hasText: '微信付款码' }).click();
   assert.ok(await till.locator('#auth-code').evaluate((el) => el === document.activeElement), 'the payment code field has the focus');
   await holdUp('134567890123450000');
   await till.locator('#camera').click();
   await till.locator('#flash.error').waitFor();
-  assert.match(await till.locator('#flash').innerText(), /付款未成功[\s\S]*insufficient balance/);
+  assert.match(await till.locator('#flash').innerText(), /付款未成功[\s\S]*余额不足/);
   assert.equal((await till.locator('#till-lines .qty').innerText()).trim(), '1', 'the sale stays');
   assert.ok(await till.locator('#auth-code').evaluate((el) => el === document.activeElement && el.value === ''), 'ready for another code');
   await till.screenshot({ path: join(artifacts, '21-till-declined.png'), fullPage: true });
@@ -671,6 +744,7 @@ async function memberBuysInAFlashSale(browser, base) {
 }
 
 const sweep = await startSweep();
+wechatClient = await (await fetch(`${sweep.base}/paysim/wechat/jsbridge.js`)).text();
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -678,7 +752,7 @@ const browser = await chromium.launch({
 let failed = false;
 try {
   const { page, pickupCode } = await shopperBuysForPickup(browser, sweep.base);
-  console.log("ok - shopper paid a pickup order and sees its pickup code");
+  console.log("ok - shopper paid a pickup order with WeChat Pay inside WeChat and sees its pickup code");
   await clerkHandsOver(browser, sweep.base, pickupCode);
   console.log('ok - clerk verified the code and handed the order over');
   await page.reload();
@@ -695,6 +769,10 @@ try {
   console.log('ok - the till scans with the camera, shows a declined payment code and charges the next one once');
   await memberBuysInAFlashSale(browser, sweep.base);
   console.log('ok - a member waits for a flash sale to open, buys, lands on the order, and meets the limit');
+  await phoneBrowserPaysWithAlipay(browser, sweep.base);
+  console.log("ok - a phone browser pays with Alipay on Alipay's page and comes back to the paid order");
+  await desktopShowsAQrThePhonePays(browser, sweep.base);
+  console.log("ok - a desktop shows WeChat Pay's QR, the phone pays it, and the desktop moves on by itself");
 } catch (e) {
   failed = true;
   console.error('not ok -', e);

@@ -61,6 +61,7 @@ impl Sweep {
             crate::orders::PICKUP_DEADLINE => self.pickup_deadline_passed(&job.payload).await,
             crate::orders::CLOSE_PAYMENT => self.run_close_payment(&job.payload).await,
             crate::payments::QUERY_PAYMENTS => self.run_payment_queries().await,
+            crate::payments::RECONCILE => self.run_reconciliation_job(&job.payload).await,
             crate::flash::END_FLASH_SALE => self.run_end_flash_sale(&job.payload).await,
             crate::orders::REFUND_PAYMENT => match refund_id(&job.payload) {
                 Some(id) => self.run_refund(id).await,
@@ -156,6 +157,9 @@ impl Sweep {
             }
             if let Err(e) = self.schedule_payment_queries().await {
                 tracing::warn!(error = %e, "could not schedule payment queries");
+            }
+            if let Err(e) = self.schedule_reconciliation().await {
+                tracing::warn!(error = %e, "could not schedule the reconciliation");
             }
             if let Err(e) = self.schedule_periodic(self.now()).await {
                 tracing::warn!(error = %e, "could not schedule periodic jobs");

@@ -61,6 +61,7 @@ pub struct Repos {
     pub flash: Arc<dyn FlashRepo>,
     pub till: Arc<dyn TillRepo>,
     pub payment_accounts: Arc<dyn PaymentAccountRepo>,
+    pub reconciliations: Arc<dyn ReconciliationRepo>,
     pub sms: Arc<dyn SmsSender>,
 }
 
@@ -106,6 +107,9 @@ pub struct Settings {
     pub flash_batch: usize,
     /// The shortest time to pay a merchant may give a flash sale.
     pub flash_min_pay_secs: i64,
+    /// A pending payment is first asked about at its provider this long after it was
+    /// started (when no notification has come), and again at this interval.
+    pub payment_query_after_secs: i64,
 }
 
 impl Default for Settings {
@@ -129,6 +133,7 @@ impl Default for Settings {
             flash_device_burst: 20,
             flash_queue: 20_000,
             flash_batch: 1000,
+            payment_query_after_secs: 60,
             flash_min_pay_secs: 60,
         }
     }

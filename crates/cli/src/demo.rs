@@ -443,6 +443,25 @@ pub async fn seed(sweep: &Sweep) -> AppResult<Seeded> {
     }
 }
 
+/// Connects the demo merchant's WeChat Pay and Alipay accounts to the simulator. The
+/// simulator keeps its books in memory, so every start makes fresh accounts there and
+/// stores them (sealed) for the merchant.
+pub async fn connect_simulator(sweep: &Sweep, sim: &sweep_paysim::Simulator) -> AppResult<()> {
+    let Some(merchant) = sweep.repos().merchants.merchant_by_slug(SLUG).await? else {
+        return Ok(());
+    };
+    for (provider, account) in [
+        (sweep_app::payments::WECHAT_PAY, sim.create_wechat_account()),
+        (sweep_app::payments::ALIPAY, sim.create_alipay_account()),
+    ] {
+        let serde_json::Value::Object(fields) = account else {
+            return Err(AppError::Internal("the simulator's account is not an object".into()));
+        };
+        sweep.connect_payment_account(merchant.id, provider, fields, None).await?;
+    }
+    Ok(())
+}
+
 async fn wait_for_other_seeder(sweep: &Sweep) -> AppResult<Seeded> {
     for _ in 0..120 {
         if sweep.repos().platform.platform_value(SEEDED_MARKER).await?.is_some() {

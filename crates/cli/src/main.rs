@@ -63,6 +63,16 @@ enum Command {
         #[command(subcommand)]
         command: CardsCommand,
     },
+    /// Run the payment provider simulator on its own: WeChat Pay v3 and Alipay with their
+    /// real message formats and signatures, and pages to pay on (no real money).
+    Paysim {
+        /// Listen address, HOST:PORT.
+        #[arg(long, default_value = "127.0.0.1:8090")]
+        addr: String,
+        /// The address browsers and Sweep reach the simulator at.
+        #[arg(long)]
+        public_url: Option<String>,
+    },
     /// Platform administration.
     Admin {
         #[command(subcommand)]
@@ -175,6 +185,7 @@ fn main() -> anyhow::Result<()> {
                 args.db.apply(&mut config);
                 serve::run(config, args).await
             }
+            Command::Paysim { addr, public_url } => serve::paysim(&addr, public_url).await,
             Command::Migrate(db) => {
                 db.apply(&mut config);
                 open(&config).await?;
@@ -272,7 +283,11 @@ pub async fn open_with(
     let repos = sweep_store::repos(db.clone(), config.media_dir());
     let public_url = settings.public_url.clone();
     let secrets = load_or_make_secrets_key(&config.secrets_key_path())?;
-    let mut sweep = Sweep::new(repos, Arc::new(SystemClock), settings).with_secret_box(secrets);
+    let code_wait = sweep_pay::CodeWait::default();
+    let mut sweep = Sweep::new(repos, Arc::new(SystemClock), settings)
+        .with_secret_box(secrets)
+        .with_payment_provider(Arc::new(sweep_pay::wechat::WeChatPayProvider::new(code_wait)))
+        .with_payment_provider(Arc::new(sweep_pay::alipay::AlipayProvider::new(code_wait)));
     let mut sandbox = None;
     if config.payment_sandbox {
         use sweep_app::ports::PlatformSecrets;

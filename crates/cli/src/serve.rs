@@ -1,5 +1,6 @@
 //! `sweep serve`: the API, the pages and the background worker in one process.
 
+use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,12 +38,26 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
     settings.callback_url = default_public_url(scheme, addr);
     let (sweep, db, sandbox) = open_with(&config, settings).await?;
     let seeded = if args.demo { Some(demo::seed(&sweep).await.map_err(crate::app_error)?) } else { None };
+    // The demo pays through the provider simulator, served by this process under
+    // /paysim: the demo merchant's WeChat Pay and Alipay accounts point at it.
+    let simulator = args.demo.then(|| {
+        sweep_paysim::Simulator::new(sweep_paysim::SimConfig {
+            public_base: format!("{}/paysim", public_url.trim_end_matches('/')),
+            ..Default::default()
+        })
+    });
+    if let Some(sim) = &simulator {
+        demo::connect_simulator(&sweep, sim).await.map_err(crate::app_error)?;
+    }
 
     let mut web = WebConfig::new(&public_url);
     web.trusted_proxies = config.trusted_proxies.iter().filter_map(|n| n.parse().ok()).collect();
     web.sms_outbox_page = config.sms_outbox_page || args.demo;
     let state = AppState { sweep: sweep.clone(), config: Arc::new(web), metrics: sweep_web::metrics::handle() };
-    let extra = sandbox.map(sweep_pay::sandbox::router).unwrap_or_default();
+    let mut extra = sandbox.map(sweep_pay::sandbox::router).unwrap_or_default();
+    if let Some(sim) = &simulator {
+        extra = extra.nest("/paysim", sim.router());
+    }
     let app = sweep_web::router_with(state, extra).into_make_service_with_connect_info::<SocketAddr>();
 
     let (stop_worker, worker_stopped) = tokio::sync::watch::channel(false);
@@ -63,6 +78,9 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
     }
     if config.sms_outbox_page || args.demo {
         println!("  SMS outbox     {base}/dev/sms");
+    }
+    if simulator.is_some() {
+        println!("  Pay simulator  {base}/paysim/ (WeChat Pay and Alipay, no real money)");
     }
     if addr.ip().is_unspecified() && config.public_url.is_none() {
         println!(
@@ -92,7 +110,16 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
         }
         None => {
             let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("listening on {addr}"))?;
-            axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+            let server = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).into_future();
+            // Keep-alive connections (a provider's HTTP client, an idle browser) must not
+            // hold the exit for ever: ten seconds after the signal, stop regardless.
+            tokio::select! {
+                served = server => served?,
+                _ = async {
+                    shutdown_signal().await;
+                    tokio::time::sleep(Duration::from_secs(10)).await;
+                } => tracing::warn!("connections still open 10 s after the stop signal; stopping anyway"),
+            }
         }
     }
     let _ = stop_worker.send(true);
@@ -100,6 +127,21 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
         let _ = worker.await;
     }
     db.close().await;
+    Ok(())
+}
+
+/// `sweep paysim`: the provider simulator on its own port, for pointing a Sweep (or
+/// anything else that speaks WeChat Pay v3 or Alipay) at without the internet.
+pub async fn paysim(addr: &str, public_url: Option<String>) -> anyhow::Result<()> {
+    let addr: SocketAddr = addr.parse().with_context(|| format!("--addr {addr:?} is not HOST:PORT"))?;
+    let base = public_url.unwrap_or_else(|| default_public_url("http", addr)).trim_end_matches('/').to_string();
+    let sim = sweep_paysim::Simulator::new(sweep_paysim::SimConfig { public_base: base.clone(), ..Default::default() });
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("listening on {addr}"))?;
+    println!("The payment simulator is running (no real money).");
+    println!("  Open             {base}/");
+    println!("  New accounts     POST {base}/sim/accounts/wechatpay  and  POST {base}/sim/accounts/alipay");
+    println!("  (PUT the JSON they return to Sweep's /api/v1/payment-accounts/{{provider}})");
+    axum::serve(listener, sim.router()).with_graceful_shutdown(shutdown_signal()).await?;
     Ok(())
 }
 

@@ -23,12 +23,14 @@ CREATE INDEX ix_payments_pending ON payments (status, created_at);
 ALTER TABLE payment_notifications ADD COLUMN merchant_id TEXT;
 
 -- A reconciliation run: every payment and refund of a day compared with the provider.
+-- One report per merchant and day; a later run replaces it.
 CREATE TABLE reconciliations (
-    id           TEXT PRIMARY KEY,
     merchant_id  TEXT NOT NULL REFERENCES merchants (id),
     day          TEXT NOT NULL,
     checked      BIGINT NOT NULL,
     mismatches   TEXT NOT NULL,
-    created_at   BIGINT NOT NULL
+    created_at   BIGINT NOT NULL,
+    PRIMARY KEY (merchant_id, day)
 );
-CREATE INDEX ix_reconciliations_merchant ON reconciliations (merchant_id, day);
+CREATE INDEX ix_payments_created ON payments (created_at, id);
+CREATE INDEX ix_refunds_created ON refunds (created_at);

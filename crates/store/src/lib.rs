@@ -58,6 +58,7 @@ pub fn repos(db: Arc<Db>, media_dir: PathBuf) -> Repos {
         flash: db.clone(),
         till: db.clone(),
         payment_accounts: db.clone(),
+        reconciliations: db.clone(),
         sms: Arc::new(OutboxSms(db)),
     }
 }

@@ -30,9 +30,9 @@ pub(crate) const ORDER_COLUMNS: &str = "id, merchant_id, number, shopper_id, sta
 const LINE_COLUMNS: &str = "id, order_id, shipment_id, sku_id, product_id, name_zh, name_en, sku_label, unit_price, \
      list_price, quantity, subtotal, discount, total, returned_quantity, refunded";
 const SHIPMENT_COLUMNS: &str = "id, order_id, location_id, status, carrier, tracking_number, shipped_at, delivered_at";
-const PAYMENT_COLUMNS: &str = "id, merchant_id, order_id, provider, out_trade_no, amount, status, provider_txn_id, \
+pub(crate) const PAYMENT_COLUMNS: &str = "id, merchant_id, order_id, provider, out_trade_no, amount, status, provider_txn_id, \
      captured_at, refunded, created_at";
-const REFUND_COLUMNS: &str =
+pub(crate) const REFUND_COLUMNS: &str =
     "id, merchant_id, order_id, payment_id, out_refund_no, amount, reason, status, created_at, completed_at";
 pub(crate) const ORDER_UNIQUES: &[(&str, &str)] = &[
     ("uq_orders_sale", "sale_id"),
@@ -126,7 +126,7 @@ fn shipment_row(row: &AnyRow) -> StoreResult<(OrderId, Shipment)> {
     ))
 }
 
-fn payment_row(row: &AnyRow) -> StoreResult<Payment> {
+pub(crate) fn payment_row(row: &AnyRow) -> StoreResult<Payment> {
     Ok(Payment {
         id: parse(row, "id")?,
         merchant_id: parse(row, "merchant_id")?,
@@ -142,7 +142,7 @@ fn payment_row(row: &AnyRow) -> StoreResult<Payment> {
     })
 }
 
-fn refund_row(row: &AnyRow) -> StoreResult<Refund> {
+pub(crate) fn refund_row(row: &AnyRow) -> StoreResult<Refund> {
     Ok(Refund {
         id: parse(row, "id")?,
         merchant_id: parse(row, "merchant_id")?,

@@ -37,6 +37,7 @@ use crate::{api, shop};
         api::orders::ship, api::orders::deliver, api::orders::cancel, api::orders::refund,
         api::orders::approve_return, api::orders::reject_return, api::payments::notify,
         api::payments::notify_merchant, api::payments::accounts, api::payments::put_account, api::payments::delete_account,
+        api::payments::reconciliations, api::payments::reconcile,
         shop::api::session, shop::api::login_code, shop::api::login, shop::api::logout, shop::api::product,
         shop::api::cart, shop::api::cart_add, shop::api::cart_set, shop::api::pickup_stores, shop::api::addresses,
         shop::api::address_add, shop::api::place_order, shop::api::orders, shop::api::order, shop::api::pay, shop::api::payment_methods,

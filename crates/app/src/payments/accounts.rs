@@ -99,6 +99,21 @@ impl Sweep {
     ) -> AppResult<PaymentAccountView> {
         require(actor, Permission::EditMerchantSettings)?;
         let merchant = tenant(actor)?;
+        let view = self.connect_payment_account(merchant, provider, input, Some(actor.staff_id)).await?;
+        tracing::info!(event = "payment_account_set", merchant = %merchant, provider, staff = %actor.staff_id);
+        Ok(view)
+    }
+
+    /// Sets a merchant's account at `provider` without a staff member behind it (the
+    /// demo connects its merchant to the provider simulator this way). See
+    /// [`Sweep::put_payment_account`].
+    pub async fn connect_payment_account(
+        &self,
+        merchant: MerchantId,
+        provider: &str,
+        input: Map<String, Value>,
+        by: Option<sweep_domain::ids::StaffId>,
+    ) -> AppResult<PaymentAccountView> {
         let kit = self.payment_provider(provider)?;
         let sealer = self.secret_box()?;
         let mut merged = match self.repos.payment_accounts.payment_account(merchant, provider).await? {
@@ -129,10 +144,9 @@ impl Sweep {
             settings: serde_json::to_string(&parts.settings).map_err(|e| AppError::Internal(e.to_string()))?,
             sealed_secrets: sealer.seal(&secrets, &sealing_context(merchant, provider))?,
             updated_at: self.now(),
-            updated_by: Some(actor.staff_id),
+            updated_by: by,
         };
         self.repos.payment_accounts.put_payment_account(&stored).await?;
-        tracing::info!(event = "payment_account_set", merchant = %merchant, provider, staff = %actor.staff_id);
         Ok(self.account_view(&stored, &parts))
     }
 

@@ -5,6 +5,7 @@
 mod accounts;
 mod checkout;
 mod notices;
+mod reconcile;
 mod recovery;
 mod refunds;
 mod sealing;
@@ -12,5 +13,6 @@ mod sealing;
 pub use accounts::PaymentAccountView;
 pub use checkout::{ALIPAY, PayDevice, PayNext, PayRequest, WECHAT_PAY};
 pub use notices::NoticeReply;
+pub use reconcile::RECONCILE;
 pub use recovery::QUERY_PAYMENTS;
 pub use sealing::SecretBox;

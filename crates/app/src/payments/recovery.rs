@@ -8,16 +8,12 @@ use crate::ports::{GatewayError, NewJob, TradeState};
 use crate::{AppResult, Sweep};
 
 pub const QUERY_PAYMENTS: &str = "query_payments";
-/// A payment is first asked about this long after it was started.
-const QUERY_AFTER_SECS: i64 = 60;
-/// And again at most this often.
-const QUERY_EVERY_SECS: i64 = 60;
 const QUERY_BATCH: u32 = 200;
 
 impl Sweep {
     /// The periodic job that asks about pending payments, once per minute across all
     /// processes (the dedupe key lets one insert win).
-    pub(crate) async fn schedule_payment_queries(&self) -> AppResult<()> {
+    pub async fn schedule_payment_queries(&self) -> AppResult<()> {
         let now = self.now();
         let minute = now.unix_seconds() / 60;
         let job = NewJob {
@@ -36,7 +32,11 @@ impl Sweep {
         let due = self
             .repos
             .orders
-            .payments_to_query(now.minus_seconds(QUERY_AFTER_SECS), now.minus_seconds(QUERY_EVERY_SECS), QUERY_BATCH)
+            .payments_to_query(
+                now.minus_seconds(self.settings.payment_query_after_secs),
+                now.minus_seconds(self.settings.payment_query_after_secs),
+                QUERY_BATCH,
+            )
             .await
             .map_err(|e| e.to_string())?;
         let mut failures = 0;

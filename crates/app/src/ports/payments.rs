@@ -67,3 +67,50 @@ pub trait PaymentProvider: Send + Sync {
     /// A gateway that acts for this merchant with these settings.
     fn open(&self, merchant: MerchantId, account: &AccountParts) -> Result<Arc<dyn PaymentGateway>, String>;
 }
+
+/// One thing Sweep's books and a provider's disagree on.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Mismatch {
+    /// `paid_only_at_provider`, `unpaid_at_provider`, `amount_differs`,
+    /// `refund_missing_at_provider`, `refund_done_only_at_provider`, `query_failed`.
+    pub kind: String,
+    pub provider: String,
+    pub order_id: sweep_domain::ids::OrderId,
+    pub out_trade_no: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_refund_no: Option<String>,
+    pub detail: String,
+}
+
+/// A day's comparison of one merchant's payments and refunds with the providers'.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Reconciliation {
+    pub merchant_id: MerchantId,
+    /// The day in China Standard Time (the providers' statement day), `YYYY-MM-DD`.
+    pub day: String,
+    /// Payments and refunds compared.
+    pub checked: i64,
+    pub mismatches: Vec<Mismatch>,
+    pub created_at: Timestamp,
+}
+
+#[async_trait]
+pub trait ReconciliationRepo: Send + Sync {
+    /// Payments at providers (not the till's cash and cards) created in `[from, to)`,
+    /// every merchant, in id order after `after`.
+    async fn provider_payments_between(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        after: Option<sweep_domain::ids::PaymentId>,
+        limit: u32,
+    ) -> StoreResult<Vec<sweep_domain::order::Payment>>;
+    /// Refunds created in `[from, to)`, every merchant.
+    async fn refunds_between(&self, from: Timestamp, to: Timestamp) -> StoreResult<Vec<sweep_domain::order::Refund>>;
+    /// Stores a merchant's report for its day, replacing an earlier run's.
+    async fn put_reconciliation(&self, report: &Reconciliation) -> StoreResult<()>;
+    /// The merchant's reports, newest day first.
+    async fn reconciliations(&self, merchant: MerchantId, limit: u32) -> StoreResult<Vec<Reconciliation>>;
+}

@@ -406,10 +406,15 @@ impl PaymentGateway for WeChatPay {
             query_value(secret),
             query_value(code)
         );
-        let response =
-            self.http.get(url).send().await.map_err(|e| GatewayError::Unavailable(format!("WeChat: {e}")))?;
+        // The address carries the app secret: errors are reported without it.
+        let response = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| GatewayError::Unavailable(format!("WeChat: {}", e.without_url())))?;
         let body: serde_json::Value =
-            response.json().await.map_err(|e| GatewayError::Unavailable(format!("WeChat: {e}")))?;
+            response.json().await.map_err(|e| GatewayError::Unavailable(format!("WeChat: {}", e.without_url())))?;
         match body["openid"].as_str() {
             Some(openid) if !openid.is_empty() => Ok(openid.to_string()),
             _ => Err(GatewayError::Refused(format!(

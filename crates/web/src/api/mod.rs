@@ -118,6 +118,7 @@ pub fn routes() -> Router<AppState> {
         .route("/payments/{provider}/notify", post(payments::notify))
         .route("/payments/{provider}/notify/{merchant_id}", post(payments::notify_merchant))
         .route("/payment-accounts", get(payments::accounts))
+        .route("/reconciliations", get(payments::reconciliations).post(payments::reconcile))
         .route("/payment-accounts/{provider}", put(payments::put_account).delete(payments::delete_account))
         .route("/campaigns", get(cards::list_campaigns).post(cards::create_campaign))
         .route("/campaigns/{id}", get(cards::show_campaign).patch(cards::update_campaign))

@@ -101,3 +101,34 @@ pub async fn delete_account(
     s.sweep.delete_payment_account(&actor, &provider).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReconcileInput {
+    /// The day to compare, `YYYY-MM-DD` in China Standard Time (the providers' day).
+    pub day: String,
+}
+
+/// The daily reconciliations of the merchant's payments and refunds with the providers'
+/// records, newest day first (head office).
+#[utoipa::path(get, path = "/api/v1/reconciliations", tag = "payments",
+    responses((status = 200, body = Vec<sweep_app::ports::Reconciliation>), (status = 403, body = ErrorBody)))]
+pub async fn reconciliations(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+) -> ApiResult<Json<Vec<sweep_app::ports::Reconciliation>>> {
+    Ok(Json(s.sweep.reconciliations(&actor).await?))
+}
+
+/// Compares a day's payments and refunds with the providers now (the worker does it every
+/// night for the day before), applies money a provider took that Sweep never applied, and
+/// reports every mismatch.
+#[utoipa::path(post, path = "/api/v1/reconciliations", tag = "payments", request_body = ReconcileInput,
+    responses((status = 200, body = sweep_app::ports::Reconciliation), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn reconcile(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    ApiJson(input): ApiJson<ReconcileInput>,
+) -> ApiResult<Json<sweep_app::ports::Reconciliation>> {
+    Ok(Json(s.sweep.reconcile_now(&actor, &input.day).await?))
+}

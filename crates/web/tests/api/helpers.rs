@@ -21,6 +21,8 @@ pub struct TestApp {
     pub url: String,
     pub sweep: Arc<Sweep>,
     pub sandbox: Arc<sweep_pay::sandbox::Sandbox>,
+    /// WeChat Pay and Alipay, played by the simulator under `/paysim` on the same server.
+    pub sim: Arc<sweep_paysim::Simulator>,
     /// Kept alive for the test: dropping it deletes the database files.
     #[allow(dead_code)]
     pub db: TestDb,
@@ -91,9 +93,16 @@ impl TestApp {
         settings.callback_url = url.clone();
         let repos = sweep_store::repos(db.clone(), media);
         let sandbox = Arc::new(sweep_pay::sandbox::Sandbox::new(db.clone(), db, SANDBOX_KEY, &url));
+        // Payment codes: the payer "confirms" within a second; the till waits up to two.
+        let code_wait = sweep_pay::CodeWait {
+            poll_every: std::time::Duration::from_millis(100),
+            give_up_after: std::time::Duration::from_secs(2),
+        };
         let sweep = Arc::new(
             Sweep::new(repos, Arc::new(SystemClock), settings)
                 .with_secret_box(sweep_app::payments::SecretBox::new(&SECRETS_KEY).unwrap())
+                .with_payment_provider(Arc::new(sweep_pay::wechat::WeChatPayProvider::new(code_wait)))
+                .with_payment_provider(Arc::new(sweep_pay::alipay::AlipayProvider::new(code_wait)))
                 .with_gateway(sandbox.clone())
                 .with_job_handler(sandbox.clone()),
         );
@@ -103,10 +112,16 @@ impl TestApp {
         config.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
         config.sms_outbox_page = true;
         let state = AppState { sweep: sweep.clone(), config: Arc::new(config), metrics: sweep_web::metrics::handle() };
-        let app = sweep_web::router_with(state, sweep_pay::sandbox::router(sandbox.clone()))
-            .into_make_service_with_connect_info::<SocketAddr>();
+        let sim = sweep_paysim::Simulator::new(sweep_paysim::SimConfig {
+            public_base: format!("{url}/paysim"),
+            notify_retry_ms: vec![100, 200, 400, 800, 1600],
+            userpaying_secs: 1,
+            refund_processing_ms: 200,
+        });
+        let extra = sweep_pay::sandbox::router(sandbox.clone()).nest("/paysim", sim.router());
+        let app = sweep_web::router_with(state, extra).into_make_service_with_connect_info::<SocketAddr>();
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        TestApp { url, sweep, sandbox, db: keep }
+        TestApp { url, sweep, sandbox, sim, db: keep }
     }
 
     /// Runs every job that is due, as the worker would (expiries, notifications, refunds).

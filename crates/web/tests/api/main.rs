@@ -18,6 +18,7 @@ mod merchant_story;
 mod openapi;
 mod order_races;
 mod pages;
+mod providers;
 mod roles;
 mod scale_out;
 mod shopping;

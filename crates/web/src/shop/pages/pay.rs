@@ -38,7 +38,8 @@ struct PayPage {
     status_url: String,
     total: String,
     provider_name: &'static str,
-    qr_svg: Option<String>,
+    /// The QR (SVG) and the text it encodes.
+    qr: Option<(String, String)>,
     jsapi: Option<String>,
 }
 
@@ -134,12 +135,12 @@ async fn pay_next(s: &AppState, shop: &Shop, id: OrderId, next: PayNext) -> Page
     };
     let view = or_page(shop, s.sweep.my_order(&shop.ctx, id).await)?;
     let provider_name = provider_label(&shop.t(), &provider);
-    let (qr_svg, jsapi) = match action {
+    let (qr, jsapi) = match action {
         PayAction::Redirect(url) => return Ok(Redirect::to(&url).into_response()),
         PayAction::ShowQr(text) => {
             let qr = qrcode::QrCode::new(text.as_bytes())
                 .map_err(|e| error_page(shop, AppError::Internal(format!("QR: {e}"))))?;
-            (Some(qr.render::<qrcode::render::svg::Color>().min_dimensions(240, 240).build()), None)
+            (Some((qr.render::<qrcode::render::svg::Color>().min_dimensions(240, 240).build(), text)), None)
         }
         // Embedded in a <script> block: no `<` may end it early.
         PayAction::WeChatJsapi(params) => (None, Some(params.to_string().replace('<', "\\u003c"))),
@@ -149,7 +150,7 @@ async fn pay_next(s: &AppState, shop: &Shop, id: OrderId, next: PayNext) -> Page
         order_url,
         total: yuan(view.order.total),
         provider_name,
-        qr_svg,
+        qr,
         jsapi,
         l: shop.layout(s, "me").await,
     };
