@@ -111,7 +111,6 @@ impl Sweep {
             OrderChange::new(&order, &[OrderStatus::PendingPayment], OrderStatus::Expired, ActorKind::System, now);
         change.stock = crate::orders::release_all(&order);
         change.close_pending_payments = true;
-        change.jobs = self.close_payment_jobs(&order).await.map_err(|e| e.to_string())?;
         let program = self.loyalty_program_of(order.merchant_id).await.map_err(|e| e.to_string())?;
         change.points.extend(crate::loyalty::points::restore_unpaid(&order, &program, now));
         change.release_coupon = order.coupon_id.is_some();

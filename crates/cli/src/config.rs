@@ -34,8 +34,12 @@ pub struct Config {
     pub login_attempts_per_client: i64,
     pub login_window_minutes: i64,
     pub max_image_kib: usize,
-    /// Offer the sandbox payment provider (no real money; for demos and tests).
+    /// Offer the sandbox payment provider (no real money; for demos and tests). Off by
+    /// default; `serve --demo` turns it on.
     pub payment_sandbox: bool,
+    /// Let merchants point their WeChat Pay and Alipay accounts at any address (a
+    /// provider simulator). Off: only the providers' own hosts. `serve --demo` turns it on.
+    pub payment_gateways_anywhere: bool,
     /// The key that seals merchants' payment secrets at rest (32 bytes, base64). Made
     /// on first start when missing; every process of a deployment needs the same file.
     /// Default: `secrets.key` in the data directory.
@@ -76,7 +80,8 @@ impl Default for Config {
             login_attempts_per_client: 30,
             login_window_minutes: 15,
             max_image_kib: 5 * 1024,
-            payment_sandbox: true,
+            payment_sandbox: false,
+            payment_gateways_anywhere: false,
             secrets_key_file: None,
             sms_outbox_page: false,
             unpaid_order_minutes: 15,
@@ -136,8 +141,14 @@ login_window_minutes = 15
 max_image_kib = 5120
 
 # Offer the sandbox payment provider: a cashier page and signed notifications, no real
-# money. For demos and tests.
-payment_sandbox = true
+# money. For demos and tests (`serve --demo` turns it on): shoppers could otherwise pay
+# with it.
+payment_sandbox = false
+
+# Let merchants point their WeChat Pay and Alipay accounts at any address, such as the
+# provider simulator (`sweep paysim`). Off: only the providers' own hosts are accepted,
+# so a merchant cannot make the server call internal addresses. `serve --demo` turns it on.
+payment_gateways_anywhere = false
 
 # The key that seals merchants' payment secrets (WeChat Pay and Alipay keys) in the
 # database: 32 bytes in base64, made on first start when the file is missing. Every
@@ -186,6 +197,7 @@ const KEYS: &[&str] = &[
     "login_window_minutes",
     "max_image_kib",
     "payment_sandbox",
+    "payment_gateways_anywhere",
     "secrets_key_file",
     "sms_outbox_page",
     "unpaid_order_minutes",

@@ -282,12 +282,24 @@ pub async fn open_with(
     let db = Arc::new(db);
     let repos = sweep_store::repos(db.clone(), config.media_dir());
     let public_url = settings.public_url.clone();
-    let secrets = load_or_make_secrets_key(&config.secrets_key_path())?;
-    let code_wait = sweep_pay::CodeWait::default();
+    let key_path = config.secrets_key_path();
+    if !key_path.exists() {
+        use sweep_app::ports::PaymentAccountRepo;
+        // A new key would leave every stored account unreadable: say so instead.
+        if db.any_payment_accounts().await.map_err(|e| anyhow::anyhow!("{e}"))? {
+            anyhow::bail!(
+                "the secrets key {} is missing, but merchants' payment accounts sealed with it are stored; \
+                 restore the file (or set secrets_key_file)",
+                key_path.display()
+            );
+        }
+    }
+    let secrets = load_or_make_secrets_key(&key_path)?;
+    let options = sweep_pay::ProviderOptions { any_gateway: config.payment_gateways_anywhere, ..Default::default() };
     let mut sweep = Sweep::new(repos, Arc::new(SystemClock), settings)
         .with_secret_box(secrets)
-        .with_payment_provider(Arc::new(sweep_pay::wechat::WeChatPayProvider::new(code_wait)))
-        .with_payment_provider(Arc::new(sweep_pay::alipay::AlipayProvider::new(code_wait)));
+        .with_payment_provider(Arc::new(sweep_pay::wechat::WeChatPayProvider::new(options)))
+        .with_payment_provider(Arc::new(sweep_pay::alipay::AlipayProvider::new(options)));
     let mut sandbox = None;
     if config.payment_sandbox {
         use sweep_app::ports::PlatformSecrets;
@@ -307,7 +319,15 @@ pub async fn open_with(
 fn load_or_make_secrets_key(path: &std::path::Path) -> anyhow::Result<sweep_app::payments::SecretBox> {
     use std::io::Write;
     let read = |path: &std::path::Path| -> anyhow::Result<sweep_app::payments::SecretBox> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let mut text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        // Another process may have created the file a moment ago and still be writing it.
+        for _ in 0..20 {
+            if !text.trim().is_empty() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        }
         sweep_app::payments::SecretBox::from_key_text(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
     };
     if path.exists() {

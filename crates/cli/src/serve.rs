@@ -36,6 +36,11 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
     settings.public_url = public_url.trim_end_matches('/').to_string();
     // Provider notifications (the sandbox's) come from inside this process: loopback.
     settings.callback_url = default_public_url(scheme, addr);
+    if args.demo {
+        // The demo pays in the sandbox and through the provider simulator.
+        config.payment_sandbox = true;
+        config.payment_gateways_anywhere = true;
+    }
     let (sweep, db, sandbox) = open_with(&config, settings).await?;
     let seeded = if args.demo { Some(demo::seed(&sweep).await.map_err(crate::app_error)?) } else { None };
     // The demo pays through the provider simulator, served by this process under

@@ -52,12 +52,23 @@ impl<'a> Fields<'a> {
         }
     }
 
-    /// An http(s) URL without a trailing slash.
-    pub fn url(&mut self, field: &'static str, default: &str) -> String {
-        match self.text(field, false) {
-            Some(u) if u.starts_with("https://") || u.starts_with("http://") => u.trim_end_matches('/').to_string(),
-            Some(_) => {
+    /// An http(s) URL without a trailing slash; one of `official` unless any address is
+    /// allowed (a merchant must not point Sweep's server at arbitrary hosts).
+    pub fn url(&mut self, field: &'static str, official: &[&str], anywhere: bool) -> String {
+        let default = official[0];
+        match self.text(field, false).map(|u| u.trim_end_matches('/').to_string()) {
+            Some(u) if official.contains(&u.as_str()) => u,
+            Some(u) if anywhere && (u.starts_with("https://") || u.starts_with("http://")) => u,
+            Some(_) if anywhere => {
                 self.error(field, "invalid_url", "must be an http(s) address");
+                default.to_string()
+            }
+            Some(_) => {
+                self.error(
+                    field,
+                    "gateway_not_allowed",
+                    format!("must be the provider's own address: {}", official.join(", ")),
+                );
                 default.to_string()
             }
             None => default.to_string(),
@@ -95,6 +106,15 @@ pub(crate) fn joined(parts: &AccountParts) -> Map<String, Value> {
     let mut all = parts.settings.clone();
     all.extend(parts.secrets.clone());
     all
+}
+
+/// How the WeChat Pay and Alipay providers behave in this deployment.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ProviderOptions {
+    pub code_wait: CodeWait,
+    /// Merchants may point their accounts at any address (a provider simulator). Off in
+    /// production: only the providers' own hosts are accepted.
+    pub any_gateway: bool,
 }
 
 /// How a gateway waits while a payer confirms a payment code in the wallet app.

@@ -11,4 +11,4 @@ pub mod amount;
 pub mod sandbox;
 pub mod wechat;
 
-pub use account::CodeWait;
+pub use account::{CodeWait, ProviderOptions};

@@ -336,10 +336,20 @@ impl OrderRepo for Db {
         row.map(|r| Ok((get(&r, "code")?, ts(&r, "expires_at")?, get(&r, "status")?))).transpose()
     }
 
-    async fn insert_payment(&self, p: &Payment) -> StoreResult<()> {
+    async fn start_payment(&self, p: &Payment) -> StoreResult<bool> {
         let mut tx = self.begin().await.map_err(err)?;
+        let waiting =
+            sqlx::query("UPDATE orders SET updated_at = updated_at WHERE id = $1 AND status = 'pending_payment'")
+                .bind(p.order_id.to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(err)?;
+        if waiting.rows_affected() == 0 {
+            return Ok(false);
+        }
         insert_payment(&mut tx, p).await?;
-        tx.commit().await.map_err(err)
+        tx.commit().await.map_err(err)?;
+        Ok(true)
     }
 
     async fn payments(&self, merchant: MerchantId, order: OrderId) -> StoreResult<Vec<Payment>> {
@@ -436,10 +446,19 @@ impl OrderRepo for Db {
         queried_before: Timestamp,
         limit: u32,
     ) -> StoreResult<Vec<Payment>> {
+        // Only payments of orders still waiting: an order paid by another attempt, or
+        // closed, has nothing to gain (late money is refunded when it shows up, and the
+        // daily reconciliation finds the rest). The least recently asked go first.
         let mut q = Sql::new("SELECT ");
-        q.push(PAYMENT_COLUMNS).push(" FROM payments WHERE status = 'pending' AND created_at < ");
-        q.bind(created_before.unix_micros()).push(" AND (queried_at IS NULL OR queried_at < ");
-        q.bind(queried_before.unix_micros()).push(") ORDER BY created_at LIMIT ").bind(limit as i64);
+        q.push(PAYMENT_COLUMNS).push(
+            " FROM payments p WHERE p.status = 'pending'
+              AND EXISTS (SELECT 1 FROM orders o WHERE o.id = p.order_id AND o.status = 'pending_payment')
+              AND p.created_at < ",
+        );
+        q.bind(created_before.unix_micros()).push(" AND (p.queried_at IS NULL OR p.queried_at < ");
+        q.bind(queried_before.unix_micros())
+            .push(") ORDER BY COALESCE(p.queried_at, 0), p.created_at LIMIT ")
+            .bind(limit as i64);
         let rows = q.query().fetch_all(self.reader()).await.map_err(err)?;
         rows.iter().map(payment_row).collect()
     }

@@ -74,6 +74,31 @@ impl PaymentAccountRepo for Db {
             .map_err(err)?;
         Ok(done.rows_affected() > 0)
     }
+
+    async fn open_payments_at(&self, merchant: MerchantId, provider: &str) -> StoreResult<i64> {
+        let row = sqlx::query(
+            "SELECT
+               (SELECT COUNT(*) FROM payments p JOIN orders o ON o.id = p.order_id
+                 WHERE p.merchant_id = $1 AND p.provider = $2 AND p.status = 'pending'
+                   AND o.status = 'pending_payment')
+             + (SELECT COUNT(*) FROM refunds r JOIN payments p ON p.id = r.payment_id
+                 WHERE r.merchant_id = $1 AND p.provider = $2 AND r.status = 'pending') AS open",
+        )
+        .bind(merchant.to_string())
+        .bind(provider.to_string())
+        .fetch_one(self.reader())
+        .await
+        .map_err(err)?;
+        get(&row, "open")
+    }
+
+    async fn any_payment_accounts(&self) -> StoreResult<bool> {
+        let row = sqlx::query("SELECT 1 AS one FROM payment_accounts LIMIT 1")
+            .fetch_optional(self.reader())
+            .await
+            .map_err(err)?;
+        Ok(row.is_some())
+    }
 }
 
 const TILL_METHODS: [&str; 4] = ["cash", "bank_card", "wechat_code", "alipay_code"];

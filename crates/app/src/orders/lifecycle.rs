@@ -174,7 +174,6 @@ impl Sweep {
                 c.points.extend(restore_unpaid(order, &program, now));
                 c.release_coupon = order.coupon_id.is_some();
                 c.close_pending_payments = true;
-                c.jobs = self.close_payment_jobs(order).await?;
                 c
             }
             OrderStatus::Paid | OrderStatus::ReadyForPickup if !shipped => {
@@ -200,23 +199,8 @@ impl Sweep {
         self.apply(order, &change).await
     }
 
-    /// Jobs that close the order's unpaid transactions at their providers, so a
-    /// cashier page left open cannot take money for a dead order.
-    pub(crate) async fn close_payment_jobs(&self, order: &Order) -> AppResult<Vec<NewJob>> {
-        let payments = self.repos.orders.payments(order.merchant_id, order.id).await?;
-        Ok(payments
-            .iter()
-            .filter(|p| p.status == PaymentStatus::Pending)
-            .map(|p| NewJob {
-                kind: CLOSE_PAYMENT.into(),
-                payload: serde_json::json!({"provider": p.provider, "out_trade_no": p.out_trade_no}).to_string(),
-                run_at: self.now(),
-                dedupe_key: Some(format!("{CLOSE_PAYMENT}:{}", p.id)),
-            })
-            .collect())
-    }
-
-    /// Closes one unpaid transaction at its provider (see `close_payment_jobs`).
+    /// Closes one unpaid transaction at its provider (the store enqueues this for every
+    /// pending payment an order step closes), then asks about it.
     pub(crate) async fn run_close_payment(&self, payload: &str) -> Result<(), String> {
         let v: serde_json::Value = serde_json::from_str(payload).map_err(|e| e.to_string())?;
         let (Some(provider), Some(out_trade_no)) = (v["provider"].as_str(), v["out_trade_no"].as_str()) else {

@@ -36,6 +36,12 @@ fn fingerprint(value: &Value) -> String {
     format!("sha256:{}", &hex::encode(Sha256::digest(text.as_bytes()))[..8])
 }
 
+/// The fields that say which account it is (keys may rotate; the account may not change
+/// under open payments).
+fn identity(fields: &Map<String, Value>) -> Vec<Option<Value>> {
+    ["mchid", "appid", "app_id", "seller_id"].iter().map(|k| fields.get(*k).cloned()).collect()
+}
+
 fn sealing_context(merchant: MerchantId, provider: &str) -> String {
     format!("payment-account/{merchant}/{provider}")
 }
@@ -116,21 +122,26 @@ impl Sweep {
     ) -> AppResult<PaymentAccountView> {
         let kit = self.payment_provider(provider)?;
         let sealer = self.secret_box()?;
-        let mut merged = match self.repos.payment_accounts.payment_account(merchant, provider).await? {
+        let stored = self.repos.payment_accounts.payment_account(merchant, provider).await?;
+        let mut merged = match &stored {
             Some(stored) => {
-                let parts = self.open_account(&stored).await?;
+                let parts = self.open_account(stored).await?;
                 let mut all = parts.settings;
                 all.extend(parts.secrets);
                 all
             }
             None => Map::new(),
         };
+        let before = identity(&merged);
         for (key, value) in input {
             if value.is_null() {
                 merged.remove(&key);
             } else {
                 merged.insert(key, value);
             }
+        }
+        if stored.is_some() && identity(&merged) != before {
+            self.refuse_if_in_use(merchant, provider).await?;
         }
         let parts = kit.check_account(&merged).map_err(|errors| {
             AppError::Invalid(errors.into_iter().map(|e| FieldError::new(e.field, e.code, e.message)).collect())
@@ -154,10 +165,25 @@ impl Sweep {
         require(actor, Permission::EditMerchantSettings)?;
         let merchant = tenant(actor)?;
         self.payment_provider(provider)?;
+        self.refuse_if_in_use(merchant, provider).await?;
         if !self.repos.payment_accounts.delete_payment_account(merchant, provider).await? {
             return Err(AppError::NotFound("payment account"));
         }
         tracing::info!(event = "payment_account_removed", merchant = %merchant, provider, staff = %actor.staff_id);
+        Ok(())
+    }
+
+    /// Payments still open at the provider are answered (notified, queried, refunded)
+    /// only by the account they were made with: it stays until they are settled.
+    async fn refuse_if_in_use(&self, merchant: MerchantId, provider: &str) -> AppResult<()> {
+        let open = self.repos.payment_accounts.open_payments_at(merchant, provider).await?;
+        if open > 0 {
+            return Err(AppError::conflict(
+                "account_in_use",
+                Some("provider"),
+                format!("{open} payments or refunds at this account are still open; try again once they settle"),
+            ));
+        }
         Ok(())
     }
 

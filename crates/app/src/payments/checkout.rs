@@ -120,7 +120,9 @@ impl Sweep {
         let gateway = self.gateway_for(order.merchant_id, &provider).await?;
         let payment = new_payment(&order, &provider, now);
         // Recorded before the provider hears of it, so every notification finds its payment.
-        self.repos.orders.insert_payment(&payment).await?;
+        if !self.repos.orders.start_payment(&payment).await? {
+            return Err(AppError::conflict("not_payable", None, "this order is not waiting for payment"));
+        }
         let slug = &ctx.merchant.slug;
         let create = CreatePayment {
             merchant_id: order.merchant_id,

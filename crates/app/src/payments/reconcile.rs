@@ -39,19 +39,23 @@ fn parse_day(day: &str) -> Option<(Timestamp, Timestamp)> {
 /// What is wrong with a payment, given what its provider says (`None`: they agree).
 pub(crate) fn compare_payment(payment: &Payment, at_provider: &TradeState) -> Option<(&'static str, String)> {
     let captured = payment.status == PaymentStatus::Captured;
+    let differs = |amount: &sweep_domain::Money| {
+        ("amount_differs", format!("{} at the provider, {} here", amount.minor(), payment.amount.minor()))
+    };
     match at_provider {
-        TradeState::Paid { amount, .. } | TradeState::Refunded { amount, .. } => {
-            if *amount != payment.amount {
-                Some(("amount_differs", format!("{} at the provider, {} here", amount.minor(), payment.amount.minor())))
-            } else if !captured {
-                Some((
-                    "paid_only_at_provider",
-                    format!("the provider took the money; here it was {:?}", payment.status),
-                ))
-            } else {
-                None
-            }
+        TradeState::Paid { amount, .. } | TradeState::Refunded { amount, .. } if *amount != payment.amount => {
+            Some(differs(amount))
         }
+        TradeState::Paid { .. } if !captured => {
+            Some(("paid_only_at_provider", format!("the provider took the money; here it was {:?}", payment.status)))
+        }
+        // Paid and given back outside Sweep (the provider's console): a person must look.
+        TradeState::Refunded { .. } if !captured => {
+            Some(("refunded_only_at_provider", "paid and refunded at the provider; never captured here".into()))
+        }
+        TradeState::Paid { .. } | TradeState::Refunded { .. } => None,
+        // A trade refunded in full is closed at Alipay.
+        TradeState::Closed if captured && payment.refunded == payment.amount => None,
         other if captured => Some(("unpaid_at_provider", format!("captured here; the provider says {other:?}"))),
         _ => None,
     }
@@ -159,8 +163,7 @@ impl Sweep {
                             if kind == "paid_only_at_provider" {
                                 // Apply it now: the order takes it, or it is refunded.
                                 let txn = match &state {
-                                    TradeState::Paid { provider_txn_id, .. }
-                                    | TradeState::Refunded { provider_txn_id, .. } => provider_txn_id.clone(),
+                                    TradeState::Paid { provider_txn_id, .. } => provider_txn_id.clone(),
                                     _ => String::new(),
                                 };
                                 self.apply_capture(payment, &txn, self.now()).await?;
@@ -268,6 +271,16 @@ mod tests {
         );
         let other = TradeState::Refunded { provider_txn_id: "x".into(), amount: Money::cny(3600) };
         assert_eq!(compare_payment(&payment(PaymentStatus::Captured), &other).unwrap().0, "amount_differs");
+        let refunded = TradeState::Refunded { provider_txn_id: "x".into(), amount: Money::cny(3500) };
+        assert_eq!(
+            compare_payment(&payment(PaymentStatus::Pending), &refunded).unwrap().0,
+            "refunded_only_at_provider"
+        );
+        assert_eq!(compare_payment(&payment(PaymentStatus::Captured), &refunded), None);
+        let mut all_back = payment(PaymentStatus::Captured);
+        assert_eq!(compare_payment(&all_back, &TradeState::Closed).unwrap().0, "unpaid_at_provider");
+        all_back.refunded = Money::cny(3500);
+        assert_eq!(compare_payment(&all_back, &TradeState::Closed), None, "refunded in full: closed at Alipay");
     }
 
     #[test]

@@ -63,8 +63,12 @@ impl Sweep {
             .map_err(|e| GatewayError::Unavailable(e.to_string()))?;
         let state = gateway.query(&payment.out_trade_no).await?;
         let (txn, amount) = match state {
-            TradeState::Paid { provider_txn_id, amount } | TradeState::Refunded { provider_txn_id, amount } => {
-                (provider_txn_id, amount)
+            TradeState::Paid { provider_txn_id, amount } => (provider_txn_id, amount),
+            TradeState::Refunded { .. } => {
+                // Given back outside Sweep: capturing it would sell for money already
+                // returned. The daily reconciliation reports it for a person to look at.
+                tracing::warn!(event = "payment_refunded_at_provider", payment = %payment.id);
+                return Ok(false);
             }
             _ => return Ok(false),
         };

@@ -29,6 +29,11 @@ pub trait PaymentAccountRepo: Send + Sync {
     async fn payment_accounts(&self, merchant: MerchantId) -> StoreResult<Vec<StoredPaymentAccount>>;
     /// True when there was one.
     async fn delete_payment_account(&self, merchant: MerchantId, provider: &str) -> StoreResult<bool>;
+    /// Payments at `provider` still waiting for their shopper, and refunds not yet
+    /// confirmed by it: what an account change would strand.
+    async fn open_payments_at(&self, merchant: MerchantId, provider: &str) -> StoreResult<i64>;
+    /// Whether any merchant has an account stored (sealed with the secrets key).
+    async fn any_payment_accounts(&self) -> StoreResult<bool>;
 }
 
 /// Settings split by the provider into what may be shown and what must be sealed.
@@ -72,7 +77,7 @@ pub trait PaymentProvider: Send + Sync {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Mismatch {
-    /// `paid_only_at_provider`, `unpaid_at_provider`, `amount_differs`,
+    /// `paid_only_at_provider`, `refunded_only_at_provider`, `unpaid_at_provider`, `amount_differs`,
     /// `refund_missing_at_provider`, `refund_done_only_at_provider`, `query_failed`.
     pub kind: String,
     pub provider: String,

@@ -211,6 +211,8 @@ pub struct OrderChange {
     pub refunds: Vec<Refund>,
     /// Units returned and refunded per line.
     pub line_returns: Vec<(OrderLineId, i64, i64)>,
+    /// Marks the order's pending payments closed and enqueues a job to close each at its
+    /// provider.
     pub close_pending_payments: bool,
     /// A return request decided by this step: it must still be requested.
     pub return_decision: Option<(ReturnId, ReturnStatus, Option<StaffId>)>,
@@ -332,7 +334,10 @@ pub trait OrderRepo: Send + Sync {
     -> StoreResult<Option<OrderId>>;
     async fn pickup_code(&self, order: OrderId) -> StoreResult<Option<(String, Timestamp, String)>>;
 
-    async fn insert_payment(&self, payment: &Payment) -> StoreResult<()>;
+    /// Records a new pending payment of an order, only while the order still waits for
+    /// payment (under the order's row lock, so expiry and cancellation see it); false
+    /// when it no longer does.
+    async fn start_payment(&self, payment: &Payment) -> StoreResult<bool>;
     async fn payments(&self, merchant: MerchantId, order: OrderId) -> StoreResult<Vec<Payment>>;
     async fn payment_by_out_trade_no(&self, out_trade_no: &str) -> StoreResult<Option<Payment>>;
     async fn capture(&self, capture: &Capture) -> StoreResult<CaptureOutcome>;
@@ -340,8 +345,9 @@ pub trait OrderRepo: Send + Sync {
     async fn refund(&self, id: RefundId) -> StoreResult<Option<Refund>>;
     async fn complete_refund(&self, id: RefundId, now: Timestamp) -> StoreResult<()>;
     async fn refund_by_out_refund_no(&self, out_refund_no: &str) -> StoreResult<Option<Refund>>;
-    /// Pending payments at providers (not the sandbox's) created before
-    /// `created_before` and not asked about since `queried_before`, oldest first.
+    /// Pending payments of orders still waiting for payment, created before
+    /// `created_before` and not asked about since `queried_before`; the least recently
+    /// asked first.
     async fn payments_to_query(
         &self,
         created_before: Timestamp,

@@ -108,7 +108,7 @@ impl PaymentGateway for Alipay {
     }
 
     fn account_ref(&self, _merchant: MerchantId) -> String {
-        format!("{}/{}", self.account.app_id, self.account.seller_id.as_deref().unwrap_or_default())
+        format!("{}/{}", self.account.app_id, self.account.seller_id)
     }
 
     async fn create(&self, request: &CreatePayment) -> Result<CreatedPayment, GatewayError> {
@@ -200,11 +200,16 @@ impl PaymentGateway for Alipay {
             refund_reason: Some(request.reason.chars().take(256).collect()).filter(|r: &String| !r.is_empty()),
         };
         let reply = self.call(&biz, None).await?;
-        if reply.is_success() {
-            // Alipay refunds synchronously; `fund_change` "N" on a repeat is still done.
+        if !reply.is_success() {
+            return Err(GatewayError::Refused(describe(&reply)));
+        }
+        let answer: sweep_alipay::types::RefundResponse = Self::decode(&reply)?;
+        if answer.fund_change == "Y" {
             return Ok(RefundState::Succeeded);
         }
-        Err(GatewayError::Refused(describe(&reply)))
+        // No money moved by this call (a repeat, or still under way): only the refund
+        // query says whether it is done.
+        Ok(self.query_refund(&request.out_trade_no, &request.out_refund_no).await?.unwrap_or(RefundState::Processing))
     }
 
     async fn query_refund(&self, out_trade_no: &str, out_refund_no: &str) -> Result<Option<RefundState>, GatewayError> {
@@ -274,12 +279,11 @@ impl PaymentGateway for Alipay {
         }
         let amount = parse_alipay_amount(&notice.total_amount)
             .ok_or_else(|| NoticeError::Malformed(format!("total_amount {}", notice.total_amount)))?;
-        let seller = if self.account.seller_id.is_some() { notice.seller_id.as_str() } else { "" };
         Ok(ProviderNotice::Payment(PaymentNotice {
             out_trade_no: notice.out_trade_no,
             provider_txn_id: notice.trade_no,
             amount,
-            merchant_ref: format!("{}/{seller}", notice.app_id),
+            merchant_ref: format!("{}/{}", notice.app_id, notice.seller_id),
             paid: notice.trade_status.is_paid(),
         }))
     }

@@ -214,11 +214,28 @@ pub(super) async fn apply_change(tx: &mut Transaction<'static, Any>, c: &OrderCh
     }
 
     if c.close_pending_payments {
-        sqlx::query("UPDATE payments SET status = 'closed' WHERE order_id = $1 AND status = 'pending'")
-            .bind(c.order_id.to_string())
-            .execute(&mut **tx)
-            .await
-            .map_err(err)?;
+        // Each payment closed here gets its job to close it at the provider, in this same
+        // transaction: a payment started a moment ago cannot be missed.
+        let closed = sqlx::query(
+            "UPDATE payments SET status = 'closed' WHERE order_id = $1 AND status = 'pending'
+             RETURNING id, provider, out_trade_no",
+        )
+        .bind(c.order_id.to_string())
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(err)?;
+        for row in &closed {
+            let id: String = crate::sql::get(row, "id")?;
+            let provider: String = crate::sql::get(row, "provider")?;
+            let out_trade_no: String = crate::sql::get(row, "out_trade_no")?;
+            let job = NewJob {
+                kind: sweep_app::orders::CLOSE_PAYMENT.into(),
+                payload: serde_json::json!({"provider": provider, "out_trade_no": out_trade_no}).to_string(),
+                run_at: c.now,
+                dedupe_key: Some(format!("{}:{id}", sweep_app::orders::CLOSE_PAYMENT)),
+            };
+            insert_job(&mut **tx, &job).await.map_err(err)?;
+        }
     }
 
     if let Some((id, status, by)) = &c.return_decision {

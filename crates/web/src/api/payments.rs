@@ -77,7 +77,7 @@ pub async fn accounts(State(s): State<AppState>, Caller(actor): Caller) -> ApiRe
 /// `api_v3_key` (32 characters), platform keys as `platform_certificates` (PEM list)
 /// and/or `platform_public_key_id` with `platform_public_key` (PEM), optional
 /// `app_secret` (web authorisation) and `gateway_url`. Alipay: `app_id`,
-/// `app_private_key`, `alipay_public_key`, optional `seller_id` and `gateway_url`.
+/// `app_private_key`, `alipay_public_key`, `seller_id`, optional `gateway_url`.
 #[utoipa::path(put, path = "/api/v1/payment-accounts/{provider}", tag = "payments", params(("provider" = String, Path)),
     request_body(content = Object),
     responses((status = 200, body = PaymentAccountView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]

@@ -385,9 +385,16 @@ pub async fn pay(
             body
         }
         PayNext::Authorise { provider } => {
-            // The page flow does the round trip through WeChat's authorisation.
-            let start = format!("{}{}/orders/{id}/pay?provider={provider}", s.sweep.settings().public_url, shop.base);
-            PayBody { provider: Some(provider), next: "authorise", pay_url: Some(start), qr_code: None, jsapi: None }
+            // WeChat's authorisation, coming back to the storefront's payment page, which
+            // learns the openid and opens WeChat's payment sheet.
+            let back = format!(
+                "{}{}/orders/{id}/pay/authorised?provider={provider}",
+                s.sweep.settings().public_url,
+                shop.base
+            );
+            let state = super::pages::authorisation_state(&shop, id);
+            let to = s.sweep.payer_authorisation_url(&shop.ctx, id, &provider, &back, &state).await?;
+            PayBody { provider: Some(provider), next: "authorise", pay_url: Some(to), qr_code: None, jsapi: None }
         }
     };
     Ok(Json(body))

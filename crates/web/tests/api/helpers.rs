@@ -94,15 +94,19 @@ impl TestApp {
         let repos = sweep_store::repos(db.clone(), media);
         let sandbox = Arc::new(sweep_pay::sandbox::Sandbox::new(db.clone(), db, SANDBOX_KEY, &url));
         // Payment codes: the payer "confirms" within a second; the till waits up to two.
-        let code_wait = sweep_pay::CodeWait {
-            poll_every: std::time::Duration::from_millis(100),
-            give_up_after: std::time::Duration::from_secs(2),
+        let options = sweep_pay::ProviderOptions {
+            code_wait: sweep_pay::CodeWait {
+                poll_every: std::time::Duration::from_millis(100),
+                give_up_after: std::time::Duration::from_secs(2),
+            },
+            // The simulator lives on the test server's own address.
+            any_gateway: true,
         };
         let sweep = Arc::new(
             Sweep::new(repos, Arc::new(SystemClock), settings)
                 .with_secret_box(sweep_app::payments::SecretBox::new(&SECRETS_KEY).unwrap())
-                .with_payment_provider(Arc::new(sweep_pay::wechat::WeChatPayProvider::new(code_wait)))
-                .with_payment_provider(Arc::new(sweep_pay::alipay::AlipayProvider::new(code_wait)))
+                .with_payment_provider(Arc::new(sweep_pay::wechat::WeChatPayProvider::new(options)))
+                .with_payment_provider(Arc::new(sweep_pay::alipay::AlipayProvider::new(options)))
                 .with_gateway(sandbox.clone())
                 .with_job_handler(sandbox.clone()),
         );

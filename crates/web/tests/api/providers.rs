@@ -122,10 +122,22 @@ api_test! {
         let (status, _) = w.owner.put("/api/v1/payment-accounts/paypal", json!({})).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 
-        // Shoppers are offered it; once removed, they are not.
+        // Shoppers are offered it. While a payment made with it is open, the account
+        // stays (its keys may rotate; it may not become another account).
         let shopper = app.shopper("acct", "13800138001").await;
         let (_, methods) = shopper.get("/s/acct/api/payment-methods").await;
         assert!(methods["providers"].as_array().unwrap().contains(&json!("wechatpay")), "{methods}");
+        let order = pending_order(&shopper, "acct", &w).await;
+        pay(&shopper, "acct", &order, json!({"provider": "wechatpay", "qr": true})).await;
+        let (status, body) = w.owner.delete("/api/v1/payment-accounts/wechatpay").await;
+        assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("account_in_use")), "{body}");
+        let other = app.sim.create_wechat_account();
+        let (status, body) = w.owner.put("/api/v1/payment-accounts/wechatpay", other).await;
+        assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("account_in_use")), "{body}");
+        let (status, body) = w.owner.put("/api/v1/payment-accounts/wechatpay", json!({"app_secret": "rotated"})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let (status, _) = shopper.post(&format!("/s/acct/api/orders/{order}/cancel"), json!({})).await;
+        assert_eq!(status, StatusCode::OK);
         let (status, _) = w.owner.delete("/api/v1/payment-accounts/wechatpay").await;
         assert_eq!(status, StatusCode::NO_CONTENT);
         let (_, methods) = shopper.get("/s/acct/api/payment-methods").await;
@@ -187,6 +199,9 @@ api_test! {
         let order = pending_order(&in_wechat, "wx", &w).await;
         let (status, next) = in_wechat.post(&format!("/s/wx/api/orders/{order}/pay"), json!({})).await;
         assert_eq!((status, next["next"].as_str()), (StatusCode::OK, Some("authorise")), "{next}");
+        let url = next["pay_url"].as_str().unwrap();
+        assert!(url.contains("/paysim/wechat/connect/oauth2/authorize?") && url.contains("scope=snsapi_base"), "{url}");
+        assert!(url.contains(&format!("orders%2F{order}%2Fpay%2Fauthorised")), "comes back to the payment page: {url}");
         // Alipay cannot be chosen there.
         let (status, body) = in_wechat.post(&format!("/s/wx/api/orders/{order}/pay"), json!({"provider": "alipay"})).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");

@@ -43,11 +43,11 @@ struct PayPage {
     jsapi: Option<String>,
 }
 
-/// The state WeChat's authorisation carries back: bound to this browser's session, so
-/// a code obtained elsewhere cannot be replayed into it.
-fn authorisation_state(shop: &Shop) -> String {
+/// The state WeChat's authorisation carries back: bound to this browser's session and
+/// to the order, so a code obtained elsewhere cannot be replayed into it.
+pub fn authorisation_state(shop: &Shop, order: OrderId) -> String {
     let token = shop.ctx.csrf_token().unwrap_or_default();
-    hex::encode(&Sha256::digest(format!("wechat-authorise:{token}").as_bytes())[..12])
+    hex::encode(&Sha256::digest(format!("wechat-authorise:{token}:{order}").as_bytes())[..12])
 }
 
 fn pay_request(
@@ -101,7 +101,9 @@ pub async fn order_pay_authorised(
     unwrap(
         async {
             let id = order_id(&shop, &params.1)?;
-            let expected = authorisation_state(&shop);
+            // A signed-in shopper's own order, before anything is asked of WeChat.
+            or_page(&shop, s.sweep.my_order(&shop.ctx, id).await)?;
+            let expected = authorisation_state(&shop, id);
             if !sweep_app::secrets::constant_time_eq(&expected, &q.state) || q.code.is_empty() {
                 let t = shop.t();
                 return Err(error_page(&shop, AppError::conflict("csrf", None, t.get("expired_page"))));
@@ -128,7 +130,7 @@ async fn pay_next(s: &AppState, shop: &Shop, id: OrderId, next: PayNext) -> Page
             );
             let to = or_page(
                 shop,
-                s.sweep.payer_authorisation_url(&shop.ctx, id, &provider, &back, &authorisation_state(shop)).await,
+                s.sweep.payer_authorisation_url(&shop.ctx, id, &provider, &back, &authorisation_state(shop, id)).await,
             )?;
             return Ok(Redirect::to(&to).into_response());
         }
