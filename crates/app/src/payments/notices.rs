@@ -154,6 +154,9 @@ impl Sweep {
             OrderChange::new(order, &[OrderStatus::PendingPayment], OrderStatus::Paid, ActorKind::Provider, now);
         pay.actor_id = Some(payment.provider.clone());
         pay.paid = Some(payment.amount);
+        // The order's other attempts (a QR left open, another method tried) are closed at
+        // their providers, so a second payment is unlikely; one that still lands is refunded.
+        pay.close_pending_payments = true;
         if order.fulfilment == Fulfilment::Pickup {
             let store =
                 order.pickup_store_id.ok_or_else(|| AppError::Internal("pickup order without a store".into()))?;

@@ -166,7 +166,10 @@ impl Sweep {
                                     TradeState::Paid { provider_txn_id, .. } => provider_txn_id.clone(),
                                     _ => String::new(),
                                 };
-                                self.apply_capture(payment, &txn, self.now()).await?;
+                                if let Err(e) = self.apply_capture(payment, &txn, self.now()).await {
+                                    // Reported, and the rest of the day still compared.
+                                    entry.mismatches.push(mismatch("apply_failed", e.to_string()));
+                                }
                             }
                             entry.mismatches.push(mismatch(kind, detail));
                         }
@@ -195,8 +198,10 @@ impl Sweep {
                 Err(e) => Some(("query_failed", e)),
             };
             if let Some((kind, detail)) = found {
-                if kind == "refund_done_only_at_provider" {
-                    self.repos.orders.complete_refund(refund.id, self.now()).await?;
+                if kind == "refund_done_only_at_provider"
+                    && let Err(e) = self.repos.orders.complete_refund(refund.id, self.now()).await
+                {
+                    tracing::warn!(event = "reconciliation_refund_not_completed", refund = %refund.id, error = %e);
                 }
                 entry.mismatches.push(Mismatch {
                     kind: kind.to_string(),

@@ -186,7 +186,12 @@ api_test! {
         let page = reqwest::get(url).await.unwrap();
         assert_eq!(page.status(), StatusCode::OK, "the simulator accepts the signed request");
         app.sim.pay_alipay(&trade).await.unwrap();
-        status_becomes(&phone, &format!("/s/wx/api/orders/{order}"), "paid", 5).await;
+        let paid = status_becomes(&phone, &format!("/s/wx/api/orders/{order}"), "paid", 5).await;
+        // The WeChat attempt left open is closed (and a job closes it at WeChat Pay).
+        let states: Vec<(&str, &str)> = paid["payments"].as_array().unwrap().iter()
+            .map(|p| (p["provider"].as_str().unwrap(), p["status"].as_str().unwrap())).collect();
+        assert_eq!(states, vec![("wechatpay", "closed"), ("alipay", "captured")], "{paid}");
+        app.run_jobs().await;
         let desktop_order = pending_order(&desktop, "wx", &w).await;
         let (next, trade) = pay(&desktop, "wx", &desktop_order, json!({"provider": "alipay", "qr": true})).await;
         assert_eq!(next["next"], "qr");
