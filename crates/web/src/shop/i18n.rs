@@ -82,6 +82,8 @@ impl T {
             }
             "waiting_for_payment" => ("支付完成后本页会自动跳转", "This page moves on by itself once you have paid"),
             "back_to_order" => ("返回订单", "Back to the order"),
+            "going_to_pay" => ("正在前往支付页面…", "On the way to the payment page…"),
+            "continue_to_pay" => ("继续支付", "Continue to pay"),
             "open_in_wechat" => ("请在微信中完成支付", "Finish paying in WeChat"),
             "no_payment_method" => ("本店暂未开通在线支付", "This shop does not take payments online yet"),
             "cancel_order" => ("取消订单", "Cancel order"),

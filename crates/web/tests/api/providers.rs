@@ -227,10 +227,14 @@ api_test! {
 
         // Pay: to WeChat's authorisation (the simulator) and back with a code, then the
         // page with the signed JSAPI parameters.
-        let response = phone
+        let page = phone
             .raw(reqwest::Method::POST, &format!("/s/js/orders/{order}/pay")).await
             .form(&[("csrf", csrf.as_str()), ("provider", "wechatpay")])
-            .send().await.unwrap();
+            .send().await.unwrap().text().await.unwrap();
+        // A page that moves on by itself (the CSP keeps form redirects on the site).
+        let onward = page.split("id=\"pay-continue\" href=\"").nth(1).expect("the onward link").split('"').next().unwrap().replace("&#38;", "&").replace("&amp;", "&");
+        assert!(page.contains("http-equiv=\"refresh\"") && onward.contains("/paysim/wechat/connect/oauth2/authorize?"), "{page}");
+        let response = phone.http.get(&onward).headers(phone.headers.clone()).send().await.unwrap();
         assert!(response.url().path().ends_with("/pay/authorised"), "{}", response.url());
         let page = response.text().await.unwrap();
         let params = page.split("id=\"jsapi-params\">").nth(1).expect("the JSAPI parameters").split("</script>").next().unwrap();

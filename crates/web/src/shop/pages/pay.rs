@@ -29,6 +29,17 @@ pub struct AuthorisedQuery {
     provider: String,
 }
 
+/// On the way to the provider's page (or WeChat's authorisation). A page that moves on
+/// by itself rather than a redirect from the form: the pages' CSP keeps form submissions
+/// (and their redirects) on this site.
+#[derive(Template)]
+#[template(path = "shop/pay_redirect.html")]
+struct PayRedirectPage {
+    l: Layout,
+    provider_name: &'static str,
+    to: String,
+}
+
 /// A QR to scan with the wallet app, or WeChat's in-app payment sheet.
 #[derive(Template)]
 #[template(path = "shop/pay.html")]
@@ -132,13 +143,13 @@ async fn pay_next(s: &AppState, shop: &Shop, id: OrderId, next: PayNext) -> Page
                 shop,
                 s.sweep.payer_authorisation_url(&shop.ctx, id, &provider, &back, &authorisation_state(shop, id)).await,
             )?;
-            return Ok(Redirect::to(&to).into_response());
+            return Ok(onward(s, shop, &provider, to).await);
         }
     };
     let view = or_page(shop, s.sweep.my_order(&shop.ctx, id).await)?;
     let provider_name = provider_label(&shop.t(), &provider);
     let (qr, jsapi) = match action {
-        PayAction::Redirect(url) => return Ok(Redirect::to(&url).into_response()),
+        PayAction::Redirect(url) => return Ok(onward(s, shop, &provider, url).await),
         PayAction::ShowQr(text) => {
             let qr = qrcode::QrCode::new(text.as_bytes())
                 .map_err(|e| error_page(shop, AppError::Internal(format!("QR: {e}"))))?;
@@ -160,6 +171,14 @@ async fn pay_next(s: &AppState, shop: &Shop, id: OrderId, next: PayNext) -> Page
     // The page holds a one-off payment: never from a cache.
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
+}
+
+async fn onward(s: &AppState, shop: &Shop, provider: &str, to: String) -> Response {
+    let page =
+        PayRedirectPage { provider_name: provider_label(&shop.t(), provider), to, l: shop.layout(s, "me").await };
+    let mut response = render(shop, page);
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }
 
 /// The name shoppers know a provider by.
