@@ -52,7 +52,7 @@ use crate::{api, shop};
         api::coupons::issue, api::coupons::member_coupons, api::pos::return_sale, api::pos::close_shift,
         api::pos::shifts, shop::api::member_code, shop::api::coupons, shop::api::claimable_coupons,
         shop::api::claim_coupon,
-        api::flash::create, api::flash::list, api::flash::show, api::flash::end, api::flash::live,
+        api::flash::create, api::flash::list, api::flash::show, api::flash::end, api::flash::board, api::flash::stream, api::flash::live,
         api::flash::rehearsal_members, shop::flash::sale, shop::flash::buy,
     ),
     modifiers(&Security, &ResponseDescriptions),

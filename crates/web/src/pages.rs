@@ -186,6 +186,34 @@ pub async fn console(State(s): State<AppState>, headers: HeaderMap) -> Response 
     response
 }
 
+#[derive(Template)]
+#[template(path = "console_live.html")]
+struct LivePage {
+    merchant: String,
+}
+
+/// The big screen for campaign days: GMV, pace, mobile share, the per-minute chart and
+/// the store leaderboard, fed by server-sent events (head office).
+pub async fn console_live(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(auth) = signed_in(&s, &headers).await else {
+        return Redirect::to("/login").into_response();
+    };
+    let Ok(actor) = s.sweep.actor_for(&auth, None).await else {
+        return Redirect::to("/login").into_response();
+    };
+    // The same check as the stream's: a refused caller gets a plain 403 page.
+    if s.sweep.live_board(&actor).await.is_err() {
+        return (StatusCode::FORBIDDEN, "403 · 仅总部可查看实时大屏 · Head office only").into_response();
+    }
+    let merchant = match actor.merchant_id {
+        Some(id) => s.sweep.get_merchant(&actor, id).await.map(|m| m.name).unwrap_or_else(|_| id.to_string()),
+        None => String::new(),
+    };
+    let mut response = render(&LivePage { merchant }, StatusCode::OK);
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
 #[derive(Deserialize)]
 struct LogoutForm {
     csrf: String,

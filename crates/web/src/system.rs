@@ -50,9 +50,19 @@ pub async fn media(State(s): State<AppState>, ApiPath(key): ApiPath<String>) -> 
 
 const SHOP_CSS: &str = include_str!("../static/shop.css");
 const SHOP_JS: &str = include_str!("../static/shop.js");
+const LIVE_CSS: &str = include_str!("../static/live.css");
+const LIVE_JS: &str = include_str!("../static/live.js");
+/// Apache ECharts, from npm (see static/vendor/README.md).
+const ECHARTS_JS: &str = include_str!("../static/vendor/echarts.min.js");
 
 static ASSET_VERSION: LazyLock<String> = LazyLock::new(|| {
-    let digest = Sha256::new().chain_update(SHOP_CSS).chain_update(SHOP_JS).finalize();
+    let digest = Sha256::new()
+        .chain_update(SHOP_CSS)
+        .chain_update(SHOP_JS)
+        .chain_update(LIVE_CSS)
+        .chain_update(LIVE_JS)
+        .chain_update(ECHARTS_JS)
+        .finalize();
     hex::encode(&digest[..4])
 });
 
@@ -78,6 +88,18 @@ pub async fn shop_css() -> Response {
 
 pub async fn shop_js() -> Response {
     asset(SHOP_JS, "text/javascript; charset=utf-8")
+}
+
+pub async fn live_css() -> Response {
+    asset(LIVE_CSS, "text/css; charset=utf-8")
+}
+
+pub async fn live_js() -> Response {
+    asset(LIVE_JS, "text/javascript; charset=utf-8")
+}
+
+pub async fn echarts_js() -> Response {
+    asset(ECHARTS_JS, "text/javascript; charset=utf-8")
 }
 
 #[derive(askama::Template)]

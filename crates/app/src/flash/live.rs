@@ -108,3 +108,65 @@ impl Sweep {
         Ok(totals)
     }
 }
+
+/// A store on the big screen's leaderboard.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LiveStore {
+    pub store_id: sweep_domain::ids::LocationId,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub name: sweep_domain::text::Localized,
+    pub placed: i64,
+    pub paid: i64,
+    /// Fen.
+    pub gmv: i64,
+}
+
+/// What the big screen shows: today's totals (China Standard Time) with their minutes,
+/// the pace of the last minute, and the store leaderboard.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LiveBoard {
+    pub at: Timestamp,
+    pub today: LiveTotals,
+    /// Orders placed in the last sixty seconds (the current minute and the matching part
+    /// of the one before).
+    pub orders_last_minute: i64,
+    pub top_stores: Vec<LiveStore>,
+}
+
+const CST_SECS: i64 = 8 * 3600;
+
+impl Sweep {
+    /// The big screen's figures, from the folded totals (never from the orders table).
+    pub async fn live_board(&self, actor: &Actor) -> AppResult<LiveBoard> {
+        require(actor, Permission::ViewReports)?;
+        let m = tenant(actor)?;
+        if !actor.is_head_office() {
+            return Err(crate::AppError::Forbidden);
+        }
+        let now = self.now();
+        let secs = now.unix_seconds();
+        let into_day = (secs + CST_SECS).rem_euclid(86_400);
+        let today = self.live_totals(actor, into_day / 60 + 1).await?;
+        let this_minute = secs.div_euclid(60) * 60;
+        let into_minute = secs - this_minute;
+        let placed_in = |minute: i64| {
+            today.minutes.iter().filter(|r| r.minute.unix_seconds() == minute).map(|r| r.placed).sum::<i64>()
+        };
+        let orders_last_minute = placed_in(this_minute) + placed_in(this_minute - 60) * (60 - into_minute) / 60;
+        let day = (secs + CST_SECS).div_euclid(86_400);
+        let mut top_stores = vec![];
+        for s in self.repos.flash.top_stores(m, day, 10).await? {
+            let Some(location) = self.repos.locations.location(m, s.store_id).await? else { continue };
+            top_stores.push(LiveStore {
+                store_id: s.store_id,
+                name: location.name,
+                placed: s.placed,
+                paid: s.paid,
+                gmv: s.paid_amount,
+            });
+        }
+        Ok(LiveBoard { at: now, today, orders_last_minute, top_stores })
+    }
+}

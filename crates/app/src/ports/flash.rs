@@ -44,6 +44,15 @@ pub struct SalesMinute {
     pub paid_amount: i64,
 }
 
+/// One store's orders and paid money on a day, folded from the sales feed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreDay {
+    pub store_id: LocationId,
+    pub placed: i64,
+    pub paid: i64,
+    pub paid_amount: i64,
+}
+
 /// Gives a purchase whose order number collided a fresh number.
 pub type Renumber = dyn Fn(&Order) -> String + Send + Sync;
 
@@ -72,4 +81,7 @@ pub trait FlashRepo: Send + Sync {
     async fn fold_sales_feed(&self, limit: i64) -> StoreResult<usize>;
     /// Per-minute totals of a merchant from `since` (unix minute) on.
     async fn sales_minutes(&self, merchant: MerchantId, since: i64) -> StoreResult<Vec<SalesMinute>>;
+    /// The stores with the most paid money on `day` (days since the epoch, China
+    /// Standard Time), most first.
+    async fn top_stores(&self, merchant: MerchantId, day: i64, limit: u32) -> StoreResult<Vec<StoreDay>>;
 }

@@ -4,13 +4,13 @@
 use std::collections::BTreeMap;
 
 use sqlx::{Any, Transaction};
-use sweep_app::ports::{SalesMinute, StoreResult};
+use sweep_app::ports::{SalesMinute, StoreDay, StoreResult};
 use sweep_domain::Timestamp;
 use sweep_domain::ids::{MerchantId, OrderId};
 use sweep_domain::order::Order;
 
 use crate::Db;
-use crate::sql::{Sql, err, get};
+use crate::sql::{Sql, err, get, parse};
 
 const ROWS_PER_STATEMENT: usize = 2000;
 
@@ -125,13 +125,18 @@ pub(crate) async fn insert_paid(
 
 type MinuteKey = (String, i64, String);
 
+/// The day number (days since the epoch) in China Standard Time of a moment in micros.
+pub(crate) fn cst_day(micros: i64) -> i64 {
+    (micros.div_euclid(1_000_000) + 8 * 3600).div_euclid(86_400)
+}
+
 pub(super) async fn fold(db: &Db, limit: i64) -> StoreResult<usize> {
     let mut tx = db.begin().await.map_err(err)?;
     // DELETE ... RETURNING hands each row to exactly one folder, even with several
     // processes folding at once on PostgreSQL.
     let rows = sqlx::query(
         "DELETE FROM sales_feed WHERE id IN (SELECT id FROM sales_feed ORDER BY id LIMIT $1)
-         RETURNING merchant_id, kind, channel, orders, amount, created_at",
+         RETURNING merchant_id, kind, channel, store_id, orders, amount, created_at",
     )
     .bind(limit)
     .fetch_all(&mut *tx)
@@ -141,17 +146,51 @@ pub(super) async fn fold(db: &Db, limit: i64) -> StoreResult<usize> {
         return Ok(0);
     }
     let mut totals: BTreeMap<MinuteKey, [i64; 4]> = BTreeMap::new();
+    let mut stores: BTreeMap<(String, i64, String), [i64; 3]> = BTreeMap::new();
     for r in &rows {
-        let minute = get::<i64>(r, "created_at")?.div_euclid(60_000_000);
-        let t = totals.entry((get(r, "merchant_id")?, minute, get(r, "channel")?)).or_default();
+        let at = get::<i64>(r, "created_at")?;
+        let minute = at.div_euclid(60_000_000);
+        let merchant: String = get(r, "merchant_id")?;
+        let t = totals.entry((merchant.clone(), minute, get(r, "channel")?)).or_default();
         let (orders, amount): (i64, i64) = (get(r, "orders")?, get(r, "amount")?);
-        if get::<String>(r, "kind")? == "paid" {
+        let paid = get::<String>(r, "kind")? == "paid";
+        if paid {
             t[2] += orders;
             t[3] += amount;
         } else {
             t[0] += orders;
             t[1] += amount;
         }
+        if let Some(store) = get::<Option<String>>(r, "store_id")? {
+            let s = stores.entry((merchant, cst_day(at), store)).or_default();
+            if paid {
+                s[1] += orders;
+                s[2] += amount;
+            } else {
+                s[0] += orders;
+            }
+        }
+    }
+    let stores: Vec<((String, i64, String), [i64; 3])> = stores.into_iter().collect();
+    for chunk in stores.chunks(ROWS_PER_STATEMENT) {
+        let mut q = Sql::new("INSERT INTO sales_store_days (merchant_id, day, store_id, placed, paid, paid_amount)");
+        q.values(chunk, |q, ((merchant, day, store), t)| {
+            q.bind_row([
+                merchant.clone().into(),
+                (*day).into(),
+                store.clone().into(),
+                t[0].into(),
+                t[1].into(),
+                t[2].into(),
+            ]);
+        });
+        q.push(
+            " ON CONFLICT (merchant_id, day, store_id) DO UPDATE SET
+                placed = sales_store_days.placed + excluded.placed,
+                paid = sales_store_days.paid + excluded.paid,
+                paid_amount = sales_store_days.paid_amount + excluded.paid_amount",
+        );
+        q.into_query().execute(&mut *tx).await.map_err(err)?;
     }
     let totals: Vec<(MinuteKey, [i64; 4])> = totals.into_iter().collect();
     for chunk in totals.chunks(ROWS_PER_STATEMENT) {
@@ -199,6 +238,29 @@ pub(super) async fn minutes(db: &Db, merchant: MerchantId, since: i64) -> StoreR
                 channel: get(r, "channel")?,
                 placed: get(r, "placed")?,
                 placed_amount: get(r, "placed_amount")?,
+                paid: get(r, "paid")?,
+                paid_amount: get(r, "paid_amount")?,
+            })
+        })
+        .collect()
+}
+
+pub(super) async fn top_stores(db: &Db, merchant: MerchantId, day: i64, limit: u32) -> StoreResult<Vec<StoreDay>> {
+    let rows = sqlx::query(
+        "SELECT store_id, placed, paid, paid_amount FROM sales_store_days
+          WHERE merchant_id = $1 AND day = $2 ORDER BY paid_amount DESC, store_id LIMIT $3",
+    )
+    .bind(merchant.to_string())
+    .bind(day)
+    .bind(limit as i64)
+    .fetch_all(db.reader())
+    .await
+    .map_err(err)?;
+    rows.iter()
+        .map(|r| {
+            Ok(StoreDay {
+                store_id: parse(r, "store_id")?,
+                placed: get(r, "placed")?,
                 paid: get(r, "paid")?,
                 paid_amount: get(r, "paid_amount")?,
             })

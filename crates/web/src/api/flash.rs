@@ -102,3 +102,36 @@ pub async fn rehearsal_members(
     }
     Ok(created(s.sweep.rehearsal_members(&actor, input).await?))
 }
+
+/// The big screen's figures: today's totals (China Standard Time) with their minutes,
+/// the last minute's pace and the store leaderboard (head office).
+#[utoipa::path(get, path = "/api/v1/live/board", tag = "flash",
+    responses((status = 200, body = sweep_app::flash::LiveBoard), (status = 403, body = ErrorBody)))]
+pub async fn board(State(s): State<AppState>, Caller(actor): Caller) -> ApiResult<Json<sweep_app::flash::LiveBoard>> {
+    Ok(Json(s.sweep.live_board(&actor).await?))
+}
+
+/// The board as server-sent events: an `event: board` with the same JSON every second
+/// while the connection lasts, so the big screen updates without reloading.
+#[utoipa::path(get, path = "/api/v1/live/stream", tag = "flash",
+    responses((status = 200, description = "text/event-stream of `board` events"), (status = 403, body = ErrorBody)))]
+pub async fn stream(State(s): State<AppState>, Caller(actor): Caller) -> ApiResult<impl IntoResponse> {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    // Refused at once (403) rather than as an empty stream.
+    s.sweep.live_board(&actor).await?;
+    let events = futures::stream::unfold((s, actor, true), |(s, actor, first)| async move {
+        if !first {
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
+        let event = match s.sweep.live_board(&actor).await {
+            Ok(board) => Event::default().event("board").json_data(&board).unwrap_or_else(|_| Event::default()),
+            // A passing storage error: the screen keeps its figures and hears again soon.
+            Err(e) => {
+                tracing::warn!(error = %e, "live board not read");
+                Event::default().event("busy").data("")
+            }
+        };
+        Some((Ok::<_, std::convert::Infallible>(event), (s, actor, false)))
+    });
+    Ok(Sse::new(events).keep_alive(KeepAlive::default()))
+}

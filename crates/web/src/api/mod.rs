@@ -144,6 +144,8 @@ pub fn routes() -> Router<AppState> {
         .route("/flash-sales/{id}", get(flash::show))
         .route("/flash-sales/{id}/end", post(flash::end))
         .route("/live", get(flash::live))
+        .route("/live/board", get(flash::board))
+        .route("/live/stream", get(flash::stream))
         .route("/dev/rehearsal-members", post(flash::rehearsal_members))
         .route("/pos/sales", post(pos::record_sale))
         .route("/pos/sales/{order_id}/returns", post(pos::return_sale))

@@ -12,6 +12,7 @@ mod flash;
 mod flash_page;
 mod idempotency;
 mod isolation;
+mod live_board;
 mod loyalty;
 mod loyalty_pages;
 mod merchant_story;
