@@ -151,6 +151,7 @@ async function bigScreenFollowsASale(browser, base) {
   await screen.waitForFunction((b) => document.getElementById('gmv').textContent !== b, before, { timeout: 15000 });
   assert.ok(await screen.locator('#gmv-chart canvas').count(), 'the chart is drawn');
   assert.match(await screen.locator('#top-stores').innerText(), /湖滨银泰店/);
+  assert.ok(await screen.locator('#top-products li').count(), 'the products sold today');
   assert.equal(await screen.evaluate(() => performance.getEntriesByType('navigation').length), reloads, 'no reload');
   await screen.screenshot({ path: join(artifacts, '12-big-screen.png') });
   await context.close();

@@ -658,7 +658,8 @@ pub(crate) async fn insert_order(
     if let Some(coupon) = o.coupon_id {
         crate::coupons::spend_coupon(tx, o.merchant_id, coupon, o.shopper_id, o.id, o.created_at).await?;
     }
-    crate::flash::feed::insert(tx, &crate::flash::feed::order_rows(o)).await
+    crate::flash::feed::insert(tx, &crate::flash::feed::order_rows(o)).await?;
+    crate::flash::feed::insert_paid_lines(tx, o).await
 }
 
 pub(crate) async fn insert_payment(tx: &mut Transaction<'static, Any>, p: &Payment) -> StoreResult<()> {

@@ -13,16 +13,20 @@
     document.getElementById('pace').textContent = pace >= 10 ? Math.round(pace).toLocaleString('zh-CN') : pace.toFixed(2);
     document.getElementById('mobile').textContent = (board.today.mobile_share_bp / 100).toFixed(1) + '%';
     document.getElementById('clock').textContent = new Date(board.at).toLocaleTimeString('zh-CN');
-    var list = document.getElementById('top-stores');
-    list.textContent = '';
-    board.top_stores.forEach(function (s) {
-      var li = document.createElement('li');
-      li.textContent = s.name.zh + ' ';
-      var amount = document.createElement('span');
-      amount.textContent = yuan(s.gmv);
-      li.appendChild(amount);
-      list.appendChild(li);
-    });
+    function rank(id, items, count) {
+      var list = document.getElementById(id);
+      list.textContent = '';
+      items.slice(0, count).forEach(function (item) {
+        var li = document.createElement('li');
+        li.textContent = item.name.zh + ' ';
+        var amount = document.createElement('span');
+        amount.textContent = yuan(item.gmv);
+        li.appendChild(amount);
+        list.appendChild(li);
+      });
+    }
+    rank('top-stores', board.top_stores, 6);
+    rank('top-products', board.top_products, 5);
     if (!window.echarts) { return; }
     if (!chart) { chart = window.echarts.init(document.getElementById('gmv-chart'), 'dark', { renderer: 'canvas' }); }
     // The last hour, minute by minute, one line per channel.

@@ -122,8 +122,20 @@ pub struct LiveStore {
     pub gmv: i64,
 }
 
+/// A product on the big screen's leaderboard.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LiveProduct {
+    pub product_id: sweep_domain::ids::ProductId,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub name: sweep_domain::text::Localized,
+    pub units: i64,
+    /// Fen.
+    pub gmv: i64,
+}
+
 /// What the big screen shows: today's totals (China Standard Time) with their minutes,
-/// the pace of the last minute, and the store leaderboard.
+/// the pace of the last minute, and the store and product leaderboards.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LiveBoard {
@@ -133,6 +145,7 @@ pub struct LiveBoard {
     /// of the one before).
     pub orders_last_minute: i64,
     pub top_stores: Vec<LiveStore>,
+    pub top_products: Vec<LiveProduct>,
 }
 
 const CST_SECS: i64 = 8 * 3600;
@@ -167,6 +180,16 @@ impl Sweep {
                 gmv: s.paid_amount,
             });
         }
-        Ok(LiveBoard { at: now, today, orders_last_minute, top_stores })
+        let mut top_products = vec![];
+        for p in self.repos.flash.top_products(m, day, 10).await? {
+            let Some(product) = self.repos.catalog.product(m, p.product_id).await? else { continue };
+            top_products.push(LiveProduct {
+                product_id: p.product_id,
+                name: product.name,
+                units: p.units,
+                gmv: p.paid_amount,
+            });
+        }
+        Ok(LiveBoard { at: now, today, orders_last_minute, top_stores, top_products })
     }
 }

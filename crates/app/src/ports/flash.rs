@@ -53,6 +53,14 @@ pub struct StoreDay {
     pub paid_amount: i64,
 }
 
+/// One product's units and paid money on a day, folded from paid order lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductDay {
+    pub product_id: ProductId,
+    pub units: i64,
+    pub paid_amount: i64,
+}
+
 /// Gives a purchase whose order number collided a fresh number.
 pub type Renumber = dyn Fn(&Order) -> String + Send + Sync;
 
@@ -84,4 +92,6 @@ pub trait FlashRepo: Send + Sync {
     /// The stores with the most paid money on `day` (days since the epoch, China
     /// Standard Time), most first.
     async fn top_stores(&self, merchant: MerchantId, day: i64, limit: u32) -> StoreResult<Vec<StoreDay>>;
+    /// The products with the most paid money on `day`, most first.
+    async fn top_products(&self, merchant: MerchantId, day: i64, limit: u32) -> StoreResult<Vec<ProductDay>>;
 }

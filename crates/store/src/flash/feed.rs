@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use sqlx::{Any, Transaction};
-use sweep_app::ports::{SalesMinute, StoreDay, StoreResult};
+use sweep_app::ports::{ProductDay, SalesMinute, StoreDay, StoreResult};
 use sweep_domain::Timestamp;
 use sweep_domain::ids::{MerchantId, OrderId};
 use sweep_domain::order::Order;
@@ -120,6 +120,40 @@ pub(crate) async fn insert_paid(
     .execute(&mut **tx)
     .await
     .map_err(err)?;
+    // Its lines, for the products' totals (a line is paid once: its id keys the row).
+    sqlx::query(
+        "INSERT INTO sales_feed_products (id, merchant_id, product_id, units, amount, created_at)
+         SELECT id, merchant_id, product_id, quantity, total, $2 FROM order_lines WHERE order_id = $1
+         ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(order.to_string())
+    .bind(now.unix_micros())
+    .execute(&mut **tx)
+    .await
+    .map_err(err)?;
+    Ok(())
+}
+
+/// The paid lines of an order paid as it was written (a till sale).
+pub(crate) async fn insert_paid_lines(tx: &mut Transaction<'static, Any>, o: &Order) -> StoreResult<()> {
+    if o.paid.minor() == 0 || o.lines.is_empty() {
+        return Ok(());
+    }
+    for chunk in o.lines.chunks(ROWS_PER_STATEMENT) {
+        let mut q =
+            Sql::new("INSERT INTO sales_feed_products (id, merchant_id, product_id, units, amount, created_at)");
+        q.values(chunk, |q, l| {
+            q.bind_row([
+                l.id.to_string().into(),
+                o.merchant_id.to_string().into(),
+                l.product_id.to_string().into(),
+                l.quantity.into(),
+                l.total.minor().into(),
+                o.created_at.unix_micros().into(),
+            ]);
+        });
+        q.into_query().execute(&mut **tx).await.map_err(err)?;
+    }
     Ok(())
 }
 
@@ -143,7 +177,9 @@ pub(super) async fn fold(db: &Db, limit: i64) -> StoreResult<usize> {
     .await
     .map_err(err)?;
     if rows.is_empty() {
-        return Ok(0);
+        let products = fold_products(&mut tx, limit).await?;
+        tx.commit().await.map_err(err)?;
+        return Ok(products);
     }
     let mut totals: BTreeMap<MinuteKey, [i64; 4]> = BTreeMap::new();
     let mut stores: BTreeMap<(String, i64, String), [i64; 3]> = BTreeMap::new();
@@ -217,7 +253,41 @@ pub(super) async fn fold(db: &Db, limit: i64) -> StoreResult<usize> {
         );
         q.into_query().execute(&mut *tx).await.map_err(err)?;
     }
+    let products = fold_products(&mut tx, limit).await?;
     tx.commit().await.map_err(err)?;
+    Ok(rows.len() + products)
+}
+
+/// Folds paid lines into the products' day totals, as `fold` does the orders.
+async fn fold_products(tx: &mut Transaction<'static, Any>, limit: i64) -> StoreResult<usize> {
+    let rows = sqlx::query(
+        "DELETE FROM sales_feed_products WHERE id IN (SELECT id FROM sales_feed_products ORDER BY id LIMIT $1)
+         RETURNING merchant_id, product_id, units, amount, created_at",
+    )
+    .bind(limit)
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(err)?;
+    let mut totals: BTreeMap<(String, i64, String), [i64; 2]> = BTreeMap::new();
+    for r in &rows {
+        let day = cst_day(get(r, "created_at")?);
+        let t = totals.entry((get(r, "merchant_id")?, day, get(r, "product_id")?)).or_default();
+        t[0] += get::<i64>(r, "units")?;
+        t[1] += get::<i64>(r, "amount")?;
+    }
+    let totals: Vec<((String, i64, String), [i64; 2])> = totals.into_iter().collect();
+    for chunk in totals.chunks(ROWS_PER_STATEMENT) {
+        let mut q = Sql::new("INSERT INTO sales_product_days (merchant_id, day, product_id, units, paid_amount)");
+        q.values(chunk, |q, ((merchant, day, product), t)| {
+            q.bind_row([merchant.clone().into(), (*day).into(), product.clone().into(), t[0].into(), t[1].into()]);
+        });
+        q.push(
+            " ON CONFLICT (merchant_id, day, product_id) DO UPDATE SET
+                units = sales_product_days.units + excluded.units,
+                paid_amount = sales_product_days.paid_amount + excluded.paid_amount",
+        );
+        q.into_query().execute(&mut **tx).await.map_err(err)?;
+    }
     Ok(rows.len())
 }
 
@@ -262,6 +332,28 @@ pub(super) async fn top_stores(db: &Db, merchant: MerchantId, day: i64, limit: u
                 store_id: parse(r, "store_id")?,
                 placed: get(r, "placed")?,
                 paid: get(r, "paid")?,
+                paid_amount: get(r, "paid_amount")?,
+            })
+        })
+        .collect()
+}
+
+pub(super) async fn top_products(db: &Db, merchant: MerchantId, day: i64, limit: u32) -> StoreResult<Vec<ProductDay>> {
+    let rows = sqlx::query(
+        "SELECT product_id, units, paid_amount FROM sales_product_days
+          WHERE merchant_id = $1 AND day = $2 ORDER BY paid_amount DESC, product_id LIMIT $3",
+    )
+    .bind(merchant.to_string())
+    .bind(day)
+    .bind(limit as i64)
+    .fetch_all(db.reader())
+    .await
+    .map_err(err)?;
+    rows.iter()
+        .map(|r| {
+            Ok(ProductDay {
+                product_id: parse(r, "product_id")?,
+                units: get(r, "units")?,
                 paid_amount: get(r, "paid_amount")?,
             })
         })

@@ -11,7 +11,7 @@ api_test! {
     async fn the_board_follows_paid_orders_and_streams_them(app) {
         let w = shop_world(&app, "big").await;
         let (_, before) = w.owner.get("/api/v1/live/board").await;
-        assert_eq!((before["today"]["gmv"].as_i64(), before["top_stores"].as_array().map(Vec::len)), (Some(0), Some(0)), "{before}");
+        assert_eq!((before["today"]["gmv"].as_i64(), before["top_stores"].as_array().map(Vec::len), before["top_products"].as_array().map(Vec::len)), (Some(0), Some(0), Some(0)), "{before}");
 
         // A pickup order at store A, paid.
         let shopper = app.shopper("big", "13800138070").await;
@@ -28,6 +28,9 @@ api_test! {
         let top = &board["top_stores"][0];
         assert_eq!((top["store_id"].as_str(), top["gmv"].as_i64()), (Some(w.store_a.as_str()), Some(7000)), "{board}");
         assert!(top["name"]["zh"].is_string());
+        let product = &board["top_products"][0];
+        assert_eq!((product["product_id"].as_str(), product["units"].as_i64(), product["gmv"].as_i64()), (Some(w.product.as_str()), Some(2), Some(7000)), "{board}");
+        assert_eq!(board["top_products"].as_array().unwrap().len(), 1);
 
         // The stream: an `event: board` with the same figures, at once.
         let mut response = w.owner.raw(reqwest::Method::GET, "/api/v1/live/stream").await.send().await.unwrap();
