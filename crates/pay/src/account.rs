@@ -2,7 +2,7 @@
 //! every problem reported at once, unknown fields refused (a typo must not pass as set).
 
 use serde_json::{Map, Value};
-use sweep_app::ports::{AccountFieldError, AccountParts};
+use sweep_app::ports::{AccountFieldError, AccountParts, CodePayment, CodePaymentOutcome, PaymentGateway, TradeState};
 
 /// Collects a settings object's fields and what is wrong with them.
 pub(crate) struct Fields<'a> {
@@ -85,6 +85,11 @@ impl<'a> Fields<'a> {
     }
 }
 
+/// Field errors as one line, for a stored account that no longer opens.
+pub(crate) fn describe(errors: &[AccountFieldError]) -> String {
+    errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ")
+}
+
 /// Splits checked settings into what may be shown and what is sealed.
 pub(crate) fn split(input: &Map<String, Value>, secret: &[&str]) -> AccountParts {
     let mut parts = AccountParts { settings: Map::new(), secrets: Map::new() };
@@ -123,6 +128,37 @@ pub struct CodeWait {
     pub poll_every: std::time::Duration,
     /// After this the charge is cancelled and the till told the payer did not confirm.
     pub give_up_after: std::time::Duration,
+}
+
+impl CodeWait {
+    /// Asks `gateway` about a payment-code charge until the payer confirms it in the app
+    /// (paid) or it is cancelled there (declined); `None` once the wait is over, when the
+    /// caller cancels the charge.
+    pub(crate) async fn payer(
+        &self,
+        gateway: &dyn PaymentGateway,
+        request: &CodePayment,
+    ) -> Option<CodePaymentOutcome> {
+        let deadline = tokio::time::Instant::now() + self.give_up_after;
+        while tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(self.poll_every).await;
+            match gateway.query(&request.out_trade_no).await {
+                Ok(TradeState::Paid { provider_txn_id, amount }) if amount == request.amount => {
+                    return Some(CodePaymentOutcome::Paid { provider_txn_id });
+                }
+                Ok(TradeState::Closed) => {
+                    return Some(CodePaymentOutcome::Declined("the payment was cancelled".into()));
+                }
+                _ => continue,
+            }
+        }
+        None
+    }
+
+    /// What the till hears when the payer did not confirm and the charge was cancelled.
+    pub(crate) fn gave_up() -> CodePaymentOutcome {
+        CodePaymentOutcome::Declined("the payer did not confirm in time; the charge was cancelled".into())
+    }
 }
 
 impl Default for CodeWait {

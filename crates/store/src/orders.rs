@@ -417,10 +417,7 @@ impl OrderRepo for Db {
     }
 
     async fn refund(&self, id: RefundId) -> StoreResult<Option<Refund>> {
-        let mut q = Sql::new("SELECT ");
-        q.push(REFUND_COLUMNS).push(" FROM refunds WHERE id = ").bind(id.to_string());
-        let row = q.query().fetch_optional(self.writer()).await.map_err(err)?;
-        row.as_ref().map(refund_row).transpose()
+        self.refund_where(" FROM refunds WHERE id = ", id.to_string()).await
     }
 
     async fn complete_refund(&self, id: RefundId, now: Timestamp) -> StoreResult<()> {
@@ -434,18 +431,10 @@ impl OrderRepo for Db {
     }
 
     async fn refund_by_out_refund_no(&self, out_refund_no: &str) -> StoreResult<Option<Refund>> {
-        let mut q = Sql::new("SELECT ");
-        q.push(REFUND_COLUMNS).push(" FROM refunds WHERE out_refund_no = ").bind(out_refund_no.to_string());
-        let row = q.query().fetch_optional(self.writer()).await.map_err(err)?;
-        row.as_ref().map(refund_row).transpose()
+        self.refund_where(" FROM refunds WHERE out_refund_no = ", out_refund_no.to_string()).await
     }
 
-    async fn payments_to_query(
-        &self,
-        created_before: Timestamp,
-        queried_before: Timestamp,
-        limit: u32,
-    ) -> StoreResult<Vec<Payment>> {
+    async fn payments_to_query(&self, cutoff: Timestamp, limit: u32) -> StoreResult<Vec<Payment>> {
         // Only payments of orders still waiting: an order paid by another attempt, or
         // closed, has nothing to gain (late money is refunded when it shows up, and the
         // daily reconciliation finds the rest). The least recently asked go first.
@@ -455,8 +444,8 @@ impl OrderRepo for Db {
               AND EXISTS (SELECT 1 FROM orders o WHERE o.id = p.order_id AND o.status = 'pending_payment')
               AND p.created_at < ",
         );
-        q.bind(created_before.unix_micros()).push(" AND (p.queried_at IS NULL OR p.queried_at < ");
-        q.bind(queried_before.unix_micros())
+        q.bind(cutoff.unix_micros()).push(" AND (p.queried_at IS NULL OR p.queried_at < ");
+        q.bind(cutoff.unix_micros())
             .push(") ORDER BY COALESCE(p.queried_at, 0), p.created_at LIMIT ")
             .bind(limit as i64);
         let rows = q.query().fetch_all(self.reader()).await.map_err(err)?;
@@ -660,6 +649,16 @@ pub(crate) async fn insert_order(
     }
     crate::flash::feed::insert(tx, &crate::flash::feed::order_rows(o)).await?;
     crate::flash::feed::insert_paid_lines(tx, o).await
+}
+
+impl Db {
+    /// One refund by a unique column (`from_where` ends with `column = `).
+    async fn refund_where(&self, from_where: &'static str, value: String) -> StoreResult<Option<Refund>> {
+        let mut q = Sql::new("SELECT ");
+        q.push(REFUND_COLUMNS).push(from_where).bind(value);
+        let row = q.query().fetch_optional(self.writer()).await.map_err(err)?;
+        row.as_ref().map(refund_row).transpose()
+    }
 }
 
 pub(crate) async fn insert_payment(tx: &mut Transaction<'static, Any>, p: &Payment) -> StoreResult<()> {

@@ -201,8 +201,8 @@ pub async fn console_live(State(s): State<AppState>, headers: HeaderMap) -> Resp
     let Ok(actor) = s.sweep.actor_for(&auth, None).await else {
         return Redirect::to("/login").into_response();
     };
-    // The same check as the stream's: a refused caller gets a plain 403 page.
-    if s.sweep.live_board(&actor).await.is_err() {
+    // The same rule as the stream's: a refused caller gets a plain 403 page.
+    if sweep_app::flash::may_watch_live(&actor).is_err() {
         return (StatusCode::FORBIDDEN, "403 · 仅总部可查看实时大屏 · Head office only").into_response();
     }
     let merchant = match actor.merchant_id {

@@ -150,14 +150,19 @@ pub struct LiveBoard {
 
 const CST_SECS: i64 = 8 * 3600;
 
+/// Head office watches the big screen; the merchant it watches.
+pub fn may_watch_live(actor: &Actor) -> AppResult<sweep_domain::ids::MerchantId> {
+    require(actor, Permission::ViewReports)?;
+    if !actor.is_head_office() {
+        return Err(crate::AppError::Forbidden);
+    }
+    tenant(actor)
+}
+
 impl Sweep {
     /// The big screen's figures, from the folded totals (never from the orders table).
     pub async fn live_board(&self, actor: &Actor) -> AppResult<LiveBoard> {
-        require(actor, Permission::ViewReports)?;
-        let m = tenant(actor)?;
-        if !actor.is_head_office() {
-            return Err(crate::AppError::Forbidden);
-        }
+        let m = may_watch_live(actor)?;
         let now = self.now();
         let secs = now.unix_seconds();
         let into_day = (secs + CST_SECS).rem_euclid(86_400);

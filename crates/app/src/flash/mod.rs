@@ -15,7 +15,7 @@ mod sales;
 
 pub use buy::{FlashBuyer, FlashOrderInput, FlashPlaced};
 pub(crate) use desk::FlashDesk;
-pub use live::{LiveBoard, LiveMinute, LiveProduct, LiveStore, LiveTotals};
+pub use live::{LiveBoard, LiveMinute, LiveProduct, LiveStore, LiveTotals, may_watch_live};
 pub use rehearsal::{RehearsalInput, RehearsalMember};
 pub use sales::{FlashItemInput, FlashProduct, FlashSaleInput, FlashSaleView};
 

@@ -78,11 +78,6 @@ impl Sweep {
         }
     }
 
-    /// The payment providers this deployment can connect merchants to.
-    pub fn account_providers(&self) -> Vec<&'static str> {
-        self.providers.iter().map(|p| p.name()).collect()
-    }
-
     pub async fn payment_accounts(&self, actor: &Actor) -> AppResult<Vec<PaymentAccountView>> {
         require(actor, Permission::EditMerchantSettings)?;
         let merchant = tenant(actor)?;

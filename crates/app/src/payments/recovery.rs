@@ -32,11 +32,7 @@ impl Sweep {
         let due = self
             .repos
             .orders
-            .payments_to_query(
-                now.minus_seconds(self.settings.payment_query_after_secs),
-                now.minus_seconds(self.settings.payment_query_after_secs),
-                QUERY_BATCH,
-            )
+            .payments_to_query(now.minus_seconds(self.settings.payment_query_after_secs), QUERY_BATCH)
             .await
             .map_err(|e| e.to_string())?;
         let mut failures = 0;

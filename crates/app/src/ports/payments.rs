@@ -61,8 +61,6 @@ pub struct AccountFieldError {
 /// A provider at which each merchant holds an account of its own (WeChat Pay, Alipay).
 pub trait PaymentProvider: Send + Sync {
     fn name(&self) -> &'static str;
-    /// The names of the fields that are secret (sealed at rest, never returned).
-    fn secret_fields(&self) -> &'static [&'static str];
     /// Checks a complete set of settings (keys parse, ids have their shape) and splits
     /// it into shown and sealed parts.
     fn check_account(

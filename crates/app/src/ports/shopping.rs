@@ -345,15 +345,9 @@ pub trait OrderRepo: Send + Sync {
     async fn refund(&self, id: RefundId) -> StoreResult<Option<Refund>>;
     async fn complete_refund(&self, id: RefundId, now: Timestamp) -> StoreResult<()>;
     async fn refund_by_out_refund_no(&self, out_refund_no: &str) -> StoreResult<Option<Refund>>;
-    /// Pending payments of orders still waiting for payment, created before
-    /// `created_before` and not asked about since `queried_before`; the least recently
-    /// asked first.
-    async fn payments_to_query(
-        &self,
-        created_before: Timestamp,
-        queried_before: Timestamp,
-        limit: u32,
-    ) -> StoreResult<Vec<Payment>>;
+    /// Pending payments of orders still waiting for payment, started before `cutoff` and
+    /// not asked about since; the least recently asked first.
+    async fn payments_to_query(&self, cutoff: Timestamp, limit: u32) -> StoreResult<Vec<Payment>>;
     async fn mark_payment_queried(&self, id: PaymentId, now: Timestamp) -> StoreResult<()>;
     /// Records a notification that arrived (the audit trail; rejected ones are security events).
     #[allow(clippy::too_many_arguments)]

@@ -13,7 +13,7 @@ use sweep_domain::ids::MerchantId;
 
 pub use gateway::Alipay;
 
-use crate::account::{Fields, ProviderOptions, joined, split};
+use crate::account::{Fields, ProviderOptions, describe, joined, split};
 
 pub const PROVIDER: &str = sweep_app::payments::ALIPAY;
 const SECRETS: &[&str] = &["app_private_key"];
@@ -81,19 +81,13 @@ impl PaymentProvider for AlipayProvider {
         PROVIDER
     }
 
-    fn secret_fields(&self) -> &'static [&'static str] {
-        SECRETS
-    }
-
     fn check_account(&self, input: &Map<String, Value>) -> Result<AccountParts, Vec<AccountFieldError>> {
         read(input, self.options.any_gateway)?;
         Ok(split(input, SECRETS))
     }
 
     fn open(&self, _merchant: MerchantId, account: &AccountParts) -> Result<Arc<dyn PaymentGateway>, String> {
-        let account = read(&joined(account), self.options.any_gateway).map_err(|errors| {
-            errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ")
-        })?;
+        let account = read(&joined(account), self.options.any_gateway).map_err(|errors| describe(&errors))?;
         Ok(Arc::new(Alipay::new(account, self.http.clone(), self.options.code_wait)))
     }
 }

@@ -318,19 +318,11 @@ impl PaymentGateway for WeChatPay {
             };
         }
         // The payer is confirming in WeChat: ask until they do, or give up and reverse.
-        let deadline = tokio::time::Instant::now() + self.code_wait.give_up_after;
-        while tokio::time::Instant::now() < deadline {
-            tokio::time::sleep(self.code_wait.poll_every).await;
-            match self.query(&request.out_trade_no).await {
-                Ok(TradeState::Paid { provider_txn_id, amount }) if amount == request.amount => {
-                    return Ok(CodePaymentOutcome::Paid { provider_txn_id });
-                }
-                Ok(TradeState::Closed) => return Ok(CodePaymentOutcome::Declined("the payment was cancelled".into())),
-                _ => continue,
-            }
+        if let Some(outcome) = self.code_wait.payer(self, request).await {
+            return Ok(outcome);
         }
         self.reverse(&request.out_trade_no).await?;
-        Ok(CodePaymentOutcome::Declined("the payer did not confirm in time; the charge was cancelled".into()))
+        Ok(CodeWait::gave_up())
     }
 
     fn read_notice(

@@ -13,7 +13,7 @@ use sweep_wechatpay::{MerchantSigner, PlatformVerifier, PublicKey};
 
 pub use gateway::WeChatPay;
 
-use crate::account::{Fields, ProviderOptions, joined, split};
+use crate::account::{Fields, ProviderOptions, describe, joined, split};
 
 pub const PROVIDER: &str = sweep_app::payments::WECHAT_PAY;
 pub const GATEWAY_URL: &str = "https://api.mch.weixin.qq.com";
@@ -124,19 +124,13 @@ impl PaymentProvider for WeChatPayProvider {
         PROVIDER
     }
 
-    fn secret_fields(&self) -> &'static [&'static str] {
-        SECRETS
-    }
-
     fn check_account(&self, input: &Map<String, Value>) -> Result<AccountParts, Vec<AccountFieldError>> {
         read(input, self.options.any_gateway)?;
         Ok(split(input, SECRETS))
     }
 
     fn open(&self, _merchant: MerchantId, account: &AccountParts) -> Result<Arc<dyn PaymentGateway>, String> {
-        let account = read(&joined(account), self.options.any_gateway).map_err(|errors| {
-            errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ")
-        })?;
+        let account = read(&joined(account), self.options.any_gateway).map_err(|errors| describe(&errors))?;
         Ok(Arc::new(WeChatPay::new(account, self.http.clone(), self.options.code_wait)))
     }
 }

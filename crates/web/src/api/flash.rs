@@ -118,7 +118,7 @@ pub async fn board(State(s): State<AppState>, Caller(actor): Caller) -> ApiResul
 pub async fn stream(State(s): State<AppState>, Caller(actor): Caller) -> ApiResult<impl IntoResponse> {
     use axum::response::sse::{Event, KeepAlive, Sse};
     // Refused at once (403) rather than as an empty stream.
-    s.sweep.live_board(&actor).await?;
+    sweep_app::flash::may_watch_live(&actor)?;
     let events = futures::stream::unfold((s, actor, true), |(s, actor, first)| async move {
         if !first {
             tokio::time::sleep(std::time::Duration::from_secs(1)).await;

@@ -363,16 +363,10 @@ pub async fn pay(
     headers: HeaderMap,
     ApiJson(input): ApiJson<PayInput>,
 ) -> ApiResult<Json<PayBody>> {
-    use sweep_app::payments::{PayDevice, PayNext, PayRequest};
+    use sweep_app::payments::PayNext;
     use sweep_app::ports::PayAction;
     let id = order_id(&params)?;
-    let request = PayRequest {
-        provider: input.provider,
-        device: PayDevice::from_channel(shop.channel),
-        qr: input.qr,
-        openid: None,
-        client_ip: client_ip(&s.config, &headers, peer),
-    };
+    let request = super::pay_request(&s, &shop, &headers, peer, input.provider, input.qr);
     let body = match s.sweep.pay_order(&shop.ctx, id, &request).await? {
         PayNext::Act { provider, action } => {
             let mut body =

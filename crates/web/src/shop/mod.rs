@@ -70,3 +70,22 @@ pub fn routes() -> Router<AppState> {
         .route("/s/{slug}/api/flash/{sale_id}", get(flash::sale))
         .route("/s/{slug}/api/flash/{sale_id}/orders", post(flash::buy))
 }
+
+/// How this browser asks to pay: the device from its channel, the client address as the
+/// trusted proxies report it (WeChat H5 wants the payer's address).
+pub(crate) fn pay_request(
+    s: &crate::state::AppState,
+    shop: &Shop,
+    headers: &axum::http::HeaderMap,
+    peer: Option<std::net::SocketAddr>,
+    provider: Option<String>,
+    qr: bool,
+) -> sweep_app::payments::PayRequest {
+    sweep_app::payments::PayRequest {
+        provider,
+        device: sweep_app::payments::PayDevice::from_channel(shop.channel),
+        qr,
+        openid: None,
+        client_ip: crate::state::client_ip(&s.config, headers, peer),
+    }
+}

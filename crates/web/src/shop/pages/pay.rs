@@ -3,11 +3,12 @@
 //! Alipay; elsewhere a choice of the provider's page or a QR to scan with the phone).
 
 use sha2::{Digest, Sha256};
-use sweep_app::payments::{PayDevice, PayNext, PayRequest};
+use sweep_app::payments::PayNext;
 use sweep_app::ports::PayAction;
 
 use super::orders::order_id;
 use super::*;
+use crate::shop::pay_request;
 
 #[derive(Deserialize)]
 struct PayForm {
@@ -61,23 +62,6 @@ pub fn authorisation_state(shop: &Shop, order: OrderId) -> String {
     hex::encode(&Sha256::digest(format!("wechat-authorise:{token}:{order}").as_bytes())[..12])
 }
 
-fn pay_request(
-    s: &AppState,
-    shop: &Shop,
-    headers: &HeaderMap,
-    peer: Peer,
-    provider: Option<String>,
-    qr: bool,
-) -> PayRequest {
-    PayRequest {
-        provider,
-        device: PayDevice::from_channel(shop.channel),
-        qr,
-        openid: None,
-        client_ip: client_ip(&s.config, headers, peer.0),
-    }
-}
-
 pub async fn order_pay(
     State(s): State<AppState>,
     shop: Shop,
@@ -91,7 +75,7 @@ pub async fn order_pay(
             let form: PayForm = parse_form(&shop, &body)?;
             check_csrf(&shop, &form.csrf)?;
             let id = order_id(&shop, &params.1)?;
-            let request = pay_request(&s, &shop, &headers, Peer(peer), form.provider, form.qr.is_some());
+            let request = pay_request(&s, &shop, &headers, peer, form.provider, form.qr.is_some());
             let next = or_page(&shop, s.sweep.pay_order(&shop.ctx, id, &request).await)?;
             pay_next(&s, &shop, id, next).await
         }
@@ -120,7 +104,7 @@ pub async fn order_pay_authorised(
                 return Err(error_page(&shop, AppError::conflict("csrf", None, t.get("expired_page"))));
             }
             let openid = or_page(&shop, s.sweep.payer_openid(&shop.ctx, &q.provider, &q.code).await)?;
-            let mut request = pay_request(&s, &shop, &headers, Peer(peer), Some(q.provider.clone()), false);
+            let mut request = pay_request(&s, &shop, &headers, peer, Some(q.provider.clone()), false);
             request.openid = Some(openid);
             let next = or_page(&shop, s.sweep.pay_order(&shop.ctx, id, &request).await)?;
             pay_next(&s, &shop, id, next).await
