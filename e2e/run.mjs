@@ -142,7 +142,7 @@ async function bigScreenFollowsASale(browser, base) {
   await screen.locator('#password').fill('sweep-demo-2026');
   await screen.getByRole('button', { name: /登录/ }).click();
   await screen.waitForURL(/\/console$/);
-  await screen.locator('#to-live').click();
+  await screen.locator('nav a[href="/console/live"]').click();
   await screen.waitForURL(/\/console\/live$/);
   await screen.waitForFunction(() => /live/.test(document.getElementById('connection').textContent));
   const before = await screen.locator('#gmv').innerText();

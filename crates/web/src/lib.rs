@@ -4,6 +4,7 @@
 pub mod api;
 pub mod auth;
 pub mod clerk;
+pub mod console;
 pub mod cookies;
 pub mod error;
 pub mod extract;
@@ -51,7 +52,6 @@ pub fn router_with(state: AppState, extra: Router) -> Router {
     let app = Router::new()
         .route("/", get(pages::home))
         .route("/login", get(pages::login_page).post(pages::login_submit))
-        .route("/console", get(pages::console))
         .route("/console/live", get(pages::console_live))
         .route("/logout", post(pages::logout))
         .route("/clerk", get(clerk::counter))
@@ -71,9 +71,12 @@ pub fn router_with(state: AppState, extra: Router) -> Router {
         .route("/static/shop.js", get(system::shop_js))
         .route("/static/live.css", get(system::live_css))
         .route("/static/live.js", get(system::live_js))
+        .route("/static/console.css", get(system::console_css))
+        .route("/static/console.js", get(system::console_js))
         .route("/static/vendor/echarts.min.js", get(system::echarts_js))
         .route("/dev/sms", get(system::sms_outbox))
         .merge(shop::routes())
+        .merge(console::routes())
         .nest("/api/v1", api)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

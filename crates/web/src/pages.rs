@@ -37,17 +37,6 @@ fn after_login(next: &str) -> &'static str {
     if next == "clerk" { "/clerk" } else { "/console" }
 }
 
-#[derive(Template)]
-#[template(path = "console.html")]
-struct ConsolePage {
-    display_name: String,
-    login: String,
-    role: String,
-    merchant: String,
-    stores: String,
-    csrf: String,
-}
-
 fn render(template: &impl Template, status: StatusCode) -> Response {
     match template.render() {
         Ok(html) => (status, Html(html)).into_response(),
@@ -159,31 +148,6 @@ pub async fn login_submit(State(s): State<AppState>, Peer(peer): Peer, headers: 
 async fn signed_in(s: &AppState, headers: &HeaderMap) -> Option<sweep_app::auth::Authenticated> {
     let token = cookie(headers, SESSION_COOKIE)?;
     s.sweep.authenticate_session(token).await.ok().flatten()
-}
-
-pub async fn console(State(s): State<AppState>, headers: HeaderMap) -> Response {
-    let Some(auth) = signed_in(&s, &headers).await else {
-        return Redirect::to("/login").into_response();
-    };
-    let staff = &auth.staff;
-    let merchant = match s.sweep.actor_for(&auth, None).await {
-        Ok(actor) => match actor.merchant_id {
-            Some(id) => s.sweep.get_merchant(&actor, id).await.map(|m| m.name).unwrap_or_else(|_| id.to_string()),
-            None => "平台 · Platform".into(),
-        },
-        Err(_) => return Redirect::to("/login").into_response(),
-    };
-    let page = ConsolePage {
-        display_name: staff.display_name.clone(),
-        login: staff.login.to_string(),
-        role: staff.role.as_str().to_string(),
-        merchant,
-        stores: if staff.stores.is_empty() { "—".into() } else { staff.stores.len().to_string() },
-        csrf: auth.csrf_token.clone().unwrap_or_default(),
-    };
-    let mut response = render(&page, StatusCode::OK);
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
 }
 
 #[derive(Template)]

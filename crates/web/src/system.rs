@@ -52,6 +52,8 @@ const SHOP_CSS: &str = include_str!("../static/shop.css");
 const SHOP_JS: &str = include_str!("../static/shop.js");
 const LIVE_CSS: &str = include_str!("../static/live.css");
 const LIVE_JS: &str = include_str!("../static/live.js");
+const CONSOLE_CSS: &str = include_str!("../static/console.css");
+const CONSOLE_JS: &str = include_str!("../static/console.js");
 /// Apache ECharts, from npm (see static/vendor/README.md).
 const ECHARTS_JS: &str = include_str!("../static/vendor/echarts.min.js");
 
@@ -62,6 +64,8 @@ static ASSET_VERSION: LazyLock<String> = LazyLock::new(|| {
         .chain_update(LIVE_CSS)
         .chain_update(LIVE_JS)
         .chain_update(ECHARTS_JS)
+        .chain_update(CONSOLE_CSS)
+        .chain_update(CONSOLE_JS)
         .finalize();
     hex::encode(&digest[..4])
 });
@@ -96,6 +100,14 @@ pub async fn live_css() -> Response {
 
 pub async fn live_js() -> Response {
     asset(LIVE_JS, "text/javascript; charset=utf-8")
+}
+
+pub async fn console_css() -> Response {
+    asset(CONSOLE_CSS, "text/css; charset=utf-8")
+}
+
+pub async fn console_js() -> Response {
+    asset(CONSOLE_JS, "text/javascript; charset=utf-8")
 }
 
 pub async fn echarts_js() -> Response {

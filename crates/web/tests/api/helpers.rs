@@ -284,6 +284,29 @@ impl Client {
         self.send(Method::DELETE, path, None).await
     }
 
+    /// A page as a signed-in browser sees it (redirects followed).
+    pub async fn page(&self, path: &str) -> (StatusCode, String) {
+        let response = self.http.get(format!("{}{path}", self.base)).send().await.unwrap();
+        (response.status(), response.text().await.unwrap())
+    }
+
+    /// Posts a console form with the session's CSRF token, as the page's own form would.
+    /// Redirects are followed; returns the final status, the final path (with query) and
+    /// the body.
+    pub async fn submit(&self, path: &str, fields: &[(&str, &str)]) -> (StatusCode, String, String) {
+        let csrf = self.headers.get("x-csrf-token").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+        let mut form: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
+        form.extend_from_slice(fields);
+        let response = self.http.post(format!("{}{path}", self.base)).form(&form).send().await.unwrap();
+        let status = response.status();
+        let url = response.url();
+        let location = match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_string(),
+        };
+        (status, location, response.text().await.unwrap())
+    }
+
     /// POST that must succeed with 201; returns the body.
     pub async fn create(&self, path: &str, body: Value) -> Value {
         let (status, value) = self.post(path, body).await;

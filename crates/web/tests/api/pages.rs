@@ -1,7 +1,7 @@
 //! Staff sign-in pages: CSRF-protected forms, cookie flags, security headers.
 
-use reqwest::StatusCode;
 use reqwest::redirect::Policy;
+use reqwest::{Method, StatusCode};
 
 use crate::api_test;
 use crate::helpers::*;
@@ -60,7 +60,7 @@ api_test! {
         assert!(!cookie.contains("Secure"), "plain http: no Secure flag, or the browser would drop it");
 
         let console = b.get(format!("{}/console", app.url)).send().await.unwrap().text().await.unwrap();
-        assert!(console.contains("Admin") && console.contains("platform_admin"));
+        assert!(console.contains("Admin") && console.contains("平台管理员"));
         let session_csrf = hidden_csrf(&console);
         let out = b.post(format!("{}/logout", app.url)).form(&[("csrf", session_csrf.as_str())]).send().await.unwrap();
         assert_eq!(out.status(), StatusCode::SEE_OTHER);
@@ -100,4 +100,27 @@ async fn https_public_urls_get_secure_cookies_and_hsts() {
     let cookie = response.headers()["set-cookie"].to_str().unwrap();
     assert!(cookie.contains("; Secure") && cookie.contains("HttpOnly"), "{cookie}");
     assert!(response.headers().contains_key("strict-transport-security"));
+}
+
+api_test! {
+    async fn console_follows_the_browser_language_and_remembers_a_choice(app) {
+        let (_, owner) = app.merchant("lang").await;
+        let (status, html) = owner.page("/console").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains("概览") && html.contains("店主"), "Chinese without a preference");
+
+        let english = owner.clone().with_header("accept-language", "en-GB,en;q=0.9,zh;q=0.5");
+        let response = english.raw(Method::GET, "/console").await.send().await.unwrap();
+        let html = response.text().await.unwrap();
+        assert!(html.contains("Overview") && html.contains("Owner") && html.contains("lang=\"en\""), "English browser");
+
+        // Choosing Chinese on an English browser sticks, through a cookie.
+        let chosen = english.raw(Method::GET, "/console?lang=zh").await.send().await.unwrap();
+        assert!(chosen.headers()["set-cookie"].to_str().unwrap().starts_with("sweep_lang=zh"));
+        let html = english.raw(Method::GET, "/console").await.send().await.unwrap().text().await.unwrap();
+        assert!(html.contains("概览") && !html.contains("Overview"), "the choice is remembered");
+
+        let (_, html) = app.anonymous().page("/console").await;
+        assert!(html.contains("name=\"password\""), "a signed-out browser lands on the sign-in page");
+    }
 }

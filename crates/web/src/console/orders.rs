@@ -1,0 +1,9 @@
+//! Console pages: to be filled in.
+
+use axum::Router;
+
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+}

@@ -1,0 +1,1 @@
+//! Console pages: filled in below.
