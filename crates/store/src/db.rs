@@ -134,7 +134,7 @@ impl Db {
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
         // One schema for both databases: SQLite takes PostgreSQL's type names (BIGINT,
         // DOUBLE PRECISION and TEXT get the right affinities) except BYTEA.
-        let files: [(i64, &str, &str); 7] = [
+        let files: [(i64, &str, &str); 9] = [
             (1, "foundation", include_str!("../migrations/0001_foundation.sql")),
             (2, "shopping", include_str!("../migrations/0002_shopping.sql")),
             (3, "cards", include_str!("../migrations/0003_cards.sql")),
@@ -142,6 +142,8 @@ impl Db {
             (5, "flash", include_str!("../migrations/0005_flash.sql")),
             (6, "payments", include_str!("../migrations/0006_payments.sql")),
             (7, "live", include_str!("../migrations/0007_live.sql")),
+            (8, "console orders", include_str!("../migrations/0008_console_orders.sql")),
+            (9, "analytics", include_str!("../migrations/0009_analytics.sql")),
         ];
         let migrations = files
             .into_iter()
