@@ -157,6 +157,95 @@ async function bigScreenFollowsASale(browser, base) {
   await context.close();
 }
 
+/** Signs a staff member in on a desktop browser and lands on the console. */
+async function consoleSignIn(browser, base, login) {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, userAgent: DESKTOP_UA, locale: 'zh-CN' });
+  const page = await context.newPage();
+  await page.goto(`${base}/login`);
+  await page.locator('#login').fill(login);
+  await page.locator('#password').fill('sweep-demo-2026');
+  await page.getByRole('button', { name: /登录/ }).click();
+  await page.waitForURL(/\/console$/);
+  return { context, page };
+}
+
+/// Head office does a day's work in the console: adds a product, receives stock of it at
+/// the Hubin store, makes and prints its display cards, refunds a completed order, reads the
+/// charts (then in English); the Hubin store manager sees only the Hubin store.
+async function consoleDayOfWork(browser, base) {
+  const { context, page } = await consoleSignIn(browser, base, 'owner@yunmian.demo');
+  await page.locator('nav a[href="/console/products"]').click();
+  await page.locator('a[href="/console/products/new"]').first().click();
+  await page.locator('input[name="name_zh"]').fill('竹纤维枕巾');
+  await page.locator('input[name="name_en"]').fill('Bamboo pillow towel');
+  await page.locator('select[name="status"]').selectOption('active');
+  await page.locator('input[name="code"]').fill('E2E-TOWEL-1');
+  await page.locator('input[name="base_price"]').fill('59.00');
+  await page.locator('input[name="member_price"]').fill('49.00');
+  await page.getByRole('button', { name: '创建商品' }).click();
+  await page.waitForURL(/\/console\/products\/[0-9a-f-]{36}/);
+  assert.equal(await page.locator('input[name="name_zh"]').first().inputValue(), '竹纤维枕巾');
+  assert.ok(await page.locator('input[value="59.00"]').count(), 'the SKU at its price');
+
+  await page.locator('nav a[href="/console/stock"]').click();
+  await page.locator('a[href="/console/stock/receive"]').click();
+  const hubin = await page.locator('select[name="location"] option', { hasText: '湖滨' }).first().getAttribute('value');
+  await page.locator('select[name="location"]').selectOption(hubin);
+  await page.locator('input[name="sku"]').fill('E2E-TOWEL-1');
+  await page.locator('input[name="quantity"]').fill('30');
+  await page.getByRole('button', { name: '提交' }).click();
+  await page.locator('.notice:not(.error)').waitFor();
+  await page.goto(`${base}/console/stock?location=${hubin}&sku=E2E-TOWEL-1`);
+  assert.match(await page.locator('main table').innerText(), /E2E-TOWEL-1[\s\S]*30/);
+
+  await page.locator('nav a[href="/console/cards"]').click();
+  await page.locator('#new-cards select[name="store_id"]').selectOption(hubin);
+  await page.locator('#new-cards textarea[name="sku_codes"]').fill('E2E-TOWEL-1');
+  await page.locator('#new-cards input[name="copies"]').fill('2');
+  await page.getByRole('button', { name: '生成' }).click();
+  await page.locator('.notice:not(.error)').waitFor();
+  await page.locator('form.filters select[name="store_id"]').selectOption(hubin);
+  await page.getByRole('button', { name: '筛选' }).click();
+  assert.ok((await page.locator('main table tr', { hasText: '竹纤维枕巾' }).count()) >= 2, 'two cards for the new product');
+  const sheet = await page.request.get(new URL(await page.locator('#print-sheet').getAttribute('href'), base).href);
+  assert.equal(sheet.status(), 200);
+  assert.equal((await sheet.body()).subarray(0, 5).toString(), '%PDF-', 'the printable sheet');
+
+  await page.locator('nav a[href="/console/orders"]').click();
+  await page.locator('#order-filters select[name="status"]').selectOption('completed');
+  await page.locator('#order-filters button[type="submit"]').click();
+  await page.locator('main table tbody tr a').first().click();
+  await page.waitForURL(/\/console\/orders\/[0-9a-f-]{36}/);
+  const number = (await page.locator('main h2').first().innerText()).split(' ')[0];
+  await page.locator('#refund-form input[name="reason"]').fill('顾客不想要了');
+  await page.locator('#refund-form button[type="submit"]').click();
+  await page.locator('.notice:not(.error)').waitFor();
+  assert.match(await page.locator('#order-status').innerText(), /退款/);
+  await page.screenshot({ path: join(artifacts, '14-console-refund.png'), fullPage: true });
+
+  await page.locator('nav a[href="/console/analytics"]').click();
+  await page.waitForFunction(() => document.querySelectorAll('.chart[data-drawn="yes"] canvas').length >= 4);
+  assert.match(await page.locator('#figures').innerText(), /¥[\d,.]+/);
+  assert.ok((await page.locator('#table-stores tbody tr').count()) >= 3, 'a store leaderboard from the demo history');
+  await page.screenshot({ path: join(artifacts, '15-console-analytics.png'), fullPage: true });
+  await page.locator('#lang-switch').click();
+  await page.waitForFunction(() => document.documentElement.lang === 'en');
+  assert.match(await page.locator('main').innerText(), /GMV per day by channel/);
+  await context.close();
+
+  const manager = await consoleSignIn(browser, base, 'hubin.manager@yunmian.demo');
+  await manager.page.locator('nav a[href="/console/orders"]').click();
+  const stores = await manager.page.locator('#order-filters select[name="store"] option').allInnerTexts();
+  assert.deepEqual(stores.filter((s) => s !== '全部').every((s) => s.includes('湖滨')), true, `only Hubin: ${stores}`);
+  await manager.page.goto(`${base}/console/orders?q=${number}`);
+  assert.ok(await manager.page.locator('main table tbody tr').count() <= 1);
+  await manager.page.locator('nav a[href="/console/analytics"]').click();
+  await manager.page.locator('#table-stores').waitFor();
+  assert.equal(await manager.page.locator('#table-channels').count(), 0, 'no merchant-wide channel split');
+  assert.equal(await manager.page.locator('nav a[href="/console/payments"]').count(), 0, 'no payment settings');
+  await manager.context.close();
+}
+
 /// A desktop browser shows WeChat Pay's QR; the shopper scans it with the phone and pays
 /// there; the desktop page moves on to the paid order by itself.
 async function desktopShowsAQrThePhonePays(browser, base) {
@@ -798,6 +887,8 @@ try {
   console.log("ok - a phone browser pays with Alipay on Alipay's page, and the big screen shows the sale without reloading");
   await desktopShowsAQrThePhonePays(browser, sweep.base);
   console.log("ok - a desktop shows WeChat Pay's QR, the phone pays it, and the desktop moves on by itself");
+  await consoleDayOfWork(browser, sweep.base);
+  console.log('ok - head office adds a product, receives it, prints its cards, refunds an order and reads the charts; a store manager sees one store');
 } catch (e) {
   failed = true;
   console.error('not ok -', e);

@@ -20,7 +20,8 @@ use crate::{AppError, AppResult, Sweep, require, tenant};
 /// Most rows one import may carry.
 pub const MAX_ROWS: usize = 50_000;
 const STOCK_PREFIX: &str = "stock:";
-const COLUMNS: &[&str] = &[
+/// The columns of a catalog file, in the order an export writes them.
+pub const COLUMNS: &[&str] = &[
     "product_ref",
     "category",
     "name_zh",
@@ -56,6 +57,9 @@ pub struct ImportSummary {
     pub skus: usize,
     pub stock_lines: usize,
     pub stock_units: i64,
+    /// Rows of SKUs that exist already, repeating their current values (a re-imported
+    /// export): nothing to write for them beyond their stock columns.
+    pub unchanged: usize,
 }
 
 fn at(line: usize, column: &str) -> String {
@@ -131,12 +135,13 @@ impl Sweep {
         let mut codes: HashMap<String, usize> = HashMap::new();
         let mut barcodes: HashMap<String, usize> = HashMap::new();
         let mut summary = ImportSummary::default();
+        let mut known_products: HashMap<ProductId, Option<Product>> = HashMap::new();
 
         for (n, row) in rows.iter().enumerate() {
             let line = row.line;
-            let cell = |name: &str| row.cells.get(name).map(|s| s.trim()).unwrap_or("");
+            let cell = |name: &str| row.cells.get(name).map(|s| unescape_formula(s.trim())).unwrap_or("");
 
-            // A SKU that exists already: the row can only add stock to it.
+            // A SKU that exists already: the row can only add stock to it, or repeat it.
             let code_text = cell("sku_code");
             let existing = if code_text.is_empty() {
                 None
@@ -154,16 +159,47 @@ impl Sweep {
                 if let Some(first) = codes.insert(sku.code.clone(), line) {
                     v.push(FieldError::new(at(line, "sku_code"), "duplicate", format!("also on line {first}")));
                 }
+                let product = match known_products.get(&sku.product_id) {
+                    Some(p) => p.clone(),
+                    None => {
+                        let p = self.repos.catalog.product(merchant_id, sku.product_id).await?;
+                        known_products.insert(sku.product_id, p.clone());
+                        p
+                    }
+                };
+                // Cells may repeat what the SKU already has, as in an exported file.
+                let mut repeats = false;
                 for column in COLUMNS.iter().filter(|c| !matches!(**c, "sku_code" | "product_ref")) {
-                    if !cell(column).is_empty() {
+                    let text = cell(column);
+                    if text.is_empty() {
+                        continue;
+                    }
+                    if product.as_ref().is_some_and(|p| holds(&sku, p, &categories, column, text)) {
+                        repeats = true;
+                        continue;
+                    }
+                    v.push(FieldError::new(
+                        at(line, column),
+                        "sku_exists",
+                        "this SKU exists already: a row for it may only add stock or repeat its current values",
+                    ));
+                }
+                if !repeats {
+                    self.stock_cells(&mut v, &mut batch, &mut summary, line, &stock_columns, &cell, sku.id);
+                    continue;
+                }
+                // A full row again, with stock: the same file imported twice must not
+                // receive its stock twice.
+                for (column, _) in &stock_columns {
+                    if !matches!(cell(column), "" | "0") {
                         v.push(FieldError::new(
                             at(line, column),
                             "sku_exists",
-                            "this SKU exists already: a row for it may only add stock",
+                            "this SKU exists already: a row repeating its values cannot add stock",
                         ));
                     }
                 }
-                self.stock_cells(&mut v, &mut batch, &mut summary, line, &stock_columns, &cell, sku.id);
+                summary.unchanged += 1;
                 continue;
             }
 
@@ -407,6 +443,36 @@ impl Sweep {
 
     async fn sku_exists(&self, merchant_id: sweep_domain::ids::MerchantId, filter: SkuFilter) -> AppResult<bool> {
         Ok(!self.repos.catalog.list_skus(merchant_id, &filter, &PageRequest::first(1)).await?.items.is_empty())
+    }
+}
+
+/// A cell with the `'` an export puts before `=`, `+`, `-` or `@` (so that spreadsheet
+/// programs show it as text, not run it as a formula) taken off again.
+pub fn unescape_formula(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@']) => rest,
+        _ => cell,
+    }
+}
+
+/// Whether `text` in `column` says what the existing SKU (of `product`) already has.
+fn holds(sku: &Sku, product: &Product, categories: &HashMap<String, CategoryId>, column: &str, text: &str) -> bool {
+    let price = |m: Option<Money>| m.is_some() && Money::parse_major(text, sku.base_price.currency()) == m;
+    match column {
+        "name_zh" => text == product.name.zh,
+        "name_en" => text == product.name.en,
+        "description_zh" => text == product.description.zh,
+        "description_en" => text == product.description.en,
+        "status" => text == product.status.as_str(),
+        "category" => {
+            let key = if text.is_ascii() { text.to_lowercase() } else { text.to_string() };
+            product.category_id.is_some() && categories.get(&key).copied() == product.category_id
+        }
+        "barcode" => sku.barcode.as_deref() == Some(text),
+        "attributes" => parse_attributes(text).as_ref() == Some(&sku.attributes),
+        "base_price" => price(Some(sku.base_price)),
+        "member_price" => price(sku.member_price),
+        _ => false,
     }
 }
 

@@ -7,6 +7,7 @@
 //! page's cart badge or store address); whatever goes through the ports directly is
 //! checked by nobody, so it must stay within what the caller may see anyway.
 
+pub mod analytics;
 pub mod auth;
 pub mod cards;
 pub mod catalog;
@@ -59,6 +60,7 @@ pub struct Repos {
     pub loyalty: Arc<dyn LoyaltyRepo>,
     pub coupons: Arc<dyn CouponRepo>,
     pub flash: Arc<dyn FlashRepo>,
+    pub analytics: Arc<dyn AnalyticsRepo>,
     pub till: Arc<dyn TillRepo>,
     pub payment_accounts: Arc<dyn PaymentAccountRepo>,
     pub reconciliations: Arc<dyn ReconciliationRepo>,

@@ -119,6 +119,15 @@ impl Sweep {
     }
 
     pub async fn update_staff(&self, actor: &Actor, id: StaffId, input: UpdateStaffInput) -> AppResult<Staff> {
+        // One's own password only with the current one (`change_own_password`): a
+        // session left open must not be enough to take the account over.
+        if id == actor.staff_id && input.password.is_some() {
+            return Err(AppError::invalid(
+                "password",
+                "use_change_password",
+                "to change your own password, use change password, which asks for the current one",
+            ));
+        }
         let password = match &input.password {
             Some(p) => Some(Password::new_password("password", p)?),
             None => None,

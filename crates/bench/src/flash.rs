@@ -328,8 +328,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             tokio::spawn(buyer(conn, target, prefix, plan.clone(), counters.clone(), rx.clone()))
         })
         .collect();
+    // The big screen, as head office watches it.
+    let board_before = shop.owner.fetch("/api/v1/live/board").await?["today"]["placed"].as_i64().unwrap_or(0);
     tokio::task::yield_now().await;
     let start = Instant::now();
+    let (stop_screen, screen_stops) = watch::channel(false);
+    let screen = tokio::spawn(crate::screen::watch(shop.owner.clone(), start, screen_stops));
     tx.send(Some(start))?;
     let progress = tokio::spawn({
         let counters = counters.clone();
@@ -360,6 +364,15 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     }
     let burst_wall = start.elapsed();
     progress.abort();
+    // Long enough for the last orders to reach the screen (its events come twice a second).
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let _ = stop_screen.send(true);
+    let samples = screen.await?.unwrap_or_else(|e| {
+        eprintln!("big screen not followed: {e}");
+        vec![]
+    });
+    let acknowledged: Vec<u64> = tally.recs.iter().filter(|r| r.status == 201).map(|r| u64::from(r.done_us)).collect();
+    let (screen_lag, screen_missing) = crate::screen::lags(acknowledged, &samples, board_before);
     let report = Report::of(&args, &shop, &members, &plan, &sale, &tally, burst_wall, &targets).await?;
     let fsync_after = r.fsyncs();
     let rss_after = remote::peak_memory(&targets).await;
@@ -372,6 +385,16 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         rss_before,
         rss_after,
         [fsync_before, fsync_after],
+    );
+    println!(
+        "big screen: {} events; lag from an order's acknowledgement to the board counting it: \
+         median {:.0} ms, p95 {:.0} ms, max {:.0} ms over {} orders ({} never shown)",
+        samples.len(),
+        screen_lag.p50,
+        screen_lag.p95,
+        screen_lag.max,
+        screen_lag.count,
+        screen_missing
     );
     Ok(())
 }

@@ -25,11 +25,11 @@ use sweep_web::{AppState, WebConfig};
 use crate::client::{Client, id};
 use crate::stats::Timings;
 
-const PASSWORD: &str = "bench password 2026";
-const ADMIN: &str = "admin@bench.sweep";
+pub(crate) const PASSWORD: &str = "bench password 2026";
+pub(crate) const ADMIN: &str = "admin@bench.sweep";
 
 #[derive(Clone, Copy, ValueEnum)]
-enum Db {
+pub(crate) enum Db {
     Sqlite,
     Postgres,
 }
@@ -53,13 +53,13 @@ pub struct Args {
     page_requests: usize,
 }
 
-struct Server {
-    url: String,
-    sweep: Arc<Sweep>,
-    _db: TestDb,
+pub(crate) struct Server {
+    pub(crate) url: String,
+    pub(crate) sweep: Arc<Sweep>,
+    pub(crate) db: TestDb,
 }
 
-async fn start(db: Db) -> anyhow::Result<Server> {
+pub(crate) async fn start(db: Db) -> anyhow::Result<Server> {
     let backend = match db {
         Db::Sqlite => Backend::Sqlite,
         Db::Postgres => Backend::Postgres,
@@ -85,7 +85,7 @@ async fn start(db: Db) -> anyhow::Result<Server> {
     let app = sweep_web::router_with(state, sweep_pay::sandbox::router(sandbox))
         .into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move { axum::serve(listener, app).await });
-    Ok(Server { url, sweep, _db: test_db })
+    Ok(Server { url, sweep, db: test_db })
 }
 
 struct Shop {

@@ -5,17 +5,21 @@
 //! - `flash` runs a Double 11 flash sale against running servers: a fresh merchant, its
 //!   SKUs on sale, a crowd of signed-in members each buying once the moment it starts,
 //!   then the books checked through the API ([`flash`]).
+//! - `console` fills a merchant with a generated history of orders and times every
+//!   console page and analytics query ([`console`]).
 //! - `day` runs an ordinary day against running servers: browsing, product pages, cart,
 //!   orders and payments ([`day`]).
 //!
 //! Figures go into docs/BENCHMARKS.md with the command, the machine and the date.
 
 mod client;
+mod console;
 mod day;
 mod flash;
 mod http;
 mod local;
 mod remote;
+mod screen;
 mod stats;
 
 use clap::{Parser, Subcommand};
@@ -37,6 +41,9 @@ enum Command {
     /// An ordinary day against running servers: browsing, product pages, cart, orders
     /// and sandbox payments, with the rate and latency of each.
     Day(day::Args),
+    /// The merchant console at scale: a generated history of orders, then every console
+    /// page and analytics query timed (in process, on a fresh database).
+    Console(console::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -45,6 +52,7 @@ fn main() -> anyhow::Result<()> {
         None => None,
         Some(Command::Flash(a)) => Some(a.remote.threads),
         Some(Command::Day(a)) => Some(a.remote.threads),
+        Some(Command::Console(_)) => None,
     };
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
     if let Some(n) = threads {
@@ -56,6 +64,7 @@ fn main() -> anyhow::Result<()> {
             None => local::run(cli.local).await,
             Some(Command::Flash(args)) => flash::run(args).await,
             Some(Command::Day(args)) => day::run(args).await,
+            Some(Command::Console(args)) => console::run(args).await,
         }
     })
 }

@@ -443,6 +443,32 @@ pub async fn seed(sweep: &Sweep) -> AppResult<Seeded> {
     }
 }
 
+/// Orders of sales history the demo starts with, so the analytics have something to show.
+const DEMO_HISTORY_ORDERS: u64 = 20_000;
+const DEMO_HISTORY_DAYS: u32 = 90;
+
+/// Fills the freshly seeded demo merchant with 90 days of finished orders (as
+/// `sweep history` does), so the console's charts and leaderboards have a past.
+pub async fn seed_history(sweep: &Sweep, db: &sweep_store::Db) -> anyhow::Result<()> {
+    let merchant = sweep
+        .repos()
+        .merchants
+        .merchant_by_slug(SLUG)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .ok_or_else(|| anyhow::anyhow!("the demo merchant is missing"))?;
+    let plan = sweep_store::HistoryPlan {
+        merchant: merchant.id,
+        orders: DEMO_HISTORY_ORDERS,
+        days: DEMO_HISTORY_DAYS,
+        until: sweep.now(),
+        seed: 2026,
+    };
+    let report = db.generate_history(&plan, &|_| {}).await.map_err(|e| anyhow::anyhow!("demo history: {e}"))?;
+    tracing::info!(orders = report.orders, days = DEMO_HISTORY_DAYS, "demo sales history written");
+    Ok(())
+}
+
 /// Connects the demo merchant's WeChat Pay and Alipay accounts to the simulator. The
 /// simulator keeps its books in memory, so every start makes fresh accounts there and
 /// stores them (sealed) for the merchant.

@@ -56,6 +56,27 @@ enum Command {
     /// Verify that every stock level equals the sum of its movements; exits 1 and names
     /// the rows that do not.
     Check(DbArgs),
+    /// Fill a merchant (the demo merchant unless told) with a realistic sales history:
+    /// members, finished orders across channels, stores and days, card scans, and the
+    /// day totals the console's analytics read. For demos and for measuring at scale.
+    History {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The merchant's slug (seeded first if it is the demo merchant and missing).
+        #[arg(long, default_value = demo::SLUG)]
+        merchant: String,
+        /// Orders to write.
+        #[arg(long, default_value_t = 100_000)]
+        orders: u64,
+        /// Days of history, ending today.
+        #[arg(long, default_value_t = 365)]
+        days: u32,
+        #[arg(long, default_value_t = 11)]
+        seed: u64,
+        /// Write made-up orders into a merchant other than the demo's (never a real shop).
+        #[arg(long)]
+        any_merchant: bool,
+    },
     /// Print the default configuration.
     Config,
     /// Display cards: print a store's QR cards as A4 sheets.
@@ -205,6 +226,17 @@ fn main() -> anyhow::Result<()> {
                     import::ImportArgs { merchant: &merchant, file: &file, as_login: as_login.as_deref(), dry_run };
                 import::run(&config, args).await
             }
+            Command::History { db, merchant, orders, days, seed, any_merchant } => {
+                if merchant != demo::SLUG && !any_merchant {
+                    anyhow::bail!(
+                        "{merchant} is not the demo merchant: made-up orders would mix with its real ones \
+                         (pass --any-merchant for a test merchant)"
+                    );
+                }
+                db.apply(&mut config);
+                let (sweep, db) = open(&config).await?;
+                history(&sweep, &db, &merchant, orders, days, seed).await
+            }
             Command::Check(db) => {
                 db.apply(&mut config);
                 let (sweep, _) = open(&config).await?;
@@ -258,6 +290,38 @@ fn init_logging(format: &str) {
 }
 
 /// Connects, migrates and builds the use cases.
+async fn history(sweep: &Sweep, db: &Db, slug: &str, orders: u64, days: u32, seed: u64) -> anyhow::Result<()> {
+    if slug == demo::SLUG {
+        demo::seed(sweep).await.map_err(|e| anyhow::anyhow!("seeding the demo merchant: {e}"))?;
+    }
+    let merchant = sweep
+        .repos()
+        .merchants
+        .merchant_by_slug(slug)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .with_context(|| format!("no merchant with the slug {slug}"))?;
+    let plan = sweep_store::HistoryPlan { merchant: merchant.id, orders, days, until: sweep.now(), seed };
+    let started = std::time::Instant::now();
+    let step = (orders / 20).max(1);
+    let progress = |done: u64| {
+        if done % step < 2_000 || done == orders {
+            eprintln!("  {done} / {orders} orders ({:.0} s)", started.elapsed().as_secs_f64());
+        }
+    };
+    let report = db.generate_history(&plan, &progress).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!(
+        "wrote {} orders ({} lines), {} members and {} card scans for {slug} over {days} days in {:.1} s; paid ¥{}",
+        report.orders,
+        report.lines,
+        report.members,
+        report.scans,
+        started.elapsed().as_secs_f64(),
+        sweep_domain::Money::cny(report.paid_amount).to_major_string()
+    );
+    Ok(())
+}
+
 pub async fn open(config: &Config) -> anyhow::Result<(Arc<Sweep>, Arc<Db>)> {
     let settings = config.settings();
     let (sweep, db, _) = open_with(config, settings).await?;

@@ -43,6 +43,9 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
     }
     let (sweep, db, sandbox) = open_with(&config, settings).await?;
     let seeded = if args.demo { Some(demo::seed(&sweep).await.map_err(crate::app_error)?) } else { None };
+    if seeded.as_ref().is_some_and(|s| s.created) {
+        demo::seed_history(&sweep, &db).await?;
+    }
     // The demo pays through the provider simulator, served by this process under
     // /paysim: the demo merchant's WeChat Pay and Alipay accounts point at it.
     let simulator = args.demo.then(|| {

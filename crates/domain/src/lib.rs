@@ -7,6 +7,7 @@ pub mod card;
 pub mod catalog;
 pub mod channel;
 pub mod coupon;
+pub mod day;
 pub mod error;
 pub mod flash;
 pub mod geo;

@@ -222,6 +222,10 @@ impl CardRepo for Db {
         .execute(&mut *tx)
         .await
         .map_err(err)?;
+        if s.counted {
+            let step = crate::flash::feed::CardStep { kind: "scan", card: s.card_id, store: s.store_id, at: s.at };
+            crate::flash::feed::insert_card_step(&mut tx, s.merchant_id, step).await?;
+        }
         sqlx::query(
             "UPDATE shopper_sessions SET scan_card_id = $2, scanned_at = $3, scan_counted = $4 WHERE token_hash = $1",
         )
@@ -236,7 +240,8 @@ impl CardRepo for Db {
     }
 
     async fn record_funnel_event(&self, e: &FunnelEvent) -> StoreResult<()> {
-        sqlx::query(
+        let mut tx = self.begin().await.map_err(err)?;
+        let inserted = sqlx::query(
             "INSERT INTO funnel_events (merchant_id, kind, visitor, subject, card_id, store_id, campaign_id, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
         )
@@ -248,10 +253,16 @@ impl CardRepo for Db {
         .bind(e.store_id.to_string())
         .bind(e.campaign_id.map(|c| c.to_string()))
         .bind(e.at.unix_micros())
-        .execute(self.writer())
+        .execute(&mut *tx)
         .await
         .map_err(err)?;
-        Ok(())
+        // Counted once per visitor, like the event itself.
+        if inserted.rows_affected() == 1 {
+            let step =
+                crate::flash::feed::CardStep { kind: e.kind.as_str(), card: e.card_id, store: e.store_id, at: e.at };
+            crate::flash::feed::insert_card_step(&mut tx, e.merchant_id, step).await?;
+        }
+        tx.commit().await.map_err(err)
     }
 
     async fn funnel(

@@ -406,6 +406,31 @@ impl CatalogRepo for Db {
         Ok(done.rows_affected() == 1)
     }
 
+    async fn update_sku_prices(&self, merchant: MerchantId, skus: &[(Sku, Timestamp)]) -> StoreResult<bool> {
+        let mut tx = self.begin().await.map_err(err)?;
+        for (s, expected) in skus {
+            let done = sqlx::query(
+                "UPDATE skus SET base_price = $3, member_price = $4, updated_at = $5
+                 WHERE merchant_id = $1 AND id = $2 AND updated_at = $6",
+            )
+            .bind(merchant.to_string())
+            .bind(s.id.to_string())
+            .bind(s.base_price.minor())
+            .bind(s.member_price.map(|m| m.minor()))
+            .bind(s.updated_at.unix_micros())
+            .bind(expected.unix_micros())
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+            if done.rows_affected() != 1 {
+                // Dropping the transaction rolls back the rows already updated.
+                return Ok(false);
+            }
+        }
+        tx.commit().await.map_err(err)?;
+        Ok(true)
+    }
+
     async fn price_overrides(&self, merchant: MerchantId, sku: SkuId) -> StoreResult<Vec<PriceOverride>> {
         self.price_overrides_for(merchant, &[sku]).await
     }

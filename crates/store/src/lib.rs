@@ -2,6 +2,7 @@
 //! portable SQL that runs on SQLite and on PostgreSQL alike; the schema lives in
 //! `migrations/`, one folder per backend, kept in step.
 
+mod analytics;
 mod auth;
 mod cards;
 mod carts;
@@ -9,6 +10,7 @@ mod catalog;
 mod coupons;
 mod db;
 mod flash;
+mod history;
 mod idempotency;
 mod inventory;
 mod jobs;
@@ -31,6 +33,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use db::{Backend, Db, DbOptions, redact};
+pub use history::{HistoryPlan, HistoryReport};
 pub use media::FsMedia;
 pub use shoppers::OutboxSms;
 use sweep_app::Repos;
@@ -56,6 +59,7 @@ pub fn repos(db: Arc<Db>, media_dir: PathBuf) -> Repos {
         loyalty: db.clone(),
         coupons: db.clone(),
         flash: db.clone(),
+        analytics: db.clone(),
         till: db.clone(),
         payment_accounts: db.clone(),
         reconciliations: db.clone(),

@@ -105,6 +105,7 @@ async fn page(
                 fulfilment: Some(Fulfilment::Pickup),
                 locations: Some(vec![store]),
                 shopper: None,
+                ..Default::default()
             };
             s.sweep
                 .list_orders(&c.actor, filter, &sweep_app::page::PageRequest::first(50))

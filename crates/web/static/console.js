@@ -1,13 +1,11 @@
-// The console's charts: each <div class="chart" data-chart="…"> carries its ECharts
-// option as JSON in a <script type="application/json" id="…"> beside it.
+// The console's charts: each <div class="chart" data-option="…"> carries its ECharts
+// option as JSON (built by the server); this draws them once ECharts has loaded.
 (function () {
   function draw() {
     if (!window.echarts) return;
-    document.querySelectorAll('[data-chart]').forEach(function (el) {
-      var source = document.getElementById(el.getAttribute('data-chart'));
-      if (!source) return;
+    document.querySelectorAll('.chart[data-option]').forEach(function (el) {
       var chart = window.echarts.init(el);
-      chart.setOption(JSON.parse(source.textContent));
+      chart.setOption(JSON.parse(el.getAttribute('data-option')));
       window.addEventListener('resize', function () { chart.resize(); });
       el.setAttribute('data-drawn', 'yes');
     });

@@ -4,9 +4,10 @@ use sweep_domain::error::Validator;
 use sweep_domain::ids::{CategoryId, MerchantId, ProductId};
 use sweep_domain::roles::{Actor, Permission};
 
+use super::CreateSkuInput;
 use crate::locations::{LocalizedInput, localized};
 use crate::page::{Page, PageRequest};
-use crate::ports::{ProductFilter, SkuFilter};
+use crate::ports::{CatalogImport, ProductFilter, SkuFilter};
 use crate::{AppError, AppResult, SAVE_ATTEMPTS, Sweep, concurrent_edit, next_version, require, tenant};
 
 #[derive(Debug, Deserialize)]
@@ -75,6 +76,46 @@ impl Sweep {
         };
         self.repos.catalog.insert_product(&product).await?;
         Ok(product)
+    }
+
+    /// A new product with its first SKU, both checked before either is written, and
+    /// written together in one transaction.
+    pub async fn create_product_with_sku(
+        &self,
+        actor: &Actor,
+        input: CreateProductInput,
+        first: CreateSkuInput,
+    ) -> AppResult<(Product, Sku)> {
+        require(actor, Permission::EditCatalog)?;
+        let merchant_id = tenant(actor)?;
+        let mut v = Validator::new();
+        let name = localized(&mut v, "name", &input.name, true, 120);
+        let description = match &input.description {
+            Some(d) => localized(&mut v, "description", d, false, MAX_DESCRIPTION),
+            None => Default::default(),
+        };
+        if let Some(category) = input.category_id
+            && self.repos.catalog.category(merchant_id, category).await?.is_none()
+        {
+            v.push(sweep_domain::FieldError::new("category_id", "unknown_category", "no such category"));
+        }
+        let now = self.now();
+        let product = Product {
+            id: ProductId::new(),
+            merchant_id,
+            category_id: input.category_id,
+            name,
+            description,
+            status: input.status.unwrap_or(ProductStatus::Draft),
+            created_at: now,
+            updated_at: now,
+        };
+        let sku = super::skus::checked_sku(&mut v, &product, &first, now);
+        v.finish()?;
+        let sku = sku.expect("validated");
+        let batch = CatalogImport { products: vec![product.clone()], skus: vec![sku.clone()], ..Default::default() };
+        self.repos.catalog.import_catalog(merchant_id, &batch, Some(actor.staff_id), now, &|_| {}).await?;
+        Ok((product, sku))
     }
 
     pub async fn get_product(&self, actor: &Actor, id: ProductId) -> AppResult<Product> {

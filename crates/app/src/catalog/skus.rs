@@ -1,5 +1,6 @@
 use serde::Deserialize;
-use sweep_domain::catalog::{Attributes, RecordStatus, Sku, validate_attributes};
+use sweep_domain::Timestamp;
+use sweep_domain::catalog::{Attributes, Product, RecordStatus, Sku, validate_attributes};
 use sweep_domain::error::Validator;
 use sweep_domain::ids::{ProductId, SkuId};
 use sweep_domain::roles::{Actor, Permission};
@@ -53,34 +54,10 @@ impl Sweep {
     pub async fn create_sku(&self, actor: &Actor, product_id: ProductId, input: CreateSkuInput) -> AppResult<Sku> {
         let product = self.get_product(actor, product_id).await?;
         require(actor, Permission::EditCatalog)?;
-        let currency = Currency::Cny;
         let mut v = Validator::new();
-        let code = v.check(text::code("code", &input.code, 64)).unwrap_or_default();
-        let barcode = match &input.barcode {
-            Some(b) => v.check(text::barcode("barcode", b)),
-            None => None,
-        };
-        let attributes = v.check(validate_attributes("attributes", &input.attributes)).unwrap_or_default();
-        let base_price = v.check(Money::price("base_price", input.base_price, currency));
-        let member_price = match input.member_price {
-            Some(p) => v.check(Money::price("member_price", p, currency)),
-            None => None,
-        };
+        let sku = checked_sku(&mut v, &product, &input, self.now());
         v.finish()?;
-        let now = self.now();
-        let sku = Sku {
-            id: SkuId::new(),
-            merchant_id: product.merchant_id,
-            product_id,
-            code,
-            barcode,
-            attributes,
-            base_price: base_price.expect("validated"),
-            member_price,
-            status: RecordStatus::Active,
-            created_at: now,
-            updated_at: now,
-        };
+        let sku = sku.expect("validated");
         self.repos.catalog.insert_sku(&sku).await?;
         Ok(sku)
     }
@@ -139,4 +116,33 @@ impl Sweep {
         }
         Err(concurrent_edit())
     }
+}
+
+/// A new SKU of `product` from `input`, its problems recorded in `v` (then `None`).
+pub(super) fn checked_sku(v: &mut Validator, product: &Product, input: &CreateSkuInput, now: Timestamp) -> Option<Sku> {
+    let currency = Currency::Cny;
+    let code = v.check(text::code("code", &input.code, 64));
+    let barcode = match &input.barcode {
+        Some(b) => v.check(text::barcode("barcode", b)),
+        None => None,
+    };
+    let attributes = v.check(validate_attributes("attributes", &input.attributes)).unwrap_or_default();
+    let base_price = v.check(Money::price("base_price", input.base_price, currency));
+    let member_price = match input.member_price {
+        Some(p) => v.check(Money::price("member_price", p, currency)),
+        None => None,
+    };
+    Some(Sku {
+        id: SkuId::new(),
+        merchant_id: product.merchant_id,
+        product_id: product.id,
+        code: code?,
+        barcode,
+        attributes,
+        base_price: base_price?,
+        member_price,
+        status: RecordStatus::Active,
+        created_at: now,
+        updated_at: now,
+    })
 }

@@ -13,6 +13,9 @@ use crate::{AppResult, Sweep, require, tenant};
 
 /// Feed rows folded per transaction.
 const FOLD_BATCH: i64 = 5000;
+/// Members and points are counted every 1,200 ticks of the folder: every five minutes
+/// (it reads every member, so not more often).
+const MEMBER_SNAPSHOT_TICKS: u64 = 1200;
 
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -54,9 +57,10 @@ impl Sweep {
         }
     }
 
-    /// Folds the feed twice a second until shut down.
+    /// Folds the feed four times a second until shut down.
     pub async fn run_feed_folder(self: Arc<Self>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
-        let mut tick = tokio::time::interval(Duration::from_millis(500));
+        let mut tick = tokio::time::interval(Duration::from_millis(250));
+        let mut ticks: u64 = 0;
         loop {
             tokio::select! {
                 _ = tick.tick() => {}
@@ -64,6 +68,12 @@ impl Sweep {
             }
             if let Err(e) = self.fold_sales_feed().await {
                 tracing::warn!(error = %e, "could not fold the sales feed");
+            }
+            ticks += 1;
+            if ticks % MEMBER_SNAPSHOT_TICKS == 1
+                && let Err(e) = self.snapshot_members().await
+            {
+                tracing::warn!(error = %e, "could not count the members");
             }
         }
     }

@@ -50,7 +50,36 @@ impl Sweep {
         require(actor, Permission::ViewOrders)?;
         let m = tenant(actor)?;
         filter.locations = actor.narrow_stores(filter.locations.take());
+        if let Some(phone) = filter.phone.take() {
+            let found = self.repos.loyalty.member_by_phone(m, &phone).await?.map(|member| member.shopper_id);
+            match found {
+                Some(shopper) if filter.shopper.is_none_or(|s| s == shopper) => filter.shopper = Some(shopper),
+                _ => return Ok(Page { items: vec![], next_cursor: None }),
+            }
+        }
         Ok(self.repos.orders.list_orders(m, &filter, page).await?)
+    }
+
+    /// As [`Sweep::list_orders`], each order with its shopper's masked phone (`138****8000`),
+    /// looked up for the whole page at once.
+    pub async fn list_orders_with_phones(
+        &self,
+        actor: &Actor,
+        filter: OrderFilter,
+        page: &PageRequest,
+    ) -> AppResult<Page<(Order, Option<String>)>> {
+        let orders = self.list_orders(actor, filter, page).await?;
+        let mut shoppers: Vec<_> = orders.items.iter().map(|o| o.shopper_id).collect();
+        shoppers.sort();
+        shoppers.dedup();
+        let phones: std::collections::HashMap<_, _> = match orders.items.first() {
+            Some(first) => self.repos.orders.shopper_phones(first.merchant_id, &shoppers).await?.into_iter().collect(),
+            None => Default::default(),
+        };
+        Ok(orders.map(|o| {
+            let phone = phones.get(&o.shopper_id).map(|p| p.masked());
+            (o, phone)
+        }))
     }
 
     /// An order the caller may see: head office sees all; store staff the orders their

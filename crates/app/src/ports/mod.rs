@@ -206,6 +206,9 @@ pub trait CatalogRepo: Send + Sync {
     async fn sku(&self, merchant: MerchantId, id: SkuId) -> StoreResult<Option<Sku>>;
     async fn list_skus(&self, merchant: MerchantId, filter: &SkuFilter, page: &PageRequest) -> StoreResult<Page<Sku>>;
     async fn update_sku(&self, sku: &Sku, expected: Timestamp) -> StoreResult<bool>;
+    /// Saves the base and member price (and `updated_at`) of each SKU, each only if its
+    /// `updated_at` is still the one given, in one transaction: all or none (`false`).
+    async fn update_sku_prices(&self, merchant: MerchantId, skus: &[(Sku, Timestamp)]) -> StoreResult<bool>;
 
     async fn price_overrides(&self, merchant: MerchantId, sku: SkuId) -> StoreResult<Vec<PriceOverride>>;
     /// Every override of the merchant's SKUs in `skus`.
@@ -404,6 +407,7 @@ pub trait MediaStore: Send + Sync {
     async fn get(&self, key: &str) -> StoreResult<Option<Vec<u8>>>;
 }
 
+mod analytics;
 mod cards;
 mod coupons;
 mod flash;
@@ -412,6 +416,7 @@ mod loyalty;
 mod payments;
 mod shopping;
 mod till;
+pub use analytics::*;
 pub use cards::*;
 pub use coupons::*;
 pub use flash::*;

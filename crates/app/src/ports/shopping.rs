@@ -147,6 +147,24 @@ pub struct OrderFilter {
     /// Orders with a shipment from one of these locations.
     pub locations: Option<Vec<LocationId>>,
     pub fulfilment: Option<Fulfilment>,
+    /// Where the order was placed.
+    pub channel: Option<sweep_domain::channel::Channel>,
+    /// Orders whose number starts with these digits (all of a number: that one order).
+    pub number_prefix: Option<String>,
+    /// The member with this phone: `list_orders` turns it into `shopper` (no such
+    /// member, no orders).
+    pub phone: Option<Phone>,
+    /// Orders recorded at or after this instant and before `placed_before`, judged by
+    /// their ids' time (ids are time-ordered), so the id indexes serve the range.
+    pub placed_from: Option<Timestamp>,
+    pub placed_before: Option<Timestamp>,
+    /// Only orders in one of these statuses (a queue: paid or ready).
+    pub statuses: Option<Vec<OrderStatus>>,
+    /// Only orders with a shipment in one of these states (at one of `locations` when
+    /// given): a store's open work is found from its few open shipments, not its history.
+    pub shipment_statuses: Option<Vec<ShipmentStatus>>,
+    /// Oldest first (a queue) rather than newest first.
+    pub oldest_first: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -328,6 +346,12 @@ pub trait OrderRepo: Send + Sync {
         page: &PageRequest,
     ) -> StoreResult<Page<Order>>;
     async fn order_events(&self, merchant: MerchantId, order: OrderId) -> StoreResult<Vec<OrderEvent>>;
+    /// The phones of members among `shoppers`, in one query (order lists show them).
+    async fn shopper_phones(
+        &self,
+        merchant: MerchantId,
+        shoppers: &[ShopperId],
+    ) -> StoreResult<Vec<(ShopperId, Phone)>>;
     async fn change_order(&self, change: &OrderChange) -> StoreResult<ChangeOutcome>;
     /// The order with a live pickup code at a store.
     async fn order_by_pickup_code(&self, store: LocationId, code: &str, now: Timestamp)

@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 use sqlx::{Any, Transaction};
 use sweep_app::ports::{ProductDay, SalesMinute, StoreDay, StoreResult};
 use sweep_domain::Timestamp;
-use sweep_domain::ids::{MerchantId, OrderId};
+use sweep_domain::ids::{CardId, LocationId, MerchantId, OrderId};
 use sweep_domain::order::Order;
 
 use crate::Db;
-use crate::sql::{Sql, err, get, parse};
+use crate::sql::{Arg, Sql, err, get, parse};
 
 const ROWS_PER_STATEMENT: usize = 2000;
 
@@ -23,6 +23,8 @@ pub(crate) struct FeedRow {
     amount: i64,
     /// When it happened, by the use case's clock.
     at: Timestamp,
+    /// The display card the order came through.
+    card_id: Option<String>,
 }
 
 /// The store an order counts for: the one that influenced it, else where it is picked up.
@@ -32,15 +34,17 @@ fn store_of(o: &Order) -> Option<String> {
 
 /// One row per merchant, channel and store for a batch of orders placed `at`.
 pub(crate) fn batch_rows<'a>(orders: impl Iterator<Item = &'a Order>, at: Timestamp) -> Vec<FeedRow> {
-    let mut totals: BTreeMap<(String, &'static str, Option<String>), (i64, i64)> = BTreeMap::new();
+    type Key = (String, &'static str, Option<String>, Option<String>);
+    let mut totals: BTreeMap<Key, (i64, i64)> = BTreeMap::new();
     for o in orders {
-        let t = totals.entry((o.merchant_id.to_string(), o.channel.as_str(), store_of(o))).or_default();
+        let card = o.card_id.map(|c| c.to_string());
+        let t = totals.entry((o.merchant_id.to_string(), o.channel.as_str(), store_of(o), card)).or_default();
         t.0 += 1;
         t.1 += o.total.minor();
     }
     totals
         .into_iter()
-        .map(|((merchant_id, channel, store_id), (orders, amount))| FeedRow {
+        .map(|((merchant_id, channel, store_id, card_id), (orders, amount))| FeedRow {
             merchant_id,
             kind: "placed",
             channel,
@@ -48,6 +52,7 @@ pub(crate) fn batch_rows<'a>(orders: impl Iterator<Item = &'a Order>, at: Timest
             orders,
             amount,
             at,
+            card_id,
         })
         .collect()
 }
@@ -56,6 +61,7 @@ pub(crate) fn batch_rows<'a>(orders: impl Iterator<Item = &'a Order>, at: Timest
 /// (a till sale).
 pub(crate) fn order_rows(o: &Order) -> Vec<FeedRow> {
     let mut rows = batch_rows(std::iter::once(o), o.created_at);
+    let card_id = o.card_id.map(|c| c.to_string());
     if o.paid.minor() > 0 {
         rows.push(FeedRow {
             merchant_id: o.merchant_id.to_string(),
@@ -65,6 +71,7 @@ pub(crate) fn order_rows(o: &Order) -> Vec<FeedRow> {
             orders: 1,
             amount: o.paid.minor(),
             at: o.created_at,
+            card_id,
         });
     }
     rows
@@ -82,7 +89,7 @@ pub(crate) fn insert_sql(rows: &[FeedRow]) -> Vec<Sql> {
     rows.chunks(ROWS_PER_STATEMENT)
         .map(|chunk| {
             let mut q = Sql::new(
-                "INSERT INTO sales_feed (id, merchant_id, kind, channel, store_id, orders, amount, created_at)",
+                "INSERT INTO sales_feed (id, merchant_id, kind, channel, store_id, orders, amount, created_at, card_id)",
             );
             q.values(chunk, |q, r| {
                 q.bind_row([
@@ -94,6 +101,7 @@ pub(crate) fn insert_sql(rows: &[FeedRow]) -> Vec<Sql> {
                     r.orders.into(),
                     r.amount.into(),
                     r.at.unix_micros().into(),
+                    r.card_id.clone().into(),
                 ]);
             });
             q
@@ -109,8 +117,8 @@ pub(crate) async fn insert_paid(
     now: Timestamp,
 ) -> StoreResult<()> {
     sqlx::query(
-        "INSERT INTO sales_feed (id, merchant_id, kind, channel, store_id, orders, amount, created_at)
-         SELECT $1, merchant_id, 'paid', channel, COALESCE(influencer_store_id, pickup_store_id), 1, $3, $4
+        "INSERT INTO sales_feed (id, merchant_id, kind, channel, store_id, orders, amount, created_at, card_id)
+         SELECT $1, merchant_id, 'paid', channel, COALESCE(influencer_store_id, pickup_store_id), 1, $3, $4, card_id
            FROM orders WHERE id = $2",
     )
     .bind(uuid::Uuid::now_v7().to_string())
@@ -128,6 +136,36 @@ pub(crate) async fn insert_paid(
     )
     .bind(order.to_string())
     .bind(now.unix_micros())
+    .execute(&mut **tx)
+    .await
+    .map_err(err)?;
+    Ok(())
+}
+
+/// A step of the scan funnel (`scan`, `view` or `cart`) through a display card.
+pub(crate) struct CardStep {
+    pub kind: &'static str,
+    pub card: CardId,
+    pub store: LocationId,
+    pub at: Timestamp,
+}
+
+/// Appends a funnel step to the feed, for the cards' day totals.
+pub(crate) async fn insert_card_step(
+    tx: &mut Transaction<'static, Any>,
+    merchant: MerchantId,
+    step: CardStep,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO sales_feed (id, merchant_id, kind, channel, store_id, orders, amount, created_at, card_id)
+         VALUES ($1, $2, $3, '', $4, 1, 0, $5, $6)",
+    )
+    .bind(uuid::Uuid::now_v7().to_string())
+    .bind(merchant.to_string())
+    .bind(step.kind)
+    .bind(step.store.to_string())
+    .bind(step.at.unix_micros())
+    .bind(step.card.to_string())
     .execute(&mut **tx)
     .await
     .map_err(err)?;
@@ -159,18 +197,25 @@ pub(crate) async fn insert_paid_lines(tx: &mut Transaction<'static, Any>, o: &Or
 
 type MinuteKey = (String, i64, String);
 
+/// A card's day: its store, and scans, views, carts, orders, paid orders, paid money.
+#[derive(Default)]
+struct CardDay {
+    store: String,
+    counts: [i64; 6],
+}
+
 /// The day number (days since the epoch) in China Standard Time of a moment in micros.
 pub(crate) fn cst_day(micros: i64) -> i64 {
     (micros.div_euclid(1_000_000) + 8 * 3600).div_euclid(86_400)
 }
 
-pub(super) async fn fold(db: &Db, limit: i64) -> StoreResult<usize> {
+pub(crate) async fn fold(db: &Db, limit: i64) -> StoreResult<usize> {
     let mut tx = db.begin().await.map_err(err)?;
     // DELETE ... RETURNING hands each row to exactly one folder, even with several
     // processes folding at once on PostgreSQL.
     let rows = sqlx::query(
         "DELETE FROM sales_feed WHERE id IN (SELECT id FROM sales_feed ORDER BY id LIMIT $1)
-         RETURNING merchant_id, kind, channel, store_id, orders, amount, created_at",
+         RETURNING merchant_id, kind, channel, store_id, orders, amount, created_at, card_id",
     )
     .bind(limit)
     .fetch_all(&mut *tx)
@@ -183,20 +228,45 @@ pub(super) async fn fold(db: &Db, limit: i64) -> StoreResult<usize> {
     }
     let mut totals: BTreeMap<MinuteKey, [i64; 4]> = BTreeMap::new();
     let mut stores: BTreeMap<(String, i64, String), [i64; 3]> = BTreeMap::new();
+    let mut channels: BTreeMap<(String, i64, String), [i64; 4]> = BTreeMap::new();
+    let mut cards: BTreeMap<(String, i64, String), CardDay> = BTreeMap::new();
     for r in &rows {
         let at = get::<i64>(r, "created_at")?;
         let minute = at.div_euclid(60_000_000);
         let merchant: String = get(r, "merchant_id")?;
-        let t = totals.entry((merchant.clone(), minute, get(r, "channel")?)).or_default();
+        let channel: String = get(r, "channel")?;
         let (orders, amount): (i64, i64) = (get(r, "orders")?, get(r, "amount")?);
-        let paid = get::<String>(r, "kind")? == "paid";
-        if paid {
-            t[2] += orders;
-            t[3] += amount;
-        } else {
-            t[0] += orders;
-            t[1] += amount;
+        let kind: String = get(r, "kind")?;
+        if let Some(card) = get::<Option<String>>(r, "card_id")? {
+            let c = cards.entry((merchant.clone(), cst_day(at), card)).or_default();
+            // Steps carry the card's own store; orders through a card are credited to it.
+            if let Some(store) = get::<Option<String>>(r, "store_id")? {
+                c.store = store;
+            }
+            let column = match kind.as_str() {
+                "scan" => &mut c.counts[0],
+                "view" => &mut c.counts[1],
+                "cart" => &mut c.counts[2],
+                "placed" => &mut c.counts[3],
+                "paid" => {
+                    c.counts[5] += amount;
+                    &mut c.counts[4]
+                }
+                _ => continue,
+            };
+            *column += orders;
         }
+        if !matches!(kind.as_str(), "placed" | "paid") {
+            continue;
+        }
+        let paid = kind == "paid";
+        let column = if paid { 2 } else { 0 };
+        let t = totals.entry((merchant.clone(), minute, channel.clone())).or_default();
+        t[column] += orders;
+        t[column + 1] += amount;
+        let c = channels.entry((merchant.clone(), cst_day(at), channel)).or_default();
+        c[column] += orders;
+        c[column + 1] += amount;
         if let Some(store) = get::<Option<String>>(r, "store_id")? {
             let s = stores.entry((merchant, cst_day(at), store)).or_default();
             if paid {
@@ -250,6 +320,53 @@ pub(super) async fn fold(db: &Db, limit: i64) -> StoreResult<usize> {
                 placed_amount = sales_minutes.placed_amount + excluded.placed_amount,
                 paid = sales_minutes.paid + excluded.paid,
                 paid_amount = sales_minutes.paid_amount + excluded.paid_amount",
+        );
+        q.into_query().execute(&mut *tx).await.map_err(err)?;
+    }
+    let channels: Vec<((String, i64, String), [i64; 4])> = channels.into_iter().collect();
+    for chunk in channels.chunks(ROWS_PER_STATEMENT) {
+        let mut q = Sql::new(
+            "INSERT INTO sales_channel_days (merchant_id, day, channel, placed, placed_amount, paid, paid_amount)",
+        );
+        q.values(chunk, |q, ((merchant, day, channel), t)| {
+            q.bind_row([
+                merchant.clone().into(),
+                (*day).into(),
+                channel.clone().into(),
+                t[0].into(),
+                t[1].into(),
+                t[2].into(),
+                t[3].into(),
+            ]);
+        });
+        q.push(
+            " ON CONFLICT (merchant_id, day, channel) DO UPDATE SET
+                placed = sales_channel_days.placed + excluded.placed,
+                placed_amount = sales_channel_days.placed_amount + excluded.placed_amount,
+                paid = sales_channel_days.paid + excluded.paid,
+                paid_amount = sales_channel_days.paid_amount + excluded.paid_amount",
+        );
+        q.into_query().execute(&mut *tx).await.map_err(err)?;
+    }
+    let cards: Vec<((String, i64, String), CardDay)> = cards.into_iter().collect();
+    for chunk in cards.chunks(ROWS_PER_STATEMENT / 2) {
+        let mut q = Sql::new(
+            "INSERT INTO sales_card_days (merchant_id, day, card_id, store_id, scans, views, carts, orders, \
+             paid_orders, paid_amount)",
+        );
+        q.values(chunk, |q, ((merchant, day, card), c)| {
+            q.bind(merchant.clone()).push(", ").bind(*day).push(", ").bind(card.clone()).push(", ");
+            q.bind(c.store.clone()).push(", ");
+            q.bind_row(c.counts.map(Arg::from));
+        });
+        q.push(
+            " ON CONFLICT (merchant_id, day, card_id) DO UPDATE SET
+                scans = sales_card_days.scans + excluded.scans,
+                views = sales_card_days.views + excluded.views,
+                carts = sales_card_days.carts + excluded.carts,
+                orders = sales_card_days.orders + excluded.orders,
+                paid_orders = sales_card_days.paid_orders + excluded.paid_orders,
+                paid_amount = sales_card_days.paid_amount + excluded.paid_amount",
         );
         q.into_query().execute(&mut *tx).await.map_err(err)?;
     }

@@ -35,8 +35,12 @@ pub async fn list(
     ApiQuery(q): ApiQuery<OrderQuery>,
 ) -> ApiResult<Json<PageBody<Order>>> {
     let store = q.store_id.as_deref().map(path_id::<LocationId>).transpose()?;
-    let filter =
-        OrderFilter { shopper: None, status: q.status, locations: store.map(|s| vec![s]), fulfilment: q.fulfilment };
+    let filter = OrderFilter {
+        status: q.status,
+        locations: store.map(|s| vec![s]),
+        fulfilment: q.fulfilment,
+        ..Default::default()
+    };
     Ok(Json(s.sweep.list_orders(&actor, filter, &page(q.cursor.as_deref(), q.limit)?).await?.into()))
 }
 

@@ -115,6 +115,7 @@ async fn till_sales(
         status: None,
         locations: Some(vec![store]),
         fulfilment: Some(Fulfilment::InStore),
+        ..Default::default()
     };
     let mut found = Vec::new();
     let mut page = PageRequest::first(limit.min(100));

@@ -214,6 +214,13 @@ api_test! {
         assert!(row["label"].as_str().unwrap().starts_with(code));
         let figures: Vec<i64> = ["scans", "views", "carts", "orders", "paid_orders", "paid_amount"].iter().map(|k| row[k].as_i64().unwrap()).collect();
         assert_eq!(figures, vec![3, 3, 2, 1, 1, 7000], "{row}");
+        // The console's analytics read the same funnel from the day totals the feed folds.
+        app.sweep.fold_sales_feed().await.unwrap();
+        let (status, folded) = w.owner.page("/console/analytics/funnel-cards.csv").await;
+        assert_eq!(status, StatusCode::OK);
+        let folded_row: Vec<&str> = folded.lines().nth(1).expect("the card's row").split(',').collect();
+        assert!(folded_row[0].starts_with(code), "{folded}");
+        assert_eq!(folded_row[1..], ["3", "3", "2", "1", "1", "70.00"], "{folded}");
         // A credited order paid and then cancelled counts as paid, and brings in nothing.
         let mut third = third;
         app.sign_in_shopper(&mut third, "funnel", "13900000005").await;
@@ -247,6 +254,9 @@ api_test! {
         }
         assert_eq!(statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count(), 2, "{statuses:?}");
         assert_eq!(funnel("card").await[0]["scans"], 23, "ten more from the flood's address, no more");
+        app.sweep.fold_sales_feed().await.unwrap();
+        let folded = w.owner.page("/console/analytics/funnel-stores.csv").await.1;
+        assert_eq!(folded.lines().nth(1).unwrap().split(',').nth(1), Some("23"), "folded by store: {folded}");
 
         // A store manager of another store sees nothing of store A's card.
         let manager_b = staff(&app, &w.owner, "mgr@funnel.test", "store_manager", &[&w.store_b]).await;
