@@ -30,8 +30,7 @@ use crate::state::AppState;
 
 // One-time keys for the settings pages' "make something" forms (cards, flash sales,
 // coupons issued).
-#[path = "form_key.rs"]
-pub(super) mod form_key;
+use super::form_key;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -16,7 +16,8 @@ use sweep_domain::ids::{CampaignId, FlashSaleId, LocationId};
 use sweep_domain::location::LocationStatus;
 use sweep_domain::roles::Permission;
 
-use super::cards::{Check, Fields, Opt, SkuNames, cst, cst_input, done_notice, form_key, locations, sku_by_code};
+use super::cards::{Check, Fields, Opt, SkuNames, cst, cst_input, done_notice, locations, sku_by_code};
+use super::form_key;
 use super::{Chrome, Console, yuan};
 use crate::state::AppState;
 

@@ -1,7 +1,7 @@
 //! One-time form keys for the console's "make something" forms: the page puts a fresh
 //! key in a hidden `key` field, and a form sent twice with it (a double click, a reload)
-//! acts once; the repeat is led where the first send went. The same pattern as the
-//! order steps and stock forms.
+//! acts once; the repeat is led where the first send went. Order steps, stock forms,
+//! cards, flash sales and coupon issues all go through `once`.
 
 use std::future::Future;
 
@@ -28,6 +28,14 @@ pub enum Failure {
 }
 
 impl Failure {
+    /// The failure as a status and a message, for pages that show it themselves.
+    pub fn explained(self, console: &Console) -> (StatusCode, String) {
+        match self {
+            Failure::Form(status, message) => (status, message),
+            Failure::Step(e) => console.explain(&e),
+        }
+    }
+
     /// The failure as a refusal page.
     pub fn page(self, console: &Console) -> Response {
         match self {

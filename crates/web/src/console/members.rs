@@ -19,8 +19,8 @@ use sweep_domain::loyalty::{LoyaltyProgram, PointsKind, Tier};
 use sweep_domain::roles::Permission;
 use sweep_domain::text::Localized;
 
-use super::cards::form_key::{self, Failure};
 use super::cards::{Check, Fields, Opt, cst, done_notice, locations, store_options};
+use super::form_key::{self, Failure};
 use super::{Chrome, Console, yuan};
 use crate::state::AppState;
 

@@ -10,6 +10,7 @@ mod analytics;
 mod cards;
 mod catalog;
 mod flash;
+pub mod form_key;
 mod home;
 mod members;
 mod orders;

@@ -6,12 +6,10 @@ use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use sweep_app::AppResult;
 use sweep_app::orders::{OrderView, RefundInput, ShipInput};
-use sweep_app::ports::IdempotencyStart;
 use sweep_domain::ids::{OrderId, ShipmentId, StaffId};
 use sweep_domain::order::{Fulfilment, OrderStatus, PaymentStatus, RefundStatus, ReturnStatus, ShipmentStatus};
 use sweep_domain::roles::Permission;
@@ -447,10 +445,8 @@ pub(super) async fn act(
     }
 }
 
-/// Runs `step` at most once per form key (the key is the staff member's, for this exact
-/// request): the first send runs it and remembers where it led; a repeat is sent there
-/// too, unless the first is still running. A step that fails is forgotten, so the form
-/// may be sent again once whatever stopped it is fixed.
+/// Runs `step` at most once per form key (see `form_key::once`), with the failure as
+/// a status and message for the page.
 pub(super) async fn once<T>(
     s: &AppState,
     console: &Console,
@@ -459,54 +455,5 @@ pub(super) async fn once<T>(
     done: String,
     step: impl Future<Output = AppResult<T>>,
 ) -> Result<Response, (StatusCode, String)> {
-    if !(1..=255).contains(&key.len()) || !key.bytes().all(|b| b.is_ascii_graphic()) {
-        let message = console.tr("页面已过期，请刷新后重试", "This page expired; reload it and try again");
-        return Err((StatusCode::BAD_REQUEST, message.to_string()));
-    }
-    let scope = format!(
-        "console:staff:{}:merchant:{}",
-        console.actor.staff_id,
-        console.actor.merchant_id.map(|m| m.to_string()).unwrap_or_default()
-    );
-    let hash = hex::encode(Sha256::digest(request.as_bytes()));
-    match s.sweep.idempotency_start(&scope, key, &hash).await {
-        Err(e) => Err(console.explain(&e)),
-        Ok(IdempotencyStart::Replay { status, body }) if status == StatusCode::SEE_OTHER.as_u16() => {
-            Ok(Redirect::to(&String::from_utf8_lossy(&body)).into_response())
-        }
-        Ok(IdempotencyStart::Replay { .. }) | Ok(IdempotencyStart::Mismatch) => Err((
-            StatusCode::CONFLICT,
-            console
-                .tr(
-                    "这个表单已经提交过别的内容，请刷新页面后重试",
-                    "This form was sent before with other values; reload the page",
-                )
-                .to_string(),
-        )),
-        Ok(IdempotencyStart::InProgress) => Err((
-            StatusCode::CONFLICT,
-            console
-                .tr(
-                    "上一次提交仍在处理中，请稍后刷新",
-                    "The first send of this form is still running; reload in a moment",
-                )
-                .to_string(),
-        )),
-        Ok(IdempotencyStart::Started) => match step.await {
-            Ok(_) => {
-                if let Err(e) =
-                    s.sweep.idempotency_complete(&scope, key, StatusCode::SEE_OTHER.as_u16(), done.as_bytes()).await
-                {
-                    tracing::error!(error = %e, "could not remember a console step");
-                }
-                Ok(Redirect::to(&done).into_response())
-            }
-            Err(e) => {
-                if let Err(e) = s.sweep.idempotency_abandon(&scope, key).await {
-                    tracing::error!(error = %e, "could not free a console form key");
-                }
-                Err(console.explain(&e))
-            }
-        },
-    }
+    crate::console::form_key::once(s, console, key, request, step, |_| done).await.map_err(|f| f.explained(console))
 }

@@ -5,13 +5,12 @@
 use askama::Template;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use sweep_app::AppResult;
 use sweep_app::inventory::{AdjustInput, QuantityLine, ReceiveInput, TransferInput};
 use sweep_app::page::all_pages;
-use sweep_app::ports::{IdempotencyStart, LocationFilter};
+use sweep_app::ports::LocationFilter;
 use sweep_domain::ids::LocationId;
 use sweep_domain::inventory::AdjustReason;
 use sweep_domain::location::LocationStatus;
@@ -93,10 +92,6 @@ struct FormPage {
     errors: Errors,
 }
 
-fn new_key() -> String {
-    uuid::Uuid::now_v7().to_string()
-}
-
 async fn render(
     s: &AppState,
     console: &Console,
@@ -140,7 +135,7 @@ async fn render(
     })
     .collect();
     if v.key.is_empty() {
-        v.key = new_key();
+        v.key = crate::console::form_key::new_key();
     }
     let mut c = console.chrome(mode.title(console));
     let status = match failure {
@@ -314,10 +309,7 @@ async fn submit(s: AppState, console: Console, headers: HeaderMap, body: axum::b
     }
 }
 
-/// Runs `step` at most once per form key: the first send runs it and remembers where
-/// it led; a repeat is led there too (unless the first is still running, or the key
-/// came with other values). A step that fails is forgotten, so the corrected form may
-/// be sent again with the same key.
+/// Runs `step` at most once per form key (see `form_key::once`).
 async fn once(
     s: &AppState,
     console: &Console,
@@ -326,50 +318,5 @@ async fn once(
     done: String,
     step: impl Future<Output = AppResult<()>>,
 ) -> Result<Response, (StatusCode, String)> {
-    if !(1..=255).contains(&key.len()) || !key.bytes().all(|b| b.is_ascii_graphic()) {
-        let message = console.tr("页面已过期，请刷新后重试", "This page expired; reload it and try again");
-        return Err((StatusCode::BAD_REQUEST, message.to_string()));
-    }
-    let scope = format!(
-        "console:staff:{}:merchant:{}",
-        console.actor.staff_id,
-        console.actor.merchant_id.map(|m| m.to_string()).unwrap_or_default()
-    );
-    let hash = hex::encode(Sha256::digest(request.as_bytes()));
-    match s.sweep.idempotency_start(&scope, key, &hash).await {
-        Err(e) => Err(console.explain(&e)),
-        Ok(IdempotencyStart::Replay { status, body }) if status == StatusCode::SEE_OTHER.as_u16() => {
-            Ok(Redirect::to(&String::from_utf8_lossy(&body)).into_response())
-        }
-        Ok(IdempotencyStart::Replay { .. } | IdempotencyStart::Mismatch) => Err((
-            StatusCode::CONFLICT,
-            console
-                .tr(
-                    "这个表单已用别的内容提交过，请刷新页面后重试",
-                    "This form was sent before with other values; reload the page",
-                )
-                .to_string(),
-        )),
-        Ok(IdempotencyStart::InProgress) => Err((
-            StatusCode::CONFLICT,
-            console
-                .tr("上一次提交仍在处理中，请稍后刷新", "The first send is still running; reload in a moment")
-                .to_string(),
-        )),
-        Ok(IdempotencyStart::Started) => match step.await {
-            Ok(()) => {
-                let saved = s.sweep.idempotency_complete(&scope, key, StatusCode::SEE_OTHER.as_u16(), done.as_bytes());
-                if let Err(e) = saved.await {
-                    tracing::error!(error = %e, "could not remember a console stock form");
-                }
-                Ok(Redirect::to(&done).into_response())
-            }
-            Err(e) => {
-                if let Err(e) = s.sweep.idempotency_abandon(&scope, key).await {
-                    tracing::error!(error = %e, "could not free a console form key");
-                }
-                Err(console.explain(&e))
-            }
-        },
-    }
+    crate::console::form_key::once(s, console, key, request, step, |_| done).await.map_err(|f| f.explained(console))
 }
