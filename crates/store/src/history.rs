@@ -540,6 +540,17 @@ impl Db {
         .await?;
         tx.commit().await.map_err(err)?;
         while crate::flash::feed::fold(self, 5_000).await? > 0 {}
+        // A bulk load outruns PostgreSQL's autovacuum: without fresh statistics the
+        // planner scans whole tables for a page of orders until it next analyzes them.
+        if self.backend() == crate::Backend::Postgres {
+            sqlx::query(
+                "ANALYZE orders, order_lines, shipments, payments, order_events, shoppers, points_entries, \
+                 card_scans, funnel_events, sandbox_transactions",
+            )
+            .execute(self.writer())
+            .await
+            .map_err(err)?;
+        }
         Ok(())
     }
 }

@@ -330,10 +330,17 @@ impl OrderRepo for Db {
         if shoppers.is_empty() {
             return Ok(vec![]);
         }
-        let mut q = Sql::new("SELECT id, phone FROM shoppers WHERE kind = 'member' AND merchant_id = ");
-        q.bind(merchant.to_string()).push(" AND id IN ").bind_list(shoppers.iter().map(|s| s.to_string()));
+        // By primary key only, the merchant and kind checked on the rows: given the
+        // merchant too, SQLite walks the merchant's whole phone index instead.
+        let mut q = Sql::new("SELECT id, phone, merchant_id, kind FROM shoppers WHERE id IN ");
+        q.bind_list(shoppers.iter().map(|s| s.to_string()));
         let rows = q.query().fetch_all(self.reader()).await.map_err(err)?;
+        let merchant = merchant.to_string();
         rows.iter()
+            .filter(|r| {
+                get::<String>(r, "merchant_id").is_ok_and(|m| m == merchant)
+                    && get::<String>(r, "kind").is_ok_and(|k| k == "member")
+            })
             .map(|r| {
                 let phone: String = get(r, "phone")?;
                 Ok((parse(r, "id")?, Phone::parse("phone", &phone).map_err(|e| bad_data("phone", e))?))
