@@ -93,6 +93,23 @@ pub struct DaySales {
     pub channels: Vec<Sales>,
 }
 
+impl DaySales {
+    /// Orders placed from phones (WeChat, Alipay, a mobile browser) that day, in basis
+    /// points of all placed; `None` on a day without orders or without the channel split.
+    pub fn mobile_share_bp(&self) -> Option<i64> {
+        if self.channels.is_empty() || self.total.placed == 0 {
+            return None;
+        }
+        let phone: i64 = Channel::ALL
+            .iter()
+            .zip(&self.channels)
+            .filter(|(c, _)| Channel::PHONE.contains(c))
+            .map(|(_, s)| s.placed)
+            .sum();
+        Some(phone * 10_000 / self.total.placed)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct StoreRow {
     pub store_id: LocationId,

@@ -256,14 +256,6 @@ impl FlashRepo for Db {
     async fn sales_minutes(&self, merchant: MerchantId, since: i64) -> StoreResult<Vec<SalesMinute>> {
         feed::minutes(self, merchant, since).await
     }
-
-    async fn top_stores(&self, merchant: MerchantId, day: i64, limit: u32) -> StoreResult<Vec<StoreDay>> {
-        feed::top_stores(self, merchant, day, limit).await
-    }
-
-    async fn top_products(&self, merchant: MerchantId, day: i64, limit: u32) -> StoreResult<Vec<ProductDay>> {
-        feed::top_products(self, merchant, day, limit).await
-    }
 }
 
 /// Pools by (sale, SKU) in a fixed order, so batches from several processes lock the

@@ -185,7 +185,7 @@ impl Sweep {
         let orders_last_minute = placed_in(this_minute) + placed_in(this_minute - 60) * (60 - into_minute) / 60;
         let day = (secs + CST_SECS).div_euclid(86_400);
         let mut top_stores = vec![];
-        for s in self.repos.flash.top_stores(m, day, 10).await? {
+        for s in self.repos.analytics.store_totals(m, day, day, None, 10).await? {
             let Some(location) = self.repos.locations.location(m, s.store_id).await? else { continue };
             top_stores.push(LiveStore {
                 store_id: s.store_id,
@@ -196,7 +196,7 @@ impl Sweep {
             });
         }
         let mut top_products = vec![];
-        for p in self.repos.flash.top_products(m, day, 10).await? {
+        for p in self.repos.analytics.product_totals(m, day, day, 10).await? {
             let Some(product) = self.repos.catalog.product(m, p.product_id).await? else { continue };
             top_products.push(LiveProduct {
                 product_id: p.product_id,

@@ -44,23 +44,6 @@ pub struct SalesMinute {
     pub paid_amount: i64,
 }
 
-/// One store's orders and paid money on a day, folded from the sales feed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoreDay {
-    pub store_id: LocationId,
-    pub placed: i64,
-    pub paid: i64,
-    pub paid_amount: i64,
-}
-
-/// One product's units and paid money on a day, folded from paid order lines.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProductDay {
-    pub product_id: ProductId,
-    pub units: i64,
-    pub paid_amount: i64,
-}
-
 /// Gives a purchase whose order number collided a fresh number.
 pub type Renumber = dyn Fn(&Order) -> String + Send + Sync;
 
@@ -89,9 +72,4 @@ pub trait FlashRepo: Send + Sync {
     async fn fold_sales_feed(&self, limit: i64) -> StoreResult<usize>;
     /// Per-minute totals of a merchant from `since` (unix minute) on.
     async fn sales_minutes(&self, merchant: MerchantId, since: i64) -> StoreResult<Vec<SalesMinute>>;
-    /// The stores with the most paid money on `day` (days since the epoch, China
-    /// Standard Time), most first.
-    async fn top_stores(&self, merchant: MerchantId, day: i64, limit: u32) -> StoreResult<Vec<StoreDay>>;
-    /// The products with the most paid money on `day`, most first.
-    async fn top_products(&self, merchant: MerchantId, day: i64, limit: u32) -> StoreResult<Vec<ProductDay>>;
 }

@@ -4,13 +4,13 @@
 use std::collections::BTreeMap;
 
 use sqlx::{Any, Transaction};
-use sweep_app::ports::{ProductDay, SalesMinute, StoreDay, StoreResult};
+use sweep_app::ports::{SalesMinute, StoreResult};
 use sweep_domain::Timestamp;
 use sweep_domain::ids::{CardId, LocationId, MerchantId, OrderId};
 use sweep_domain::order::Order;
 
 use crate::Db;
-use crate::sql::{Arg, Sql, err, get, parse};
+use crate::sql::{Arg, Sql, err, get};
 
 const ROWS_PER_STATEMENT: usize = 2000;
 
@@ -426,51 +426,6 @@ pub(super) async fn minutes(db: &Db, merchant: MerchantId, since: i64) -> StoreR
                 placed: get(r, "placed")?,
                 placed_amount: get(r, "placed_amount")?,
                 paid: get(r, "paid")?,
-                paid_amount: get(r, "paid_amount")?,
-            })
-        })
-        .collect()
-}
-
-pub(super) async fn top_stores(db: &Db, merchant: MerchantId, day: i64, limit: u32) -> StoreResult<Vec<StoreDay>> {
-    let rows = sqlx::query(
-        "SELECT store_id, placed, paid, paid_amount FROM sales_store_days
-          WHERE merchant_id = $1 AND day = $2 ORDER BY paid_amount DESC, store_id LIMIT $3",
-    )
-    .bind(merchant.to_string())
-    .bind(day)
-    .bind(limit as i64)
-    .fetch_all(db.reader())
-    .await
-    .map_err(err)?;
-    rows.iter()
-        .map(|r| {
-            Ok(StoreDay {
-                store_id: parse(r, "store_id")?,
-                placed: get(r, "placed")?,
-                paid: get(r, "paid")?,
-                paid_amount: get(r, "paid_amount")?,
-            })
-        })
-        .collect()
-}
-
-pub(super) async fn top_products(db: &Db, merchant: MerchantId, day: i64, limit: u32) -> StoreResult<Vec<ProductDay>> {
-    let rows = sqlx::query(
-        "SELECT product_id, units, paid_amount FROM sales_product_days
-          WHERE merchant_id = $1 AND day = $2 ORDER BY paid_amount DESC, product_id LIMIT $3",
-    )
-    .bind(merchant.to_string())
-    .bind(day)
-    .bind(limit as i64)
-    .fetch_all(db.reader())
-    .await
-    .map_err(err)?;
-    rows.iter()
-        .map(|r| {
-            Ok(ProductDay {
-                product_id: parse(r, "product_id")?,
-                units: get(r, "units")?,
                 paid_amount: get(r, "paid_amount")?,
             })
         })

@@ -228,19 +228,7 @@ fn charts(r: &Analytics, console: &Console) -> Vec<Chart> {
             title: tr("每日订单，按渠道", "Orders per day by channel"),
             option: base(by_channel(&|s| json!(s.placed)), json!({"type": "value"})).to_string(),
         });
-        let share = r
-            .days
-            .iter()
-            .map(|d| {
-                let phone: i64 = Channel::ALL
-                    .iter()
-                    .zip(&d.channels)
-                    .filter(|(c, _)| Channel::PHONE.contains(c))
-                    .map(|(_, s)| s.placed)
-                    .sum();
-                if d.total.placed > 0 { json!(phone * 1000 / d.total.placed / 10) } else { Value::Null }
-            })
-            .collect();
+        let share = r.days.iter().map(|d| d.mobile_share_bp().map_or(Value::Null, |bp| json!(bp / 100))).collect();
         charts.push(Chart {
             title: tr("移动端订单占比（%）", "Mobile share of orders (%)"),
             option: base(vec![line(tr("移动端", "Mobile"), share)], json!({"type": "value", "max": 100})).to_string(),
@@ -311,13 +299,7 @@ fn tables(r: &Analytics, lang: Lang, console: &Console) -> Vec<Table> {
                 let mut row = vec![d.day.to_string()];
                 row.extend(sales_cells(&d.total));
                 if phone_share {
-                    let phone: i64 = Channel::ALL
-                        .iter()
-                        .zip(&d.channels)
-                        .filter(|(c, _)| Channel::PHONE.contains(c))
-                        .map(|(_, s)| s.placed)
-                        .sum();
-                    row.push(if d.total.placed > 0 { percent(phone * 10_000 / d.total.placed) } else { "-".into() });
+                    row.push(d.mobile_share_bp().map_or_else(|| "-".into(), percent));
                 }
                 row
             })

@@ -35,9 +35,8 @@ use sweep_domain::text::Lang;
 
 use crate::auth::{SESSION_COOKIE, cookie};
 use crate::cookies::SetCookie;
+use crate::shop::context::{LANG_COOKIE, language};
 use crate::state::{AppState, same_origin};
-
-const LANG_COOKIE: &str = "sweep_lang";
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -86,24 +85,6 @@ impl FromRequestParts<AppState> for Console {
             secure_cookies: s.config.is_https(),
         })
     }
-}
-
-/// `?lang=` first, then the remembered choice, then the browser's first language.
-fn language(parts: &Parts) -> (Lang, Option<Lang>) {
-    let asked = parts.uri.query().and_then(|q| {
-        form_urlencoded::parse(q.as_bytes())
-            .find(|(k, _)| k == "lang")
-            .map(|(_, v)| if v == "en" { Lang::En } else { Lang::Zh })
-    });
-    if let Some(lang) = asked {
-        return (lang, Some(lang));
-    }
-    if let Some(c) = cookie(&parts.headers, LANG_COOKIE) {
-        return (if c == "en" { Lang::En } else { Lang::Zh }, None);
-    }
-    let accept = parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let first = accept.split(',').next().unwrap_or("").trim().to_ascii_lowercase();
-    (if first.starts_with("en") { Lang::En } else { Lang::Zh }, None)
 }
 
 /// One entry of the side menu.

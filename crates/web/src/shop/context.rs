@@ -17,7 +17,7 @@ use crate::extract::ApiPath;
 use crate::state::{AppState, same_origin};
 
 pub const SHOP_COOKIE: &str = "sweep_shop";
-const LANG_COOKIE: &str = "sweep_lang";
+pub(crate) const LANG_COOKIE: &str = "sweep_lang";
 
 /// The shop and the browser in it.
 pub struct Shop {
@@ -77,7 +77,9 @@ fn lang_link(query: &str, lang: Lang) -> String {
     format!("?{}", link.finish())
 }
 
-fn language(parts: &Parts) -> (Lang, Option<Lang>) {
+/// `?lang=` first (also returned as the choice to remember), then the remembered
+/// choice, then the browser's first language. The shop and the console both use it.
+pub(crate) fn language(parts: &Parts) -> (Lang, Option<Lang>) {
     let asked = parts.uri.query().and_then(|q| {
         form_urlencoded::parse(q.as_bytes())
             .find(|(k, _)| k == "lang")

@@ -2,7 +2,7 @@
 //! as JSON under `/s/{slug}/api`. One cookie per shop holds the shopper's session.
 
 pub mod api;
-mod context;
+pub(crate) mod context;
 pub mod flash;
 pub mod i18n;
 pub mod pages;
