@@ -14,7 +14,7 @@ use sweep_domain::text::{Lang, Localized};
 use sweep_domain::{FieldError, Timestamp};
 
 use crate::cards::funnel::FunnelRow;
-use crate::page::PageRequest;
+use crate::page::all_pages;
 use crate::{AppError, AppResult, Sweep, require, tenant};
 
 /// The longest range one report covers.
@@ -353,18 +353,16 @@ impl Sweep {
         Ok(self.repos.analytics.snapshot_members(self.today().0).await?)
     }
 
-    /// The flash sales that started in the range (the latest 50 sales looked at).
+    /// The flash sales that started in the range, latest first. All the merchant's sales
+    /// are looked at: one made long before it starts is still counted on its day.
     async fn flash_results(&self, m: MerchantId, range: DayRange) -> AppResult<Vec<FlashRow>> {
         let (start, end) = (range.from.start(), range.to.plus(1).start());
-        let sales: Vec<_> = self
-            .repos
-            .flash
-            .list_flash_sales(m, &PageRequest::first(50))
+        let mut sales: Vec<_> = all_pages(|page| async move { self.repos.flash.list_flash_sales(m, &page).await })
             .await?
-            .items
             .into_iter()
             .filter(|s| s.starts_at >= start && s.starts_at < end)
             .collect();
+        sales.sort_by_key(|s| std::cmp::Reverse(s.starts_at));
         let ids: Vec<_> = sales.iter().map(|s| s.id).collect();
         let totals = self.repos.analytics.flash_totals(m, &ids).await?;
         Ok(sales

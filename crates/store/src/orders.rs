@@ -21,6 +21,7 @@ use crate::jobs::insert_job;
 use crate::loyalty::apply_points;
 use crate::sql::{Sql, bad_data, enum_col, err, get, map_err, parse, parse_opt, ts, ts_opt};
 
+mod list;
 mod steps;
 pub(crate) use steps::insert_event;
 use steps::{apply_change, insert_refund};
@@ -253,73 +254,7 @@ impl OrderRepo for Db {
     }
 
     async fn list_orders(&self, merchant: MerchantId, f: &OrderFilter, page: &PageRequest) -> StoreResult<Page<Order>> {
-        let mut q = Sql::new("SELECT ");
-        q.push(ORDER_COLUMNS).push(" FROM orders WHERE merchant_id = ").bind(merchant.to_string());
-        if let Some(s) = f.shopper {
-            q.push(" AND shopper_id = ").bind(s.to_string());
-        }
-        if let Some(s) = f.status {
-            q.push(" AND status = ").bind(s.as_str());
-        }
-        if let Some(statuses) = &f.statuses {
-            q.push(" AND status IN ").bind_list(statuses.iter().map(|s| s.as_str()));
-        }
-        if let Some(k) = f.fulfilment {
-            q.push(" AND fulfilment = ").bind(k.as_str());
-        }
-        if let Some(c) = f.channel {
-            q.push(" AND channel = ").bind(c.as_str());
-        }
-        if let Some(prefix) = &f.number_prefix {
-            // A range, not LIKE: it uses the unique (merchant_id, number) index under any
-            // collation, digits sorting the same in all of them.
-            if !prefix.is_empty() && prefix.bytes().all(|b| b.is_ascii_digit()) {
-                q.push(" AND number >= ").bind(prefix.clone());
-                if let Some(end) = digits_after(prefix) {
-                    q.push(" AND number < ").bind(end);
-                }
-            } else {
-                q.push(" AND number = ").bind(prefix.clone());
-            }
-        }
-        // Ids are UUID v7, their text led by the time they were made: a time range is an
-        // id range, served by every index that ends in id.
-        let from = f.placed_from.map(first_id_at);
-        let before = f.placed_before.map(first_id_at);
-        let id_range = |q: &mut Sql, column: &'static str| {
-            if let Some(from) = &from {
-                q.push(" AND ").push(column).push(" >= ").bind(from.clone());
-            }
-            if let Some(before) = &before {
-                q.push(" AND ").push(column).push(" < ").bind(before.clone());
-            }
-            if let Some(after) = &page.after {
-                q.push(" AND ").push(column).push(if f.oldest_first { " > " } else { " < " }).bind(after.clone());
-            }
-        };
-        id_range(&mut q, "id");
-        if f.locations.is_some() || f.shipment_statuses.is_some() {
-            q.push(" AND id IN (SELECT order_id FROM shipments WHERE 1 = 1");
-            if let Some(locations) = &f.locations {
-                q.push(" AND location_id IN ").bind_list(locations.iter().map(|l| l.to_string()));
-            }
-            if let Some(statuses) = &f.shipment_statuses {
-                q.push(" AND status IN ").bind_list(statuses.iter().map(|s| s.as_str()));
-            }
-            // The same bounds inside, so a store's shipments are read from the page on.
-            id_range(&mut q, "order_id");
-            q.push(")");
-        }
-        // A number prefix finds its few orders through the number index; ordering by the
-        // id index instead would walk back through all history to reach an old day.
-        q.push(if f.number_prefix.is_some() { " ORDER BY (id || '')" } else { " ORDER BY id" });
-        q.push(if f.oldest_first { " ASC" } else { " DESC" });
-        q.push(" LIMIT ").bind(page.limit as i64 + 1);
-        let rows = q.query().fetch_all(self.reader()).await.map_err(err)?;
-        let orders = rows.iter().map(order_row).collect::<StoreResult<Vec<_>>>()?;
-        let page = Page::from_rows(orders, page.limit, |o| o.id.to_string());
-        let items = self.with_details(page.items).await?;
-        Ok(Page { items, next_cursor: page.next_cursor })
+        self.order_page(merchant, f, page).await
     }
 
     async fn shopper_phones(
@@ -724,26 +659,6 @@ pub(crate) async fn insert_order(
     crate::flash::feed::insert_paid_lines(tx, o).await
 }
 
-/// The smallest id text of anything made at `at` or later: the UUID v7 layout, its
-/// first 48 bits the Unix time in milliseconds, every other bit zero.
-fn first_id_at(at: Timestamp) -> String {
-    let ms = at.unix_micros().div_euclid(1000).clamp(0, (1 << 48) - 1) as u64;
-    format!("{:08x}-{:04x}-0000-0000-000000000000", ms >> 16, ms & 0xffff)
-}
-
-/// The first string of digits after every string starting with `prefix` (digits):
-/// `"2611"` gives `"2612"`, `"2619"` gives `"262"`; `None` when there is none (all nines).
-fn digits_after(prefix: &str) -> Option<String> {
-    let mut bytes = prefix.as_bytes().to_vec();
-    while let Some(last) = bytes.pop() {
-        if last.is_ascii_digit() && last < b'9' {
-            bytes.push(last + 1);
-            return String::from_utf8(bytes).ok();
-        }
-    }
-    None
-}
-
 impl Db {
     /// One refund by a unique column (`from_where` ends with `column = `).
     async fn refund_where(&self, from_where: &'static str, value: String) -> StoreResult<Option<Refund>> {
@@ -773,31 +688,4 @@ pub(crate) async fn insert_payment(tx: &mut Transaction<'static, Any>, p: &Payme
     .await
     .map_err(err)?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_time_bounds_the_ids_made_from_it_on() {
-        let before = first_id_at(Timestamp::from_unix_micros(0));
-        let now_micros = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_micros();
-        let now = Timestamp::from_unix_micros(now_micros as i64);
-        let made = OrderId::new().to_string();
-        assert!(before < made);
-        assert!(first_id_at(now.minus_seconds(1)) <= made, "{made}");
-        assert!(first_id_at(now.plus_seconds(1)) > made, "{made}");
-        assert_eq!(
-            first_id_at(Timestamp::from_unix_micros(0x0123_4567_89ab * 1000)),
-            "01234567-89ab-0000-0000-000000000000"
-        );
-    }
-
-    #[test]
-    fn digit_prefixes_end_where_the_next_begins() {
-        assert_eq!(digits_after("2611").as_deref(), Some("2612"));
-        assert_eq!(digits_after("2619").as_deref(), Some("262"));
-        assert_eq!(digits_after("99"), None);
-    }
 }

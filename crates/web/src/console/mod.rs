@@ -14,6 +14,7 @@ pub mod form_key;
 mod home;
 mod members;
 mod orders;
+mod password;
 mod payments;
 mod staff;
 mod stock;
@@ -47,6 +48,7 @@ pub fn routes() -> Router<AppState> {
         .merge(flash::routes())
         .merge(members::routes())
         .merge(orders::routes())
+        .merge(password::routes())
         .merge(payments::routes())
         .merge(staff::routes())
         .merge(stock::routes())

@@ -10,7 +10,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use sweep_app::AppResult;
 use sweep_app::orders::{OrderView, RefundInput, ShipInput};
-use sweep_domain::ids::{OrderId, ShipmentId, StaffId};
+use sweep_domain::ids::{OrderId, ReturnId, ShipmentId, StaffId};
 use sweep_domain::order::{Fulfilment, OrderStatus, PaymentStatus, RefundStatus, ReturnStatus, ShipmentStatus};
 use sweep_domain::roles::Permission;
 use sweep_domain::text::Lang;
@@ -59,6 +59,9 @@ struct RefundRow {
 }
 
 struct ReturnRow {
+    id: String,
+    /// Still waiting for a decision.
+    open: bool,
     amount: String,
     reason: String,
     status: &'static str,
@@ -114,6 +117,8 @@ struct DetailPage {
     can_cancel: bool,
     can_deliver: bool,
     can_refund: bool,
+    /// Returns waiting for a decision can be approved or rejected.
+    can_decide_returns: bool,
     /// What is left to refund, in yuan: the refund form's default (all of it).
     refundable: String,
 }
@@ -125,6 +130,10 @@ fn done_notice(console: &Console, done: &str) -> Option<String> {
         "ready" => console.tr("已备货，已通知顾客取货", "Prepared; the shopper was told to come"),
         "ship" => console.tr("已发货", "Shipped"),
         "deliver" => console.tr("已确认送达", "Marked delivered"),
+        "approve-return" => {
+            console.tr("已同意退货，款项将原路退回", "Return approved; the money goes back the way it came")
+        }
+        "reject-return" => console.tr("已拒绝退货", "Return rejected"),
         _ => return None,
     };
     Some(text.to_string())
@@ -302,6 +311,8 @@ fn detail_page(console: &Console, view: &OrderView, names: &Names, key: String) 
             .returns
             .iter()
             .map(|r| ReturnRow {
+                id: r.id.to_string(),
+                open: r.status == ReturnStatus::Requested,
                 amount: yuan(r.amount.minor()),
                 reason: r.reason.clone(),
                 status: match r.status {
@@ -334,6 +345,7 @@ fn detail_page(console: &Console, view: &OrderView, names: &Names, key: String) 
         can_refund: can(Permission::RefundOrders)
             && matches!(o.status, OrderStatus::Completed | OrderStatus::PartiallyRefunded)
             && left > 0,
+        can_decide_returns: can(Permission::RefundOrders),
         refundable: yuan(left.max(0)),
     }
 }
@@ -349,6 +361,8 @@ pub(super) struct StepForm {
     shipment: String,
     carrier: String,
     tracking: String,
+    #[serde(rename = "return")]
+    return_id: String,
     /// The pickup queue's store, to go back to.
     pub store: String,
 }
@@ -360,6 +374,8 @@ enum Step {
     Ready,
     Ship(ShipInput),
     Deliver,
+    /// Approve (true) or reject a shopper's return request.
+    DecideReturn(ReturnId, bool),
 }
 
 impl Step {
@@ -389,6 +405,12 @@ impl Step {
                 tracking_number: form.tracking.trim().to_string(),
             }),
             "deliver" => Step::Deliver,
+            "approve-return" | "reject-return" => Step::DecideReturn(
+                form.return_id
+                    .parse::<ReturnId>()
+                    .map_err(|_| tr(lang, "没有这个退货申请", "No such return").to_string())?,
+                action == "approve-return",
+            ),
             _ => return Ok(None),
         }))
     }
@@ -401,6 +423,7 @@ impl Step {
             Step::Ready => "ready".into(),
             Step::Ship(s) => format!("ship {} {} {}", s.shipment_id, s.carrier, s.tracking_number),
             Step::Deliver => "deliver".into(),
+            Step::DecideReturn(id, approve) => format!("return {id} {approve}"),
         }
     }
 
@@ -412,6 +435,7 @@ impl Step {
             Step::Ready => sweep.mark_ready(actor, id).await,
             Step::Ship(input) => sweep.ship(actor, id, input).await,
             Step::Deliver => sweep.mark_delivered(actor, id).await,
+            Step::DecideReturn(ret, approve) => sweep.decide_return(actor, id, ret, approve).await,
         }
     }
 }

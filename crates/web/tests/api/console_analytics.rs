@@ -103,3 +103,32 @@ api_test! {
         assert_eq!(status, StatusCode::NOT_FOUND);
     }
 }
+
+api_test! {
+    async fn flash_results_count_every_sale_that_started_in_the_range(app) {
+        let w = shop_world(&app, "anf").await;
+        w.owner.create("/api/v1/stock/receipts", json!({"location_id": w.store_a, "lines": [{"sku_id": w.sku, "quantity": 60}]})).await;
+        let campaign = campaign(&w.owner, "双十一").await;
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+        let now = sweep_domain::Timestamp::from_unix_micros(i64::try_from(now.as_micros()).unwrap());
+        // More sales than one page of them; the first made starts first.
+        for i in 0..55 {
+            let body = json!({
+                "campaign_id": campaign, "name": format!("秒杀{i:02}"), "location_id": w.store_a,
+                "starts_at": now.plus_seconds(-3600 + i * 10).to_rfc3339(), "ends_at": now.plus_seconds(3600).to_rfc3339(),
+                "per_member_limit": 1, "items": [{"sku_id": w.sku, "price": 990, "units": 1}]
+            });
+            let (status, sale) = w.owner.post("/api/v1/flash-sales", body).await;
+            assert_eq!(status, StatusCode::CREATED, "{sale}");
+        }
+        let rows = csv(&w.owner, "flash").await;
+        assert_eq!(rows.len(), 56, "a header and every sale: {rows:?}");
+        assert_eq!((rows[1][0].as_str(), rows[55][0].as_str()), ("秒杀54", "秒杀00"), "latest start first");
+        assert_eq!(rows[55][2..4], ["1", "0"], "pool and taken");
+
+        // A range before they started has none.
+        let response = w.owner.raw(reqwest::Method::GET, "/console/analytics/flash.csv?from=2026-01-01&to=2026-01-31").await.send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.text().await.unwrap().lines().count(), 1, "only the header");
+    }
+}

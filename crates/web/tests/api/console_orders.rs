@@ -256,3 +256,69 @@ api_test! {
         assert!(app.sweep.check().await.unwrap().is_clean());
     }
 }
+
+api_test! {
+    async fn return_requests_are_approved_or_rejected_once_from_the_order_page(app) {
+        let w = shop_world(&app, "crt").await;
+        let shopper = app.shopper("crt", "13800138004").await;
+        let mut collected = Vec::new();
+        for _ in 0..2 {
+            let (id, _) = pickup_order(&shopper, "crt", &w, &w.store_a).await;
+            app.pay_in_sandbox(&shopper, "crt", &id).await;
+            let (_, mine) = shopper.get(&format!("/s/crt/api/orders/{id}")).await;
+            let code = mine["pickup_code"]["code"].as_str().unwrap().to_string();
+            let (status, done) = w.owner.post(&format!("/api/v1/orders/{id}/handover"), json!({"code": code})).await;
+            assert_eq!(status, StatusCode::OK, "{done}");
+            let line = done["lines"][0]["id"].as_str().unwrap().to_string();
+            let (status, asked) = shopper
+                .post(&format!("/s/crt/api/orders/{id}/returns"), json!({"lines": [{"line_id": line, "quantity": 1}], "reason": "颜色不合适"}))
+                .await;
+            assert_eq!(status, StatusCode::OK, "{asked}");
+            collected.push((id, asked["returns"][0]["id"].as_str().unwrap().to_string()));
+        }
+        let before = available(&w.owner, &w.sku, &w.store_a).await;
+
+        // Approved: sent twice, refunded once, the towel back on the shelf.
+        let (id, ret) = &collected[0];
+        let path = format!("/console/orders/{id}");
+        let (_, html) = w.owner.page(&path).await;
+        assert!(html.contains("颜色不合适") && html.contains(&format!("{path}/approve-return")), "{html}");
+        let key = input(&html, "key");
+        let form = [("key", key.as_str()), ("return", ret.as_str())];
+        let (s1, at1, html) = w.owner.submit(&format!("{path}/approve-return"), &form).await;
+        let (s2, at2, _) = w.owner.submit(&format!("{path}/approve-return"), &form).await;
+        assert_eq!((s1, s2), (StatusCode::OK, StatusCode::OK));
+        assert_eq!((at1, at2), (format!("{path}?done=approve-return"), format!("{path}?done=approve-return")));
+        assert!(html.contains("已同意") && !html.contains(&format!("{path}/approve-return")), "decided, no more buttons");
+        let view = order(&w.owner, id).await;
+        assert_eq!((view["status"].as_str(), view["refunded"]["amount"].as_i64()), (Some("refunded"), Some(3500)), "{view}");
+        assert_eq!(view["refunds"].as_array().unwrap().len(), 1);
+        let after = available(&w.owner, &w.sku, &w.store_a).await;
+        assert_eq!(after, before + 1, "the returned towel is back on the shelf");
+
+        // A new form cannot decide it again.
+        let (status, _, html) = w.owner.submit(&format!("{path}/reject-return"), &[("key", "k-fresh"), ("return", ret)]).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{html}");
+        assert_eq!(order(&w.owner, id).await["returns"][0]["status"], "approved");
+
+        // Rejected: nothing refunded, nothing back on hand. A clerk may not decide; a
+        // made-up return is refused.
+        let (id, ret) = &collected[1];
+        let path = format!("/console/orders/{id}");
+        let clerk = staff(&app, &w.owner, "clerk@crt.test", "clerk", &[&w.store_a]).await;
+        let (_, html) = clerk.page(&path).await;
+        assert!(!html.contains("approve-return"));
+        let (status, _, _) = clerk.submit(&format!("{path}/reject-return"), &[("key", "k1"), ("return", ret)]).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, _, _) = w.owner.submit(&format!("{path}/reject-return"), &[("key", "k2"), ("return", "nonsense")]).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let (_, html) = w.owner.page(&path).await;
+        let key = input(&html, "key");
+        let (status, _, html) = w.owner.submit(&format!("{path}/reject-return"), &[("key", &key), ("return", ret)]).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains("已拒绝"), "{html}");
+        let view = order(&w.owner, id).await;
+        assert_eq!((view["status"].as_str(), view["refunded"]["amount"].as_i64()), (Some("completed"), Some(0)), "{view}");
+        assert_eq!(available(&w.owner, &w.sku, &w.store_a).await, after);
+    }
+}

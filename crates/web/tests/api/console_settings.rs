@@ -486,3 +486,39 @@ api_test! {
         assert!(html.contains("name=\"password\""), "{html}");
     }
 }
+
+api_test! {
+    async fn ones_own_password_is_changed_with_the_current_one_and_signs_out_everywhere(app) {
+        let (_, owner) = app.merchant("cpw").await;
+        let other_session = app.sign_in("owner@cpw.test").await;
+        let (status, html) = owner.page("/console/password").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains("id=\"password-form\"") && html.contains("href=\"/console/password\""), "{html}");
+
+        let new = "a-brand-new-secret-77";
+        let refused = [
+            (vec![("current_password", "wrong password!"), ("new_password", new), ("repeat_password", new)], "当前密码不对"),
+            (vec![("current_password", PASSWORD), ("new_password", new), ("repeat_password", "something else")], "不一致"),
+            (vec![("current_password", PASSWORD), ("new_password", "short"), ("repeat_password", "short")], "新密码不符合要求"),
+        ];
+        for (form, says) in refused {
+            let (status, _, html) = owner.submit("/console/password", &form).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{form:?}");
+            assert!(html.contains(says) && html.contains("notice error"), "{says}: {html}");
+            assert!(!html.contains(new), "passwords are never echoed");
+        }
+        assert_eq!(other_session.get("/api/v1/me").await.0, StatusCode::OK, "nothing changed yet");
+
+        let form = [("current_password", PASSWORD), ("new_password", new), ("repeat_password", new)];
+        let (status, _, html) = owner.submit("/console/password", &form).await;
+        assert_eq!(status, StatusCode::OK, "{html}");
+        assert!(html.contains("密码已修改") && html.contains("/login"), "{html}");
+        assert_eq!(owner.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED, "this session ended");
+        assert_eq!(other_session.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED, "and every other");
+        let fresh = app.anonymous();
+        let (status, _) = fresh.post("/api/v1/auth/login", json!({"login": "owner@cpw.test", "password": PASSWORD})).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "the old password is gone");
+        let (status, _) = fresh.post("/api/v1/auth/login", json!({"login": "owner@cpw.test", "password": new})).await;
+        assert_eq!(status, StatusCode::OK, "the new one works");
+    }
+}
