@@ -157,6 +157,10 @@ async function bigScreenFollowsASale(browser, base) {
   await context.close();
 }
 
+/** `product_ref,name_zh,sku_code,base_price` and one row (竹纤维浴巾, E2E-BATH-1, 89), in GB18030. */
+const GB18030_CSV =
+  '70726f647563745f7265662c6e616d655f7a682c736b755f636f64652c626173655f70726963650d0a50312cd6f1cfcbceacd4a1bded2c4532452d424154482d312c38390d0a';
+
 /** Signs a staff member in on a desktop browser and lands on the console. */
 async function consoleSignIn(browser, base, login) {
   const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, userAgent: DESKTOP_UA, locale: 'zh-CN' });
@@ -169,7 +173,8 @@ async function consoleSignIn(browser, base, login) {
   return { context, page };
 }
 
-/// Head office does a day's work in the console: adds a product, receives stock of it at
+/// Head office does a day's work in the console: adds a product (and imports another from
+/// a GB18030 CSV file), receives stock of it at
 /// the Hubin store, makes and prints its display cards, refunds a completed order, reads the
 /// charts (then in English); the Hubin store manager sees only the Hubin store.
 async function consoleDayOfWork(browser, base) {
@@ -186,6 +191,17 @@ async function consoleDayOfWork(browser, base) {
   await page.waitForURL(/\/console\/products\/[0-9a-f-]{36}/);
   assert.equal(await page.locator('input[name="name_zh"]').first().inputValue(), '竹纤维枕巾');
   assert.ok(await page.locator('input[value="59.00"]').count(), 'the SKU at its price');
+
+  // A catalog file as Excel on Chinese Windows saves it (GB18030), chosen from disk.
+  await page.goto(`${base}/console/products/import`);
+  await page.locator('#csv-file').setInputFiles({ name: 'products.csv', mimeType: 'text/csv', buffer: Buffer.from(GB18030_CSV, 'hex') });
+  await page.waitForFunction(() => document.querySelector('textarea[name="csv"]').value.includes('竹纤维浴巾'));
+  await page.getByRole('button', { name: '检查' }).click();
+  await page.locator('#dry-run').waitFor();
+  await page.getByRole('button', { name: '导入' }).click();
+  await page.waitForURL(/done=imported/);
+  await page.goto(`${base}/console/products?q=E2E-BATH-1`);
+  assert.match(await page.locator('main').innerText(), /竹纤维浴巾/);
 
   await page.locator('nav a[href="/console/stock"]').click();
   await page.locator('a[href="/console/stock/receive"]').click();
