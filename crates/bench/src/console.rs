@@ -164,6 +164,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         ("orders, WeChat", &shop.owner, "/console/orders?channel=wechat".into()),
         ("orders, refunded", &shop.owner, "/console/orders?status=refunded".into()),
         ("orders, one store", &shop.owner, format!("/console/orders?store={store}")),
+        ("orders, one store, refunded", &shop.owner, format!("/console/orders?store={store}&status=refunded")),
         ("orders, by number", &shop.owner, format!("/console/orders?q={number}")),
         ("orders, store manager", &shop.manager, "/console/orders".into()),
         ("order detail", &shop.owner, format!("/console/orders/{order}")),

@@ -32,7 +32,6 @@
           decoded = new TextDecoder('gb18030').decode(bytes);
         }
         text.value = decoded.replace(/^\uFEFF/, '');
-        text.setAttribute('data-from-file', file.name);
       });
     });
   }

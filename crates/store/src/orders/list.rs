@@ -26,9 +26,7 @@ impl Db {
                 q.push(ORDER_COLUMNS).push(" FROM orders o WHERE");
                 conditions(&mut q, merchant, f);
                 id_range(&mut q, "o.id", f, page);
-                if f.locations.is_some() || f.shipment_statuses.is_some() {
-                    shipped_from(&mut q, f, page);
-                }
+                shipped_from(&mut q, f, page);
                 // A number prefix finds its few orders through the number index; ordering
                 // by the id index instead would walk back through all history to reach an
                 // old day.
@@ -147,10 +145,13 @@ fn id_range(q: &mut Sql, column: &'static str, f: &OrderFilter, page: &PageReque
 }
 
 /// Only orders with a shipment from one of the filter's locations (any, when none)
-/// in one of its shipment states (any, when none). Open shipments are few: their order ids are collected from
+/// in one of its shipment states (any, when none); nothing when it names neither. Open shipments are few: their order ids are collected from
 /// the `(location_id, status, order_id)` index. Otherwise each candidate order is checked
 /// by its own shipments.
 fn shipped_from(q: &mut Sql, f: &OrderFilter, page: &PageRequest) {
+    if f.locations.is_none() && f.shipment_statuses.is_none() {
+        return;
+    }
     let by_shipment_state = f.shipment_statuses.is_some();
     q.push(if by_shipment_state {
         " AND o.id IN (SELECT s.order_id FROM shipments s WHERE 1 = 1"

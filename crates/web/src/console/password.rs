@@ -24,6 +24,8 @@ pub fn routes() -> Router<AppState> {
 #[template(path = "console/password.html")]
 struct PasswordPage {
     c: Chrome,
+    /// The member's login, for password managers to file the new password under.
+    login: String,
     /// Changed: every session ended; offer to sign in again instead of the form.
     changed: bool,
 }
@@ -31,7 +33,8 @@ struct PasswordPage {
 fn page(console: &Console, notice: Option<(String, bool)>, changed: bool, status: StatusCode) -> Response {
     let mut c = console.chrome(console.tr("修改密码", "Change password"));
     c.notice = notice;
-    console.page_with_status(&PasswordPage { c, changed }, status)
+    let login = console.auth.staff.login.to_string();
+    console.page_with_status(&PasswordPage { c, login, changed }, status)
 }
 
 async fn show(console: Console) -> Response {

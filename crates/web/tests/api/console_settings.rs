@@ -494,6 +494,7 @@ api_test! {
         let (status, html) = owner.page("/console/password").await;
         assert_eq!(status, StatusCode::OK);
         assert!(html.contains("id=\"password-form\"") && html.contains("href=\"/console/password\""), "{html}");
+        assert!(html.contains("value=\"owner@cpw.test\" autocomplete=\"username\""), "filed under the login: {html}");
 
         let new = "a-brand-new-secret-77";
         let refused = [
