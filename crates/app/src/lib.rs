@@ -64,6 +64,7 @@ pub struct Repos {
     pub till: Arc<dyn TillRepo>,
     pub payment_accounts: Arc<dyn PaymentAccountRepo>,
     pub reconciliations: Arc<dyn ReconciliationRepo>,
+    pub integrity: Arc<dyn IntegrityRepo>,
     pub sms: Arc<dyn SmsSender>,
 }
 

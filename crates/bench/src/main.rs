@@ -9,11 +9,15 @@
 //!   console page and analytics query ([`console`]).
 //! - `day` runs an ordinary day against running servers: browsing, product pages, cart,
 //!   orders and payments ([`day`]).
+//! - `crash` kills a `sweep serve` child with SIGKILL again and again under mixed load,
+//!   checking the books after every kill and that nothing acknowledged was lost
+//!   ([`crash`]).
 //!
 //! Figures go into docs/BENCHMARKS.md with the command, the machine and the date.
 
 mod client;
 mod console;
+mod crash;
 mod day;
 mod flash;
 mod http;
@@ -44,6 +48,9 @@ enum Command {
     /// The merchant console at scale: a generated history of orders, then every console
     /// page and analytics query timed (in process, on a fresh database).
     Console(console::Args),
+    /// `sweep serve` killed with SIGKILL again and again under mixed load: after every
+    /// kill `sweep check` passes and no acknowledged order or payment is lost.
+    Crash(crash::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -52,7 +59,7 @@ fn main() -> anyhow::Result<()> {
         None => None,
         Some(Command::Flash(a)) => Some(a.remote.threads),
         Some(Command::Day(a)) => Some(a.remote.threads),
-        Some(Command::Console(_)) => None,
+        Some(Command::Console(_) | Command::Crash(_)) => None,
     };
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
     if let Some(n) = threads {
@@ -65,6 +72,7 @@ fn main() -> anyhow::Result<()> {
             Some(Command::Flash(args)) => flash::run(args).await,
             Some(Command::Day(args)) => day::run(args).await,
             Some(Command::Console(args)) => console::run(args).await,
+            Some(Command::Crash(args)) => crash::run(args).await,
         }
     })
 }

@@ -483,7 +483,8 @@ pub async fn connect_simulator(sweep: &Sweep, sim: &sweep_paysim::Simulator) -> 
         let serde_json::Value::Object(fields) = account else {
             return Err(AppError::Internal("the simulator's account is not an object".into()));
         };
-        sweep.connect_payment_account(merchant.id, provider, fields, None).await?;
+        // A restart (or a crash) lost the simulator's old accounts with its memory.
+        sweep.replace_forgotten_payment_account(merchant.id, provider, fields).await?;
     }
     Ok(())
 }

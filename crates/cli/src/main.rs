@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
+use sweep_app::ports::Invariant;
 use sweep_app::{Sweep, SystemClock};
 use sweep_store::{Db, DbOptions};
 
@@ -452,7 +453,9 @@ async fn check(sweep: &Sweep) -> anyhow::Result<()> {
     if report.is_clean() {
         println!(
             "ok: every stock level equals the sum of its movements, reserved stock what open orders promise, \
-             and every points balance the sum of its ledger"
+             every points balance the sum of its ledger; orders, payments, refunds, coupons, flash sales and \
+             sold units keep their rules ({})",
+            Invariant::ALL.map(|r| r.as_str()).join(", ")
         );
         return Ok(());
     }
@@ -482,6 +485,15 @@ async fn check(sweep: &Sweep) -> anyhow::Result<()> {
             "  merchant {} member {}: balance {}, ledger says {}",
             m.merchant_id, m.shopper_id, m.points, m.ledger
         );
+    }
+    for rule in Invariant::ALL {
+        let broken: Vec<_> = report.violations.iter().filter(|v| v.invariant == rule).collect();
+        if !broken.is_empty() {
+            eprintln!("{} ({}):", rule.as_str(), broken.len());
+        }
+        for v in broken {
+            eprintln!("  merchant {} {}: {}", v.merchant_id, v.subject, v.detail);
+        }
     }
     std::process::exit(1);
 }

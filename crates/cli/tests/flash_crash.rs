@@ -1,6 +1,7 @@
 //! A `kill -9` of the server in the middle of a flash-sale burst loses no acknowledged
 //! order: every order a member was told about is there after the restart, every unit
-//! taken from the pool is backed by exactly one order, and `sweep check` is clean.
+//! taken from the pool is backed by exactly one order, and `sweep check` is clean. A
+//! demo killed with payments open at its in-memory provider simulator starts again.
 
 mod common;
 
@@ -54,15 +55,24 @@ async fn post(client: &reqwest::Client, csrf: &str, url: String, body: Value) ->
     body
 }
 
-async fn kill_mid_burst(backend: Backend) {
+/// A temporary directory, and an empty database: a SQLite file in it, or a new schema
+/// (kept while the returned `TestDb` lives).
+async fn fresh_database(backend: Backend) -> (tempfile::TempDir, String, Option<TestDb>) {
     let dir = tempfile::tempdir().unwrap();
-    let (url, _keep) = match backend {
-        Backend::Sqlite => (format!("sqlite://{}?mode=rwc", dir.path().join("sweep.db").display()), None),
+    match backend {
+        Backend::Sqlite => {
+            let url = format!("sqlite://{}?mode=rwc", dir.path().join("sweep.db").display());
+            (dir, url, None)
+        }
         Backend::Postgres => {
             let db = TestDb::new(Backend::Postgres).await;
-            (db.url.clone(), Some(db))
+            (dir, db.url.clone(), Some(db))
         }
-    };
+    }
+}
+
+async fn kill_mid_burst(backend: Backend) {
+    let (dir, url, _keep) = fresh_database(backend).await;
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let mut server = serve(dir.path(), port, &url).await;
@@ -176,7 +186,12 @@ async fn kill_mid_burst(backend: Backend) {
     assert_eq!(taken as usize, found.len(), "every taken unit is one order: {view}");
     drop(_server);
     let check = Command::new(SWEEP).args(["check", "--database-url", &url]).current_dir(dir.path()).output().unwrap();
-    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stdout));
+    assert!(
+        check.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -188,4 +203,71 @@ async fn kill_9_mid_burst_loses_no_acknowledged_order_sqlite() {
 #[cfg_attr(not(sweep_pg_tests), ignore = "set SWEEP_TEST_DATABASE_URL to run the PostgreSQL tests")]
 async fn kill_9_mid_burst_loses_no_acknowledged_order_postgres() {
     kill_mid_burst(Backend::Postgres).await
+}
+
+/// The demo's provider simulator keeps its books in memory: a demo killed while WeChat
+/// Pay payments were open at it must still start again (with fresh simulator accounts).
+async fn demo_restarts_with_open_simulator_payments(backend: Backend) {
+    let (dir, url, _keep) = fresh_database(backend).await;
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut server = serve(dir.path(), port, &url).await;
+    let (client, csrf) = owner(&base).await;
+    let skus: Value = client.get(format!("{base}/api/v1/skus?limit=1")).send().await.unwrap().json().await.unwrap();
+    let sku = skus["items"][0]["id"].as_str().unwrap().to_string();
+    let stores: Value =
+        client.get(format!("{base}/api/v1/locations?kind=store")).send().await.unwrap().json().await.unwrap();
+    let store = stores["items"][0]["id"].as_str().unwrap().to_string();
+    post(
+        &client,
+        &csrf,
+        format!("{base}/api/v1/stock/receipts"),
+        json!({"location_id": store, "lines": [{"sku_id": sku, "quantity": 5}]}),
+    )
+    .await;
+    let members = post(
+        &client,
+        &csrf,
+        format!("{base}/api/v1/dev/rehearsal-members"),
+        json!({"first_phone": "17800000000", "count": 1}),
+    )
+    .await;
+    let member = reqwest::Client::new();
+    let shop = |path: &str| {
+        member
+            .post(format!("{base}/s/yunmian/api{path}"))
+            .header("cookie", format!("sweep_shop={}", members[0]["session"].as_str().unwrap()))
+            .header("x-csrf-token", members[0]["csrf_token"].as_str().unwrap())
+    };
+    let r = shop("/cart/items").json(&json!({"sku_id": sku, "quantity": 1})).send().await.unwrap();
+    assert!(r.status().is_success());
+    let order: Value = shop("/orders")
+        .json(&json!({"fulfilment": "pickup", "store_id": store}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let order = order["id"].as_str().unwrap().to_string();
+    let r = shop(&format!("/orders/{order}/pay")).json(&json!({"provider": "wechatpay"})).send().await.unwrap();
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+
+    server.0.kill().unwrap(); // SIGKILL, the WeChat Pay payment still open
+    server.0.wait().unwrap();
+    let _server = serve(dir.path(), port, &url).await;
+    let (client, _) = owner(&base).await;
+    let view: Value = client.get(format!("{base}/api/v1/orders/{order}")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(view["status"], "pending_payment", "{view}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_demo_killed_with_open_simulator_payments_starts_again_sqlite() {
+    demo_restarts_with_open_simulator_payments(Backend::Sqlite).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(sweep_pg_tests), ignore = "set SWEEP_TEST_DATABASE_URL to run the PostgreSQL tests")]
+async fn a_demo_killed_with_open_simulator_payments_starts_again_postgres() {
+    demo_restarts_with_open_simulator_payments(Backend::Postgres).await
 }

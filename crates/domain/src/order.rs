@@ -79,6 +79,25 @@ impl OrderStatus {
     pub fn is_final(self) -> bool {
         matches!(self, OrderStatus::Cancelled | OrderStatus::Expired | OrderStatus::Refunded)
     }
+
+    /// The order took its money: every status after `Paid`. The others never hold any.
+    pub fn was_paid(self) -> bool {
+        !matches!(self, OrderStatus::PendingPayment | OrderStatus::Cancelled | OrderStatus::Expired)
+    }
+
+    /// Paid and nothing given back yet: a refund moves an order to `Refunded` or
+    /// `PartiallyRefunded`.
+    pub fn keeps_all_it_took(self) -> bool {
+        matches!(self, OrderStatus::Paid | OrderStatus::ReadyForPickup | OrderStatus::Shipped | OrderStatus::Completed)
+    }
+
+    /// Every legal `(from, to)` step, for checks that walk an order's history.
+    pub fn transitions() -> impl Iterator<Item = (OrderStatus, OrderStatus)> {
+        OrderStatus::ALL
+            .into_iter()
+            .flat_map(|from| OrderStatus::ALL.into_iter().map(move |to| (from, to)))
+            .filter(|(from, to)| from.can_become(*to))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -248,6 +267,35 @@ pub fn line_money(unit: Money, quantity: i64, discount: i64) -> Result<LineMoney
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Statuses reachable from `from` by legal steps, `from` included.
+    fn reachable(from: OrderStatus) -> Vec<OrderStatus> {
+        let mut seen = vec![from];
+        let mut i = 0;
+        while i < seen.len() {
+            for (a, b) in OrderStatus::transitions() {
+                if a == seen[i] && !seen.contains(&b) {
+                    seen.push(b);
+                }
+            }
+            i += 1;
+        }
+        seen
+    }
+
+    #[test]
+    fn money_rules_follow_the_status_machine() {
+        // Every status can be reached, and exactly those after `Paid` hold money.
+        assert_eq!(reachable(OrderStatus::PendingPayment).len(), OrderStatus::ALL.len());
+        let after_paid = reachable(OrderStatus::Paid);
+        for s in OrderStatus::ALL {
+            assert_eq!(s.was_paid(), after_paid.contains(&s), "{s:?}");
+            // Keeping all it took: paid, and no step into a refund status on the way.
+            let kept = s.was_paid() && !matches!(s, OrderStatus::Refunded | OrderStatus::PartiallyRefunded);
+            assert_eq!(s.keeps_all_it_took(), kept, "{s:?}");
+        }
+        assert!(OrderStatus::transitions().all(|(a, b)| a.can_become(b)));
+    }
 
     #[test]
     fn only_legal_transitions() {

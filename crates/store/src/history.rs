@@ -126,6 +126,7 @@ struct Rows {
     scans: Vec<Vec<Arg>>,
     steps: Vec<Vec<Arg>>,
     sandbox: Vec<Vec<Arg>>,
+    refunds: Vec<Vec<Arg>>,
 }
 
 impl Rows {
@@ -139,6 +140,7 @@ impl Rows {
             scans: vec![],
             steps: vec![],
             sandbox: vec![],
+            refunds: vec![],
         }
     }
 
@@ -455,6 +457,13 @@ impl Db {
         .await?;
         insert(
             &mut tx,
+            "INSERT INTO refunds (id, merchant_id, order_id, payment_id, out_refund_no, amount, reason, status, \
+             created_at, completed_at)",
+            rows.refunds,
+        )
+        .await?;
+        insert(
+            &mut tx,
             "INSERT INTO order_events (id, merchant_id, order_id, from_status, to_status, actor_kind, actor_id, note, created_at)",
             rows.events,
         )
@@ -728,8 +737,24 @@ fn one_order(
                 at.into(),
             ]);
         }
+        let payment_id = v7(at, dice);
+        if refunded_flag {
+            // The refund is on record too, as the console would have written it.
+            rows.refunds.push(vec![
+                Arg::from(v7(done_at, dice)),
+                o.m.into(),
+                id.clone().into(),
+                payment_id.clone().into(),
+                format!("R{}", id.replace('-', "")).into(),
+                refunded.into(),
+                "历史退款 · generated history".into(),
+                "succeeded".into(),
+                done_at.into(),
+                Arg::from(Some(done_at)),
+            ]);
+        }
         rows.payments.push(vec![
-            Arg::from(v7(at, dice)),
+            Arg::from(payment_id),
             o.m.into(),
             id.clone().into(),
             provider.into(),

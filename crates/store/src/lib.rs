@@ -12,6 +12,7 @@ mod db;
 mod flash;
 mod history;
 mod idempotency;
+mod integrity;
 mod inventory;
 mod jobs;
 mod locations;
@@ -63,6 +64,7 @@ pub fn repos(db: Arc<Db>, media_dir: PathBuf) -> Repos {
         till: db.clone(),
         payment_accounts: db.clone(),
         reconciliations: db.clone(),
+        integrity: db.clone(),
         sms: Arc::new(OutboxSms(db)),
     }
 }

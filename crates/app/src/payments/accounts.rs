@@ -105,8 +105,7 @@ impl Sweep {
         Ok(view)
     }
 
-    /// Sets a merchant's account at `provider` without a staff member behind it (the
-    /// demo connects its merchant to the provider simulator this way). See
+    /// Sets a merchant's account at `provider` without a staff member behind it. See
     /// [`Sweep::put_payment_account`].
     pub async fn connect_payment_account(
         &self,
@@ -114,6 +113,30 @@ impl Sweep {
         provider: &str,
         input: Map<String, Value>,
         by: Option<sweep_domain::ids::StaffId>,
+    ) -> AppResult<PaymentAccountView> {
+        self.set_account(merchant, provider, input, by, false).await
+    }
+
+    /// Replaces an account whose provider forgot it: the demo's provider simulator keeps
+    /// its books in memory, so after a restart (or a crash) its old accounts are gone,
+    /// and payments still open at them can never be answered through them anyway. They
+    /// are closed when their orders expire. Never for a real provider.
+    pub async fn replace_forgotten_payment_account(
+        &self,
+        merchant: MerchantId,
+        provider: &str,
+        input: Map<String, Value>,
+    ) -> AppResult<PaymentAccountView> {
+        self.set_account(merchant, provider, input, None, true).await
+    }
+
+    async fn set_account(
+        &self,
+        merchant: MerchantId,
+        provider: &str,
+        input: Map<String, Value>,
+        by: Option<sweep_domain::ids::StaffId>,
+        forgotten: bool,
     ) -> AppResult<PaymentAccountView> {
         let kit = self.payment_provider(provider)?;
         let sealer = self.secret_box()?;
@@ -135,7 +158,7 @@ impl Sweep {
                 merged.insert(key, value);
             }
         }
-        if stored.is_some() && identity(&merged) != before {
+        if stored.is_some() && identity(&merged) != before && !forgotten {
             self.refuse_if_in_use(merchant, provider).await?;
         }
         let parts = kit.check_account(&merged).map_err(|errors| {

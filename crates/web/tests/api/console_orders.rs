@@ -253,7 +253,7 @@ api_test! {
         let (status, _, html) = w.owner.submit(&format!("/console/orders/{a_id}/cancel"), &[("key", "fresh"), ("reason", "")]).await;
         assert_eq!(status, StatusCode::CONFLICT, "{html}");
         assert!(html.contains("notice error"));
-        assert!(app.sweep.check().await.unwrap().is_clean());
+        app.assert_balanced().await;
     }
 }
 

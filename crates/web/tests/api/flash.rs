@@ -117,7 +117,7 @@ api_test! {
         let listed: Vec<&Value> = listed["items"].as_array().unwrap().iter().collect();
         assert_eq!(listed.len(), 40);
         assert!(listed.iter().all(|o| orders.contains(o["id"].as_str().unwrap())));
-        assert!(app.sweep.check().await.unwrap().is_clean(), "{:?}", app.sweep.check().await.unwrap());
+        app.assert_balanced().await;
     }
 }
 
@@ -152,7 +152,7 @@ api_test! {
         let (status, body) = buy(&buyers[0], "limit", id, &w.sku, 0).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         assert_eq!(left_and_taken(&view(&w.owner, id).await), (420, 80));
-        assert!(app.sweep.check().await.unwrap().is_clean());
+        app.assert_balanced().await;
     }
 }
 
@@ -185,7 +185,7 @@ api_test! {
         assert_eq!(per_member.values().sum::<i64>(), 50);
         assert!(per_member.values().all(|&n| n == 1), "{per_member:?}");
         assert_eq!(left_and_taken(&view(&w.owner, id).await), (0, 50));
-        assert!(app.sweep.check().await.unwrap().is_clean());
+        app.assert_balanced().await;
     }
 }
 
@@ -226,7 +226,7 @@ mod unpaid_orders_give_their_units_back {
         let (status, body) = buy(&buyers[1], "lapse", id, &w.sku, 1).await;
         assert_eq!(status, StatusCode::CREATED, "the cancelled member's quota came back: {body}");
         assert_eq!(left_and_taken(&view(&w.owner, id).await), (0, 3));
-        assert!(app.sweep.check().await.unwrap().is_clean());
+        app.assert_balanced().await;
     }
 
     fn quick() -> Settings {
@@ -273,7 +273,7 @@ api_test! {
         assert_eq!(status, StatusCode::OK);
         assert_eq!(available(&w.owner, &w.sku, &w.store_a).await, 18);
         assert_eq!(left_and_taken(&view(&w.owner, id).await), (0, 2));
-        assert!(app.sweep.check().await.unwrap().is_clean());
+        app.assert_balanced().await;
     }
 }
 
@@ -321,7 +321,7 @@ api_test! {
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         let (_, listed) = w.owner.get("/api/v1/flash-sales").await;
         assert_eq!(listed["items"].as_array().unwrap().len(), 2, "nothing written by refused requests");
-        assert!(app.sweep.check().await.unwrap().is_clean());
+        app.assert_balanced().await;
     }
 }
 

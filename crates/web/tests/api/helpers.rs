@@ -23,9 +23,34 @@ pub struct TestApp {
     pub sandbox: Arc<sweep_pay::sandbox::Sandbox>,
     /// WeChat Pay and Alipay, played by the simulator under `/paysim` on the same server.
     pub sim: Arc<sweep_paysim::Simulator>,
-    /// Kept alive for the test: dropping it deletes the database files.
+    /// Kept alive for the test: dropping the last handle deletes the database files.
     #[allow(dead_code)]
-    pub db: TestDb,
+    pub db: Arc<TestDb>,
+    broken_on_purpose: Arc<std::sync::atomic::AtomicBool>,
+}
+
+/// What a test leaves behind, held past its end so `sweep check` can read the books.
+pub struct Books {
+    sweep: Arc<Sweep>,
+    _db: Arc<TestDb>,
+    /// Set by tests that break the books on purpose, to see the check notice.
+    broken_on_purpose: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Books {
+    /// Every story ends with the whole database passing `sweep check`: stock, points,
+    /// orders, payments, refunds, coupons, flash sales and sold units.
+    pub async fn assert_balanced(self) {
+        if self.broken_on_purpose.load(std::sync::atomic::Ordering::SeqCst) {
+            return;
+        }
+        assert_balanced(&self.sweep, "after the test").await;
+    }
+}
+
+async fn assert_balanced(sweep: &Sweep, when: &str) {
+    let report = sweep.check().await.unwrap();
+    assert!(report.is_clean(), "sweep check {when}: {report:#?}");
 }
 
 /// Declares a test that runs against SQLite and PostgreSQL, like the store's suite.
@@ -41,13 +66,19 @@ macro_rules! api_test {
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                body($crate::helpers::TestApp::spawn(sweep_store::Backend::Sqlite).await).await
+                let app = $crate::helpers::TestApp::spawn(sweep_store::Backend::Sqlite).await;
+                let books = app.books();
+                body(app).await;
+                books.assert_balanced().await
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             #[cfg_attr(not(sweep_pg_tests), ignore = "set SWEEP_TEST_DATABASE_URL to run the PostgreSQL tests")]
             async fn postgres() {
-                body($crate::helpers::TestApp::spawn(sweep_store::Backend::Postgres).await).await
+                let app = $crate::helpers::TestApp::spawn(sweep_store::Backend::Postgres).await;
+                let books = app.books();
+                body(app).await;
+                books.assert_balanced().await
             }
         }
     };
@@ -125,7 +156,54 @@ impl TestApp {
         let extra = sweep_pay::sandbox::router(sandbox.clone()).nest("/paysim", sim.router());
         let app = sweep_web::router_with(state, extra).into_make_service_with_connect_info::<SocketAddr>();
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        TestApp { url, sweep, sandbox, sim, db: keep }
+        TestApp { url, sweep, sandbox, sim, db: Arc::new(keep), broken_on_purpose: Default::default() }
+    }
+
+    pub fn books(&self) -> Books {
+        Books { sweep: self.sweep.clone(), _db: self.db.clone(), broken_on_purpose: self.broken_on_purpose.clone() }
+    }
+
+    /// `sweep check` passes now: no rule of the books is broken.
+    pub async fn assert_balanced(&self) {
+        assert_balanced(&self.sweep, "mid-test").await;
+    }
+
+    /// This test breaks the books on purpose: skip the check at its end.
+    pub fn breaks_the_books(&self) {
+        self.broken_on_purpose.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Runs one statement on the database behind the application's back (to damage
+    /// the books on purpose); returns the rows it touched.
+    pub async fn tamper(&self, statement: &str, binds: &[&str]) -> u64 {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&self.db.url).await.unwrap();
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(statement.to_string()));
+        for b in binds {
+            q = q.bind(b.to_string());
+        }
+        let done = q.execute(&pool).await.unwrap_or_else(|e| panic!("{statement}: {e}")).rows_affected();
+        pool.close().await;
+        done
+    }
+
+    /// The rules `sweep check` finds broken now, each with the rows it names.
+    pub async fn broken_rules(&self) -> std::collections::BTreeMap<&'static str, Vec<String>> {
+        let report = self.sweep.check().await.unwrap();
+        let mut out: std::collections::BTreeMap<&'static str, Vec<String>> = Default::default();
+        for m in &report.stock_ledger {
+            out.entry("stock_ledger").or_default().push(format!("sku {} at {}", m.sku_id, m.location_id));
+        }
+        for m in &report.reservations {
+            out.entry("reservations").or_default().push(format!("sku {} at {}", m.sku_id, m.location_id));
+        }
+        for m in &report.points {
+            out.entry("points").or_default().push(format!("member {}", m.shopper_id));
+        }
+        for v in &report.violations {
+            out.entry(v.invariant.as_str()).or_default().push(v.subject.clone());
+        }
+        out
     }
 
     /// Runs every job that is due, as the worker would (expiries, notifications, refunds).

@@ -176,7 +176,7 @@ api_test! {
         let (_, card) = shopper.get("/s/card/api/member").await;
         assert_eq!((card["points"].as_i64(), card["points_value"].as_i64()), (Some(34), Some(34)));
         assert_eq!(card["rolling_spend"], 3500 + 3465, "both channels count towards the tier");
-        assert!(app.sweep.check().await.unwrap().is_clean());
+        app.assert_balanced().await;
     }
 }
 
@@ -241,7 +241,7 @@ api_test! {
         assert_eq!((status, error_code(&body)), (StatusCode::CONFLICT, Some("insufficient_points")), "{body}");
         let (on_hand, reserved) = level(&w.owner, &w.sku, &w.store_a).await;
         assert_eq!((on_hand, reserved), if at_till { (9, 3) } else { (10, 4) });
-        assert!(app.sweep.check().await.unwrap().is_clean());
+        app.assert_balanced().await;
     }
 }
 
@@ -281,7 +281,7 @@ api_test! {
         let redeemed: i64 = entries.iter().filter(|e| e["kind"] == "redeem").map(|e| e["delta"].as_i64().unwrap()).sum();
         assert_eq!(redeemed, -spent, "each round's balance spent once");
         balance(&shopper, "rounds").await;
-        assert!(app.sweep.check().await.unwrap().is_clean());
+        app.assert_balanced().await;
     }
 }
 
@@ -329,7 +329,7 @@ api_test! {
         assert_eq!(balance(&shopper, "resend").await, 70);
         let (_, mine) = shopper.get("/s/resend/api/orders").await;
         assert_eq!(mine["items"][0]["id"].as_str(), ids.iter().next().copied());
-        assert!(app.sweep.check().await.unwrap().is_clean());
+        app.assert_balanced().await;
     }
 }
 
@@ -424,7 +424,7 @@ api_test! {
         assert_eq!((sum_of(&entries, &id, "earn"), sum_of(&entries, &id, "reverse")), (103, -103));
         assert_eq!((sum_of(&entries, &id, "redeem"), sum_of(&entries, &id, "restore")), (-105, 105));
         assert_eq!(balance(&shopper, "back").await, 105, "as before the order");
-        assert!(app.sweep.check().await.unwrap().is_clean());
+        app.assert_balanced().await;
     }
 }
 
@@ -503,7 +503,7 @@ api_test! {
 
         assert_eq!(orders_of_store(&w.owner, &w.store_a).await.len(), 1, "only the good sale");
         assert_eq!(level(&w.owner, &w.sku, &w.store_a).await, (9, 0));
-        assert!(app.sweep.check().await.unwrap().is_clean());
+        app.assert_balanced().await;
     }
 }
 

@@ -15,6 +15,7 @@ mod errors;
 mod flash;
 mod flash_page;
 mod idempotency;
+mod integrity;
 mod isolation;
 mod live_board;
 mod loyalty;

@@ -50,6 +50,6 @@ api_test! {
         assert_eq!(moved, 14, "100 units make 14 transfers of 7: {statuses:?}");
         assert!(statuses.iter().all(|s| *s == StatusCode::CREATED || *s == StatusCode::CONFLICT), "{statuses:?}");
         assert_eq!(available(&w.owner, &w.sku, &w.warehouse).await, 2);
-        assert!(app.sweep.check().await.unwrap().is_clean());
+        app.assert_balanced().await;
     }
 }

@@ -76,7 +76,7 @@ api_test! {
         let steps: Vec<&str> = history["events"].as_array().unwrap().iter().map(|e| e["to"].as_str().unwrap()).collect();
         assert_eq!(steps, vec!["pending_payment", "paid", "ready_for_pickup", "completed"]);
         assert!(history.get("pickup_code").is_none(), "a completed order has no live code");
-        assert!(app.sweep.check().await.unwrap().is_clean());
+        app.assert_balanced().await;
     }
 }
 
@@ -101,7 +101,7 @@ api_test! {
         assert_eq!(placed, 5, "exactly the five units were sold");
         assert!(refused.iter().all(|(s, b)| *s == StatusCode::CONFLICT && b["error"]["code"] == "insufficient_stock"), "{refused:?}");
         assert_eq!(level(&w.owner, &w.sku, &w.store_a).await, (5, 5));
-        assert!(app.sweep.check().await.unwrap().is_clean());
+        app.assert_balanced().await;
     }
 }
 
@@ -197,7 +197,7 @@ api_test! {
         let trade = pay_url.rsplit('/').next().unwrap();
         let books = app.sandbox.transaction(trade).await.unwrap().unwrap();
         assert_eq!(books.refunded.minor(), 3500);
-        assert!(app.sweep.check().await.unwrap().is_clean());
+        app.assert_balanced().await;
     }
 }
 
@@ -292,7 +292,7 @@ mod expiry {
         assert_eq!(level(&w.owner, &w.sku, &w.store_a).await, (10, 0), "the stock came back");
         let (status, body) = shopper.post(&format!("/s/late/api/orders/{id}/pay"), json!({})).await;
         assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("not_payable")));
-        assert!(app.sweep.check().await.unwrap().is_clean());
+        app.assert_balanced().await;
     }
 
     /// Payment and expiry arrive at the same moment, ten times over: each order ends
@@ -332,7 +332,7 @@ mod expiry {
             }
         }
         assert_eq!(level(&w.owner, &w.sku, &w.store_a).await, (10, reserved));
-        assert!(app.sweep.check().await.unwrap().is_clean());
+        app.assert_balanced().await;
     }
 
     fn quick() -> Settings {
@@ -452,7 +452,7 @@ api_test! {
         let refunded: i64 = done["refunds"].as_array().unwrap().iter().map(|r| r["amount"]["amount"].as_i64().unwrap()).sum();
         assert_eq!(refunded, 10500);
         assert!(done["refunds"].as_array().unwrap().iter().all(|r| r["status"] == "succeeded"));
-        assert!(app.sweep.check().await.unwrap().is_clean());
+        app.assert_balanced().await;
     }
 }
 
@@ -493,7 +493,7 @@ api_test! {
         assert_eq!(trackings.len(), 2);
         let (status, received) = shopper.post_empty(&format!("/s/ship/api/orders/{id}/received")).await;
         assert_eq!((status, received["status"].as_str()), (StatusCode::OK, Some("completed")));
-        assert!(app.sweep.check().await.unwrap().is_clean());
+        app.assert_balanced().await;
     }
 }
 

@@ -1,0 +1,556 @@
+//! `crash`: the server is killed with SIGKILL again and again under mixed load, and
+//! after every kill the books are checked and nothing acknowledged may be missing.
+//!
+//! One `sweep serve --demo` runs as a child process on a fresh database. Shoppers
+//! (rehearsal members of the demo merchant) buy in a flash sale, order for pickup with
+//! an idempotency key, and pay in the sandbox cashier. At a random moment the server is
+//! killed; then `sweep check` runs on the database, the server starts again, order
+//! requests whose answer was lost are sent again with the same key, and every order and
+//! payment that had been acknowledged must be there. At the end, unpaid flash orders
+//! must have been released and every acknowledged payment applied.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail, ensure};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use sweep_store::Backend;
+use sweep_store::testing::TestDb;
+use tokio::sync::Mutex;
+
+use crate::client::{Client, id};
+use crate::local;
+use crate::remote::{rfc3339, secs_since, unix_micros};
+use crate::stats::Rng;
+
+const SLUG: &str = "yunmian";
+const OWNER: &str = "owner@yunmian.demo";
+const DEMO_PASSWORD: &str = "sweep-demo-2026";
+/// Flash orders left unpaid are released after this (the shortest the server allows).
+const PAY_WITHIN_SECS: i64 = 60;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The database (PostgreSQL: a fresh schema in SWEEP_TEST_DATABASE_URL).
+    #[arg(long, value_enum, default_value = "sqlite")]
+    db: local::Db,
+    /// Times to kill the server.
+    #[arg(long, default_value_t = 20)]
+    kills: usize,
+    /// Shoppers sending requests at once while the server is up.
+    #[arg(long, default_value_t = 12)]
+    shoppers: usize,
+    /// Longest run under load before a kill, in milliseconds; each kill comes at a
+    /// random moment between a fifth of it and all of it.
+    #[arg(long, default_value_t = 2000)]
+    max_uptime_ms: u64,
+    /// Seed of the random kill moments and shopper choices.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// The `sweep` binary [the one beside this program].
+    #[arg(long)]
+    sweep: Option<PathBuf>,
+}
+
+/// What the shoppers were told, and what they still have to send again.
+#[derive(Default)]
+struct Ledger {
+    /// Orders answered 201, by id: true for flash-sale orders.
+    orders: HashMap<String, bool>,
+    /// Orders whose payment the sandbox cashier confirmed.
+    payments: HashSet<String>,
+    /// Order requests whose answer never came: (member, idempotency key).
+    unanswered: Vec<(usize, String)>,
+    /// Keys of shop orders asked for; each must end as exactly one order.
+    keys: HashSet<String>,
+    /// Flash purchases answered with anything but 201 or a refusal.
+    odd_answers: Vec<String>,
+}
+
+struct Member {
+    cookie: String,
+    csrf: String,
+}
+
+struct Shop {
+    base: String,
+    /// The demo owner, signed in once: sessions outlive restarts, and signing in every
+    /// round would meet the sign-in limit.
+    owner: Client,
+    store: String,
+    flash_sku: String,
+    shop_sku: String,
+    sale: String,
+    members: Vec<Member>,
+}
+
+/// The figures of one run.
+#[derive(Default, Debug)]
+struct Figures {
+    kills: usize,
+    checks: usize,
+    checks_failed: usize,
+    orders: usize,
+    flash_orders: usize,
+    orders_lost: usize,
+    payments: usize,
+    payments_lost: usize,
+    retried: usize,
+    keys: usize,
+    keyed_orders: i64,
+    unreleased: usize,
+}
+
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    ensure!(args.kills >= 1 && args.shoppers >= 1, "--kills and --shoppers: at least 1");
+    let sweep = match &args.sweep {
+        Some(p) => p.clone(),
+        None => std::env::current_exe()?.with_file_name("sweep"),
+    };
+    ensure!(sweep.exists(), "{} not found: build it first (cargo build --bin sweep)", sweep.display());
+    let backend = match args.db {
+        local::Db::Sqlite => Backend::Sqlite,
+        local::Db::Postgres => Backend::Postgres,
+    };
+    let label = match args.db {
+        local::Db::Sqlite => "sqlite",
+        local::Db::Postgres => "postgres",
+    };
+    let db = TestDb::new(backend).await;
+    let result = crash_loop(&args, &sweep, &db, label).await;
+    if matches!(backend, Backend::Postgres) {
+        drop_schema(&db.url).await;
+    }
+    let figures = result?;
+    let failed = figures.checks_failed + figures.orders_lost + figures.payments_lost + figures.unreleased;
+    let duplicated = figures.keyed_orders - figures.keys as i64;
+    ensure!(failed == 0 && duplicated == 0, "the books did not survive: {figures:?}");
+    Ok(())
+}
+
+async fn crash_loop(args: &Args, sweep: &Path, db: &TestDb, label: &str) -> anyhow::Result<Figures> {
+    let started = Instant::now();
+    let dir = db.dir.path();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut server = Server::start(sweep, dir, port, &db.url).await?;
+    let shop = Arc::new(set_up(&base, args.shoppers).await?);
+    println!(
+        "crash ({label}): {} kills, {} shoppers, server up {}-{} ms between kills; set up in {:.1} s",
+        args.kills,
+        args.shoppers,
+        args.max_uptime_ms / 5,
+        args.max_uptime_ms,
+        secs_since(started)
+    );
+
+    let ledger = Arc::new(Mutex::new(Ledger::default()));
+    let mut rng = Rng::new(args.seed);
+    let mut figures = Figures::default();
+    let next_member = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    for round in 1..=args.kills {
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut shoppers = tokio::task::JoinSet::new();
+        for s in 0..args.shoppers {
+            let (shop, ledger, stop, next) = (shop.clone(), ledger.clone(), stop.clone(), next_member.clone());
+            let seed = args.seed.wrapping_mul(1_000_003).wrapping_add((round * 1000 + s) as u64);
+            shoppers.spawn(async move { shop_until_stopped(&shop, &ledger, &stop, &next, seed).await });
+        }
+        let low = args.max_uptime_ms / 5;
+        let uptime = low + rng.below((args.max_uptime_ms - low).max(1) as usize) as u64;
+        tokio::time::sleep(Duration::from_millis(uptime)).await;
+        server.kill();
+        stop.store(true, Ordering::SeqCst);
+        while shoppers.join_next().await.is_some() {}
+        figures.kills += 1;
+
+        // The books, read straight after the kill, before anything could mend them.
+        figures.checks += 1;
+        if let Err(e) = sweep_check(sweep, dir, &db.url) {
+            figures.checks_failed += 1;
+            eprintln!("round {round}: sweep check failed after the kill:\n{e}");
+        }
+        server = Server::start(sweep, dir, port, &db.url).await?;
+        figures.retried += send_again(&shop, &ledger).await?;
+        let lost = missing_orders(&shop, &ledger).await?;
+        if !lost.is_empty() {
+            eprintln!("round {round}: {} acknowledged orders missing after the restart: {lost:?}", lost.len());
+            figures.orders_lost += lost.len();
+        }
+        let l = ledger.lock().await;
+        println!(
+            "  kill {round:>3} after {uptime:>4} ms: {} orders and {} payments acknowledged so far, {} lost",
+            l.orders.len(),
+            l.payments.len(),
+            figures.orders_lost
+        );
+    }
+
+    // After the last restart: every confirmed payment applied, every unpaid flash
+    // order released once its time ran out.
+    let owner = &shop.owner;
+    let (payments, flash): (Vec<String>, Vec<String>) = {
+        let l = ledger.lock().await;
+        (l.payments.iter().cloned().collect(), l.orders.iter().filter(|o| *o.1).map(|o| o.0.clone()).collect())
+    };
+    let deadline = Instant::now() + Duration::from_secs(PAY_WITHIN_SECS as u64 + 60);
+    let mut unpaid = payments.clone();
+    let mut held = flash.clone();
+    while Instant::now() < deadline && !(unpaid.is_empty() && held.is_empty()) {
+        unpaid = still(owner, &unpaid, |s| s == "pending_payment").await?;
+        held = still(owner, &held, |s| s == "pending_payment").await?;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    figures.payments_lost = unpaid.len();
+    figures.unreleased = held.len();
+    if !unpaid.is_empty() {
+        eprintln!("confirmed payments never applied: {unpaid:?}");
+    }
+    if !held.is_empty() {
+        eprintln!("unpaid flash orders still holding their units: {held:?}");
+    }
+    server.kill();
+    figures.checks += 1;
+    if let Err(e) = sweep_check(sweep, dir, &db.url) {
+        figures.checks_failed += 1;
+        eprintln!("final sweep check failed:\n{e}");
+    }
+    figures.keyed_orders = keyed_orders(&db.url).await?;
+    let l = ledger.lock().await;
+    figures.orders = l.orders.len();
+    figures.flash_orders = l.orders.values().filter(|f| **f).count();
+    figures.payments = l.payments.len();
+    figures.keys = l.keys.len();
+    if !l.odd_answers.is_empty() {
+        eprintln!("unexpected answers ({}), first: {}", l.odd_answers.len(), l.odd_answers[0]);
+    }
+    let f = &figures;
+    println!(
+        "\nkills survived      {}\nsweep check runs    {} ({} failed)\norders acknowledged {} ({} flash, {} pickup), lost {}\n\
+         payments confirmed  {}, lost {}\norder requests sent again {}; keys {} made {} orders (duplicates {})\n\
+         unpaid flash orders released {} of {}\nelapsed             {:.0} s",
+        f.kills,
+        f.checks,
+        f.checks_failed,
+        f.orders,
+        f.flash_orders,
+        f.orders - f.flash_orders,
+        f.orders_lost,
+        f.payments,
+        f.payments_lost,
+        f.retried,
+        f.keys,
+        f.keyed_orders,
+        f.keyed_orders - f.keys as i64,
+        f.flash_orders - f.unreleased.min(f.flash_orders),
+        f.flash_orders,
+        secs_since(started)
+    );
+    println!(
+        "{}",
+        json!({"bench": "crash", "db": label, "kills": f.kills, "checks": f.checks, "checks_failed": f.checks_failed,
+               "orders": f.orders, "flash_orders": f.flash_orders, "orders_lost": f.orders_lost,
+               "payments": f.payments, "payments_lost": f.payments_lost, "retried": f.retried,
+               "duplicated": f.keyed_orders - f.keys as i64, "unreleased": f.unreleased,
+               "seconds": secs_since(started).round()})
+    );
+    drop(l);
+    Ok(figures)
+}
+
+/// The demo owner puts stock at the first store, opens a flash sale of one SKU, and
+/// makes the members who shop.
+async fn set_up(base: &str, shoppers: usize) -> anyhow::Result<Shop> {
+    let owner = Client::sign_in(base, OWNER, DEMO_PASSWORD).await?;
+    let stores = owner.fetch("/api/v1/locations?kind=store").await?;
+    let store = id(&stores["items"][0])?;
+    let skus = owner.fetch("/api/v1/skus?limit=2").await?;
+    let (flash_sku, shop_sku) = (id(&skus["items"][0])?, id(&skus["items"][1])?);
+    let lines = json!([{"sku_id": flash_sku, "quantity": 500_000}, {"sku_id": shop_sku, "quantity": 500_000}]);
+    owner.create("/api/v1/stock/receipts", json!({"location_id": store, "lines": lines})).await?;
+    let now = unix_micros();
+    let campaign = id(&owner
+        .create(
+            "/api/v1/campaigns",
+            json!({"name": "Crash drill", "starts_at": rfc3339(now - 3_600_000_000), "ends_at": rfc3339(now + 86_400_000_000)}),
+        )
+        .await?)?;
+    let sale = id(&owner
+        .create(
+            "/api/v1/flash-sales",
+            json!({"campaign_id": campaign, "name": "Crash drill", "location_id": store,
+                   "starts_at": rfc3339(now - 60_000_000), "ends_at": rfc3339(now + 86_400_000_000),
+                   "per_member_limit": 1, "pay_within_secs": PAY_WITHIN_SECS,
+                   "items": [{"sku_id": flash_sku, "price": 990, "units": 400_000}]}),
+        )
+        .await?)?;
+    // One flash purchase per member: enough members for the longest runs.
+    let count = 20_000.max(shoppers * 10);
+    let (status, made) =
+        owner.post("/api/v1/dev/rehearsal-members", json!({"first_phone": "16600000000", "count": count})).await?;
+    ensure!(status == StatusCode::CREATED, "rehearsal members: {status} {made}");
+    let members = made
+        .as_array()
+        .context("a list of members")?
+        .iter()
+        .map(|m| Member {
+            cookie: format!("sweep_shop={}", m["session"].as_str().unwrap_or_default()),
+            csrf: m["csrf_token"].as_str().unwrap_or_default().to_string(),
+        })
+        .collect();
+    Ok(Shop { base: base.to_string(), owner, store, flash_sku, shop_sku, sale, members })
+}
+
+/// One shopper's loop: a flash purchase by a fresh member, or a pickup order by one of
+/// its own members, paid two times in three. Returns at the first transport error (the
+/// server is gone) or when told to stop.
+async fn shop_until_stopped(
+    shop: &Shop,
+    ledger: &Mutex<Ledger>,
+    stop: &AtomicBool,
+    next: &std::sync::atomic::AtomicUsize,
+    seed: u64,
+) {
+    let http = reqwest::Client::new();
+    let mut rng = Rng::new(seed);
+    while !stop.load(Ordering::SeqCst) {
+        let m = next.fetch_add(1, Ordering::SeqCst) % shop.members.len();
+        let ok = if rng.below(2) == 0 {
+            flash_purchase(&http, shop, ledger, m).await
+        } else {
+            let key = format!("crash-{seed:x}-{}", rng.next());
+            pickup_order(&http, shop, ledger, m, &key, rng.below(3) != 0).await
+        };
+        if !ok {
+            return;
+        }
+    }
+}
+
+fn member_request(http: &reqwest::Client, shop: &Shop, m: usize, path: &str) -> reqwest::RequestBuilder {
+    let member = &shop.members[m];
+    http.post(format!("{}{path}", shop.base))
+        .header("cookie", &member.cookie)
+        .header("x-csrf-token", &member.csrf)
+        .timeout(Duration::from_secs(20))
+}
+
+async fn flash_purchase(http: &reqwest::Client, shop: &Shop, ledger: &Mutex<Ledger>, m: usize) -> bool {
+    let path = format!("/s/{SLUG}/api/flash/{}/orders", shop.sale);
+    let Ok(r) = member_request(http, shop, m, &path).json(&json!({"sku_id": shop.flash_sku})).send().await else {
+        return false;
+    };
+    let status = r.status();
+    let Ok(body) = r.json::<Value>().await else { return false };
+    let mut l = ledger.lock().await;
+    match (status, body["order_id"].as_str()) {
+        (StatusCode::CREATED, Some(order)) => {
+            l.orders.insert(order.to_string(), true);
+        }
+        // A member met again (the limit), or the server shedding load: refused, not lost.
+        (StatusCode::CONFLICT | StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE, _) => {}
+        _ => l.odd_answers.push(format!("flash purchase: {status} {body}")),
+    }
+    true
+}
+
+/// A pickup order with `key`; a lost answer is noted, to be sent again after the
+/// restart. Pays in the sandbox cashier when `pay`.
+async fn pickup_order(
+    http: &reqwest::Client,
+    shop: &Shop,
+    ledger: &Mutex<Ledger>,
+    m: usize,
+    key: &str,
+    pay: bool,
+) -> bool {
+    let cart = json!({"sku_id": shop.shop_sku, "quantity": 1});
+    match member_request(http, shop, m, &format!("/s/{SLUG}/api/cart/items")).json(&cart).send().await {
+        Ok(r) if r.status().is_success() => {}
+        Ok(_) => return true,
+        Err(_) => return false,
+    }
+    ledger.lock().await.keys.insert(key.to_string());
+    let order = match place(http, shop, m, key).await {
+        Ok(Some(order)) => order,
+        Ok(None) => return true,
+        Err(_) => {
+            ledger.lock().await.unanswered.push((m, key.to_string()));
+            return false;
+        }
+    };
+    ledger.lock().await.orders.insert(order.clone(), false);
+    if !pay {
+        return true;
+    }
+    // The sandbox provider keeps its books in the database, so a confirmed payment's
+    // notification survives the kills, as a real provider's would.
+    let pay = json!({"provider": "sandbox"});
+    let Ok(r) = member_request(http, shop, m, &format!("/s/{SLUG}/api/orders/{order}/pay")).json(&pay).send().await
+    else {
+        return false;
+    };
+    let Ok(body) = r.json::<Value>().await else { return false };
+    let Some(cashier) = body["pay_url"].as_str() else { return true };
+    let no_redirects = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build();
+    let Ok(no_redirects) = no_redirects else { return false };
+    match no_redirects.post(cashier).timeout(Duration::from_secs(20)).send().await {
+        Ok(r) if r.status() == StatusCode::SEE_OTHER => {
+            ledger.lock().await.payments.insert(order);
+            true
+        }
+        Ok(_) => true,
+        Err(_) => false,
+    }
+}
+
+/// Places the order for `key`: `Ok(None)` when refused (the cart emptied by a lost
+/// answer's order, say), `Err` when no answer came.
+async fn place(http: &reqwest::Client, shop: &Shop, m: usize, key: &str) -> anyhow::Result<Option<String>> {
+    let body = json!({"fulfilment": "pickup", "store_id": shop.store});
+    let r = member_request(http, shop, m, &format!("/s/{SLUG}/api/orders"))
+        .header("idempotency-key", key)
+        .json(&body)
+        .send()
+        .await?;
+    let status = r.status();
+    let answer: Value = r.json().await?;
+    if status == StatusCode::CREATED {
+        return Ok(Some(id(&answer)?));
+    }
+    Ok(None)
+}
+
+/// Sends again, with the same key, each order request whose answer was lost; each must
+/// now be answered (with the order the first request made, if it made one).
+async fn send_again(shop: &Shop, ledger: &Mutex<Ledger>) -> anyhow::Result<usize> {
+    let pending = std::mem::take(&mut ledger.lock().await.unanswered);
+    let http = reqwest::Client::new();
+    for (m, key) in &pending {
+        match place(&http, shop, *m, key).await? {
+            Some(order) => {
+                ledger.lock().await.orders.insert(order, false);
+            }
+            // The first request never reached the database and the cart is as it was:
+            // refused only if the cart is empty, which a lost order would have done.
+            None => bail!("order request with key {key} sent again was refused"),
+        }
+    }
+    Ok(pending.len())
+}
+
+async fn missing_orders(shop: &Shop, ledger: &Mutex<Ledger>) -> anyhow::Result<Vec<String>> {
+    let owner = &shop.owner;
+    let ids: Vec<String> = ledger.lock().await.orders.keys().cloned().collect();
+    let mut lost = vec![];
+    for chunk in ids.chunks(32) {
+        let paths: Vec<String> = chunk.iter().map(|o| format!("/api/v1/orders/{o}")).collect();
+        let answers = futures::future::join_all(paths.iter().map(|p| owner.get(p)));
+        for (o, answer) in chunk.iter().zip(answers.await) {
+            if answer?.0 != StatusCode::OK {
+                lost.push(o.clone());
+            }
+        }
+    }
+    Ok(lost)
+}
+
+/// The orders among `ids` whose status still passes `keep`.
+async fn still(owner: &Client, ids: &[String], keep: impl Fn(&str) -> bool) -> anyhow::Result<Vec<String>> {
+    let mut out = vec![];
+    for o in ids {
+        let order = owner.fetch(&format!("/api/v1/orders/{o}")).await?;
+        if keep(order["status"].as_str().unwrap_or_default()) {
+            out.push(o.clone());
+        }
+    }
+    Ok(out)
+}
+
+fn sweep_check(sweep: &Path, dir: &Path, url: &str) -> Result<(), String> {
+    let out = Command::new(sweep)
+        .args(["check", "--database-url", url])
+        .current_dir(dir)
+        .env("SWEEP_LOG", "warn")
+        .output()
+        .map_err(|e| e.to_string())?;
+    if out.status.success() {
+        return Ok(());
+    }
+    Err(format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+}
+
+/// Orders made by the drill's idempotency keys, counted in the database itself.
+async fn keyed_orders(url: &str) -> anyhow::Result<i64> {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(url).await?;
+    let (n,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM orders WHERE idempotency_key LIKE 'crash-%'").fetch_one(&pool).await?;
+    pool.close().await;
+    Ok(n)
+}
+
+async fn drop_schema(url: &str) {
+    let Some(schema) = url.rsplit("search_path%3D").next().filter(|s| s.starts_with("t_")) else { return };
+    let base = url.split('?').next().unwrap_or(url);
+    sqlx::any::install_default_drivers();
+    if let Ok(pool) = sqlx::AnyPool::connect(base).await {
+        let _ =
+            sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))).execute(&pool).await;
+        pool.close().await;
+    }
+}
+
+/// `sweep serve --demo` as a child process; SIGKILLed when dropped.
+struct Server(Child);
+
+impl Server {
+    async fn start(sweep: &Path, dir: &Path, port: u16, url: &str) -> anyhow::Result<Server> {
+        let addr = format!("127.0.0.1:{port}");
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("server.log"))?;
+        let child = Command::new(sweep)
+            .args(["serve", "--demo", "--addr", &addr, "--database-url", url])
+            .current_dir(dir)
+            .env("SWEEP_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .with_context(|| format!("start {}", sweep.display()))?;
+        let server = Server(child);
+        let http = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            if let Ok(r) = http.get(format!("http://{addr}/readyz")).send().await
+                && r.status().is_success()
+            {
+                return Ok(server);
+            }
+            if Instant::now() > deadline {
+                let log = std::fs::read_to_string(dir.join("server.log")).unwrap_or_default();
+                let tail: Vec<&str> = log.lines().rev().take(20).collect();
+                bail!(
+                    "sweep serve did not become ready; its log ends:\n{}",
+                    tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    fn kill(&mut self) {
+        // Child::kill sends SIGKILL: no shutdown hook runs, as in a power cut.
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
