@@ -123,7 +123,16 @@ fn median_p90_max(mut each: Vec<Duration>) -> (f64, f64, f64) {
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let server = local::start(args.db).await?;
-    let shop = set_up(&server, args.stores).await?;
+    let result = timed_pages(&server, &args).await;
+    // Ten million orders are tens of gigabytes: never leave them behind.
+    if matches!(args.db, local::Db::Postgres) {
+        local::drop_pg_schema(&server.db.url).await;
+    }
+    result
+}
+
+async fn timed_pages(server: &local::Server, args: &Args) -> anyhow::Result<()> {
+    let shop = set_up(server, args.stores).await?;
     let merchant = server
         .sweep
         .repos()

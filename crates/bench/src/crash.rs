@@ -124,7 +124,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let db = TestDb::new(backend).await;
     let result = crash_loop(&args, &sweep, &db, label).await;
     if matches!(backend, Backend::Postgres) {
-        drop_schema(&db.url).await;
+        local::drop_pg_schema(&db.url).await;
     }
     let figures = result?;
     let failed = figures.checks_failed + figures.orders_lost + figures.payments_lost + figures.unreleased;
@@ -493,17 +493,6 @@ async fn keyed_orders(url: &str) -> anyhow::Result<i64> {
         sqlx::query_as("SELECT COUNT(*) FROM orders WHERE idempotency_key LIKE 'crash-%'").fetch_one(&pool).await?;
     pool.close().await;
     Ok(n)
-}
-
-async fn drop_schema(url: &str) {
-    let Some(schema) = url.rsplit("search_path%3D").next().filter(|s| s.starts_with("t_")) else { return };
-    let base = url.split('?').next().unwrap_or(url);
-    sqlx::any::install_default_drivers();
-    if let Ok(pool) = sqlx::AnyPool::connect(base).await {
-        let _ =
-            sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))).execute(&pool).await;
-        pool.close().await;
-    }
 }
 
 /// `sweep serve --demo` as a child process; SIGKILLed when dropped.

@@ -59,6 +59,20 @@ pub(crate) struct Server {
     pub(crate) db: TestDb,
 }
 
+/// Drops the schema a PostgreSQL URL of `TestDb` points at (its `search_path`).
+pub(crate) async fn drop_pg_schema(url: &str) {
+    let Some(schema) = url.rsplit("search_path%3D").next().filter(|s| s.starts_with("t_")) else { return };
+    let base = url.split('?').next().unwrap_or(url);
+    sqlx::any::install_default_drivers();
+    if let Ok(pool) = sqlx::AnyPool::connect(base).await {
+        let drop = format!("DROP SCHEMA IF EXISTS {schema} CASCADE");
+        if let Err(e) = sqlx::query(sqlx::AssertSqlSafe(drop)).execute(&pool).await {
+            eprintln!("could not drop the benchmark's schema {schema}: {e}");
+        }
+        pool.close().await;
+    }
+}
+
 pub(crate) async fn start(db: Db) -> anyhow::Result<Server> {
     let backend = match db {
         Db::Sqlite => Backend::Sqlite,
