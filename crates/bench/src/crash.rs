@@ -62,6 +62,8 @@ pub struct Args {
 struct Ledger {
     /// Orders answered 201, by id: true for flash-sale orders.
     orders: HashMap<String, bool>,
+    /// Orders answered since the last restart, to look for after the next one.
+    unverified: Vec<String>,
     /// Orders whose payment the sandbox cashier confirmed.
     payments: HashSet<String>,
     /// Order requests whose answer never came: (member, idempotency key).
@@ -70,6 +72,14 @@ struct Ledger {
     keys: HashSet<String>,
     /// Flash purchases answered with anything but 201 or a refusal.
     odd_answers: Vec<String>,
+}
+
+impl Ledger {
+    /// A pickup order answered 201.
+    fn acknowledge(&mut self, order: &str) {
+        self.orders.insert(order.to_string(), false);
+        self.unverified.push(order.to_string());
+    }
 }
 
 struct Member {
@@ -177,7 +187,10 @@ async fn crash_loop(args: &Args, sweep: &Path, db: &TestDb, label: &str) -> anyh
         }
         server = Server::start(sweep, dir, port, &db.url).await?;
         figures.retried += send_again(&shop, &ledger).await?;
-        let lost = missing_orders(&shop, &ledger).await?;
+        // Each restart looks for the orders answered since the one before; the last
+        // looks for them all.
+        let answered = std::mem::take(&mut ledger.lock().await.unverified);
+        let lost = missing_orders(&shop, &answered).await?;
         if !lost.is_empty() {
             eprintln!("round {round}: {} acknowledged orders missing after the restart: {lost:?}", lost.len());
             figures.orders_lost += lost.len();
@@ -191,8 +204,14 @@ async fn crash_loop(args: &Args, sweep: &Path, db: &TestDb, label: &str) -> anyh
         );
     }
 
-    // After the last restart: every confirmed payment applied, every unpaid flash
-    // order released once its time ran out.
+    // After the last restart: every order answered in any round is there, every
+    // confirmed payment applied, every unpaid flash order released once its time ran out.
+    let everything: Vec<String> = ledger.lock().await.orders.keys().cloned().collect();
+    let lost = missing_orders(&shop, &everything).await?;
+    if !lost.is_empty() {
+        eprintln!("{} acknowledged orders missing at the end: {lost:?}", lost.len());
+        figures.orders_lost = figures.orders_lost.max(lost.len());
+    }
     let owner = &shop.owner;
     let (payments, flash): (Vec<String>, Vec<String>) = {
         let l = ledger.lock().await;
@@ -351,6 +370,7 @@ async fn flash_purchase(http: &reqwest::Client, shop: &Shop, ledger: &Mutex<Ledg
     match (status, body["order_id"].as_str()) {
         (StatusCode::CREATED, Some(order)) => {
             l.orders.insert(order.to_string(), true);
+            l.unverified.push(order.to_string());
         }
         // A member met again (the limit), or the server shedding load: refused, not lost.
         (StatusCode::CONFLICT | StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE, _) => {}
@@ -384,7 +404,7 @@ async fn pickup_order(
             return false;
         }
     };
-    ledger.lock().await.orders.insert(order.clone(), false);
+    ledger.lock().await.acknowledge(&order);
     if !pay {
         return true;
     }
@@ -434,7 +454,7 @@ async fn send_again(shop: &Shop, ledger: &Mutex<Ledger>) -> anyhow::Result<usize
     for (m, key) in &pending {
         match place(&http, shop, *m, key).await? {
             Some(order) => {
-                ledger.lock().await.orders.insert(order, false);
+                ledger.lock().await.acknowledge(&order);
             }
             // The first request never reached the database and the cart is as it was:
             // refused only if the cart is empty, which a lost order would have done.
@@ -444,9 +464,8 @@ async fn send_again(shop: &Shop, ledger: &Mutex<Ledger>) -> anyhow::Result<usize
     Ok(pending.len())
 }
 
-async fn missing_orders(shop: &Shop, ledger: &Mutex<Ledger>) -> anyhow::Result<Vec<String>> {
+async fn missing_orders(shop: &Shop, ids: &[String]) -> anyhow::Result<Vec<String>> {
     let owner = &shop.owner;
-    let ids: Vec<String> = ledger.lock().await.orders.keys().cloned().collect();
     let mut lost = vec![];
     for chunk in ids.chunks(32) {
         let paths: Vec<String> = chunk.iter().map(|o| format!("/api/v1/orders/{o}")).collect();
