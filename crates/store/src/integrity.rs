@@ -18,13 +18,22 @@ fn statuses(keep: impl Fn(OrderStatus) -> bool) -> Vec<&'static str> {
     OrderStatus::ALL.into_iter().filter(|s| keep(*s)).map(|s| s.as_str()).collect()
 }
 
-fn violation(rule: Invariant, r: &AnyRow, subject: String, detail: String) -> StoreResult<Violation> {
-    Ok(Violation { invariant: rule, merchant_id: get(r, "merchant_id")?, subject, detail })
-}
-
 impl Db {
-    async fn integrity_rows(&self, q: &Sql) -> StoreResult<Vec<AnyRow>> {
-        q.query().fetch_all(self.reader()).await.map_err(err)
+    /// Runs `q` and reports each row it returns as breaking `rule`; `name` gives the
+    /// row's subject and the figures that disagree. Every query selects `merchant_id`.
+    async fn rows_breaking(
+        &self,
+        rule: Invariant,
+        q: &Sql,
+        name: impl Fn(&AnyRow) -> StoreResult<(String, String)>,
+    ) -> StoreResult<Vec<Violation>> {
+        let rows = q.query().fetch_all(self.reader()).await.map_err(err)?;
+        rows.iter()
+            .map(|r| {
+                let (subject, detail) = name(r)?;
+                Ok(Violation { invariant: rule, merchant_id: get(r, "merchant_id")?, subject, detail })
+            })
+            .collect()
     }
 
     async fn broken_order_money(&self) -> StoreResult<Vec<Violation>> {
@@ -40,20 +49,17 @@ impl Db {
         q.push(" OR status = 'refunded' AND refunded <> paid");
         q.push(" OR status = 'partially_refunded' AND paid > 0 AND refunded >= paid");
         q.push(" ORDER BY merchant_id, id");
-        self.integrity_rows(&q)
-            .await?
-            .iter()
-            .map(|r| {
-                let detail = format!(
-                    "status {}, total {}, paid {}, refunded {}",
-                    get::<String>(r, "status")?,
-                    get::<i64>(r, "total")?,
-                    get::<i64>(r, "paid")?,
-                    get::<i64>(r, "refunded")?
-                );
-                violation(Invariant::OrderMoney, r, format!("order {}", get::<String>(r, "id")?), detail)
-            })
-            .collect()
+        self.rows_breaking(Invariant::OrderMoney, &q, |r| {
+            let detail = format!(
+                "status {}, total {}, paid {}, refunded {}",
+                get::<String>(r, "status")?,
+                get::<i64>(r, "total")?,
+                get::<i64>(r, "paid")?,
+                get::<i64>(r, "refunded")?
+            );
+            Ok((format!("order {}", get::<String>(r, "id")?), detail))
+        })
+        .await
     }
 
     async fn broken_order_history(&self) -> StoreResult<Vec<Violation>> {
@@ -67,20 +73,26 @@ impl Db {
         q.bind_list(OrderStatus::transitions().map(|(from, to)| format!("{}>{}", from.as_str(), to.as_str())));
         q.push(" ORDER BY merchant_id, order_id, id");
         let mut out = vec![];
-        for r in &self.integrity_rows(&q).await? {
-            let detail =
-                format!("illegal step {} -> {}", get::<String>(r, "from_status")?, get::<String>(r, "to_status")?);
-            out.push(violation(rule, r, format!("order {}", get::<String>(r, "order_id")?), detail)?);
-        }
+        out.extend(
+            self.rows_breaking(rule, &q, |r| {
+                let detail =
+                    format!("illegal step {} -> {}", get::<String>(r, "from_status")?, get::<String>(r, "to_status")?);
+                Ok((format!("order {}", get::<String>(r, "order_id")?), detail))
+            })
+            .await?,
+        );
         let never_reached = Sql::new(
             "SELECT o.merchant_id, o.id, o.status FROM orders o
              WHERE NOT EXISTS (SELECT 1 FROM order_events e WHERE e.order_id = o.id AND e.to_status = o.status)
              ORDER BY o.merchant_id, o.id",
         );
-        for r in &self.integrity_rows(&never_reached).await? {
-            let detail = format!("no event took it to {}", get::<String>(r, "status")?);
-            out.push(violation(rule, r, format!("order {}", get::<String>(r, "id")?), detail)?);
-        }
+        out.extend(
+            self.rows_breaking(rule, &never_reached, |r| {
+                let detail = format!("no event took it to {}", get::<String>(r, "status")?);
+                Ok((format!("order {}", get::<String>(r, "id")?), detail))
+            })
+            .await?,
+        );
         Ok(out)
     }
 
@@ -101,21 +113,18 @@ impl Db {
                 OR o.sale_id IS NULL AND CAST(COALESCE(p.kept, 0) AS BIGINT) > 1
              ORDER BY o.merchant_id, o.id",
         );
-        self.integrity_rows(&q)
-            .await?
-            .iter()
-            .map(|r| {
-                let detail = format!(
-                    "order paid {} refunded {}; payments captured {} refunded {}, {} kept",
-                    get::<i64>(r, "paid")?,
-                    get::<i64>(r, "refunded")?,
-                    get::<i64>(r, "captured")?,
-                    get::<i64>(r, "given_back")?,
-                    get::<i64>(r, "kept")?
-                );
-                violation(Invariant::Payments, r, format!("order {}", get::<String>(r, "id")?), detail)
-            })
-            .collect()
+        self.rows_breaking(Invariant::Payments, &q, |r| {
+            let detail = format!(
+                "order paid {} refunded {}; payments captured {} refunded {}, {} kept",
+                get::<i64>(r, "paid")?,
+                get::<i64>(r, "refunded")?,
+                get::<i64>(r, "captured")?,
+                get::<i64>(r, "given_back")?,
+                get::<i64>(r, "kept")?
+            );
+            Ok((format!("order {}", get::<String>(r, "id")?), detail))
+        })
+        .await
     }
 
     async fn broken_refunds(&self) -> StoreResult<Vec<Violation>> {
@@ -127,20 +136,17 @@ impl Db {
                 OR p.status <> 'captured' AND p.refunded <> 0
              ORDER BY p.merchant_id, p.id",
         );
-        self.integrity_rows(&q)
-            .await?
-            .iter()
-            .map(|r| {
-                let detail = format!(
-                    "{} payment of {} records {} refunded, its refunds add up to {}",
-                    get::<String>(r, "status")?,
-                    get::<i64>(r, "amount")?,
-                    get::<i64>(r, "refunded")?,
-                    get::<i64>(r, "listed")?
-                );
-                violation(Invariant::Refunds, r, format!("payment {}", get::<String>(r, "id")?), detail)
-            })
-            .collect()
+        self.rows_breaking(Invariant::Refunds, &q, |r| {
+            let detail = format!(
+                "{} payment of {} records {} refunded, its refunds add up to {}",
+                get::<String>(r, "status")?,
+                get::<i64>(r, "amount")?,
+                get::<i64>(r, "refunded")?,
+                get::<i64>(r, "listed")?
+            );
+            Ok((format!("payment {}", get::<String>(r, "id")?), detail))
+        })
+        .await
     }
 
     async fn broken_coupons(&self) -> StoreResult<Vec<Violation>> {
@@ -153,15 +159,18 @@ impl Db {
              WHERE d.issued <> CAST(COALESCE(c.n, 0) AS BIGINT) OR d.total_limit IS NOT NULL AND d.issued > d.total_limit
              ORDER BY d.merchant_id, d.id",
         );
-        for r in &self.integrity_rows(&defs).await? {
-            let limit = get::<Option<i64>>(r, "total_limit")?.map_or("none".to_string(), |l| l.to_string());
-            let detail = format!(
-                "issued {} (limit {limit}), {} coupons exist",
-                get::<i64>(r, "issued")?,
-                get::<i64>(r, "coupons")?
-            );
-            out.push(violation(rule, r, format!("coupon definition {}", get::<String>(r, "id")?), detail)?);
-        }
+        out.extend(
+            self.rows_breaking(rule, &defs, |r| {
+                let limit = get::<Option<i64>>(r, "total_limit")?.map_or("none".to_string(), |l| l.to_string());
+                let detail = format!(
+                    "issued {} (limit {limit}), {} coupons exist",
+                    get::<i64>(r, "issued")?,
+                    get::<i64>(r, "coupons")?
+                );
+                Ok((format!("coupon definition {}", get::<String>(r, "id")?), detail))
+            })
+            .await?,
+        );
         let members = Sql::new(
             "SELECT c.merchant_id, c.def_id, c.shopper_id, CAST(COUNT(*) AS BIGINT) AS n, d.per_member_limit,
                     CAST(COALESCE(h.held, 0) AS BIGINT) AS held
@@ -172,16 +181,19 @@ impl Db {
              HAVING COUNT(*) > d.per_member_limit OR COUNT(*) <> CAST(COALESCE(h.held, 0) AS BIGINT)
              ORDER BY c.merchant_id, c.def_id, c.shopper_id",
         );
-        for r in &self.integrity_rows(&members).await? {
-            let detail = format!(
-                "member {} has {} (limit {}, counted {})",
-                get::<String>(r, "shopper_id")?,
-                get::<i64>(r, "n")?,
-                get::<i64>(r, "per_member_limit")?,
-                get::<i64>(r, "held")?
-            );
-            out.push(violation(rule, r, format!("coupon definition {}", get::<String>(r, "def_id")?), detail)?);
-        }
+        out.extend(
+            self.rows_breaking(rule, &members, |r| {
+                let detail = format!(
+                    "member {} has {} (limit {}, counted {})",
+                    get::<String>(r, "shopper_id")?,
+                    get::<i64>(r, "n")?,
+                    get::<i64>(r, "per_member_limit")?,
+                    get::<i64>(r, "held")?
+                );
+                Ok((format!("coupon definition {}", get::<String>(r, "def_id")?), detail))
+            })
+            .await?,
+        );
         // A used coupon names its order and that order names it back; an order still
         // open or kept holds its coupon (cancelling or expiring one gives it back).
         let used = Sql::new(
@@ -191,27 +203,33 @@ impl Db {
                 OR c.status <> 'used' AND c.order_id IS NOT NULL
              ORDER BY c.merchant_id, c.id",
         );
-        for r in &self.integrity_rows(&used).await? {
-            let detail = format!(
-                "order {} does not hold it",
-                get::<Option<String>>(r, "order_id")?.unwrap_or_else(|| "(none)".into())
-            );
-            out.push(violation(rule, r, format!("coupon {}", get::<String>(r, "id")?), detail)?);
-        }
+        out.extend(
+            self.rows_breaking(rule, &used, |r| {
+                let detail = format!(
+                    "order {} does not hold it",
+                    get::<Option<String>>(r, "order_id")?.unwrap_or_else(|| "(none)".into())
+                );
+                Ok((format!("coupon {}", get::<String>(r, "id")?), detail))
+            })
+            .await?,
+        );
         let mut held = Sql::new(
             "SELECT o.merchant_id, o.id, o.coupon_id, c.status, c.order_id FROM orders o
              LEFT JOIN coupons c ON c.id = o.coupon_id
              WHERE o.coupon_id IS NOT NULL AND (c.id IS NULL OR c.status <> 'used' OR c.order_id <> o.id) AND o.status IN ",
         );
         held.bind_list(statuses(|s| !s.is_final())).push(" ORDER BY o.merchant_id, o.id");
-        for r in &self.integrity_rows(&held).await? {
-            let detail = format!(
-                "its coupon {} is {}",
-                get::<String>(r, "coupon_id")?,
-                get::<Option<String>>(r, "status")?.unwrap_or_else(|| "missing".into())
-            );
-            out.push(violation(rule, r, format!("order {}", get::<String>(r, "id")?), detail)?);
-        }
+        out.extend(
+            self.rows_breaking(rule, &held, |r| {
+                let detail = format!(
+                    "its coupon {} is {}",
+                    get::<String>(r, "coupon_id")?,
+                    get::<Option<String>>(r, "status")?.unwrap_or_else(|| "missing".into())
+                );
+                Ok((format!("order {}", get::<String>(r, "id")?), detail))
+            })
+            .await?,
+        );
         Ok(out)
     }
 
@@ -233,16 +251,19 @@ impl Db {
                   OR SUM(l.quantity) > CAST(COALESCE(q.cap, 0) AS BIGINT)
               ORDER BY o.merchant_id, o.flash_sale_id, o.shopper_id",
         );
-        for r in &self.integrity_rows(&members).await? {
-            let detail = format!(
-                "member {} holds {} units, quota counted {} of a limit of {}",
-                get::<String>(r, "shopper_id")?,
-                get::<i64>(r, "units")?,
-                get::<i64>(r, "bought")?,
-                get::<i64>(r, "cap")?
-            );
-            out.push(violation(rule, r, format!("flash sale {}", get::<String>(r, "flash_sale_id")?), detail)?);
-        }
+        out.extend(
+            self.rows_breaking(rule, &members, |r| {
+                let detail = format!(
+                    "member {} holds {} units, quota counted {} of a limit of {}",
+                    get::<String>(r, "shopper_id")?,
+                    get::<i64>(r, "units")?,
+                    get::<i64>(r, "bought")?,
+                    get::<i64>(r, "cap")?
+                );
+                Ok((format!("flash sale {}", get::<String>(r, "flash_sale_id")?), detail))
+            })
+            .await?,
+        );
         // While a sale is open its pool holds what orders have not taken; after it
         // closes the rest went back to stock.
         let mut pools = Sql::new(
@@ -259,16 +280,19 @@ impl Db {
              WHERE CAST(COALESCE(u.units, 0) AS BIGINT) + CASE WHEN i.open = 1 THEN i.pool_left ELSE 0 END > i.pool_size
              ORDER BY i.merchant_id, i.sale_id, i.sku_id",
         );
-        for r in &self.integrity_rows(&pools).await? {
-            let detail = format!(
-                "sku {}: orders hold {} units and {} are left, of a pool of {}",
-                get::<String>(r, "sku_id")?,
-                get::<i64>(r, "units")?,
-                if get::<i64>(r, "open")? == 1 { get::<i64>(r, "pool_left")? } else { 0 },
-                get::<i64>(r, "pool_size")?
-            );
-            out.push(violation(rule, r, format!("flash sale {}", get::<String>(r, "sale_id")?), detail)?);
-        }
+        out.extend(
+            self.rows_breaking(rule, &pools, |r| {
+                let detail = format!(
+                    "sku {}: orders hold {} units and {} are left, of a pool of {}",
+                    get::<String>(r, "sku_id")?,
+                    get::<i64>(r, "units")?,
+                    if get::<i64>(r, "open")? == 1 { get::<i64>(r, "pool_left")? } else { 0 },
+                    get::<i64>(r, "pool_size")?
+                );
+                Ok((format!("flash sale {}", get::<String>(r, "sale_id")?), detail))
+            })
+            .await?,
+        );
         Ok(out)
     }
 
@@ -284,15 +308,18 @@ impl Db {
                                  AND o.merchant_id = m.merchant_id)
              ORDER BY m.merchant_id, m.id",
         );
-        for r in &self.integrity_rows(&unbacked).await? {
-            let detail = format!(
-                "{} of {} units names {}",
-                get::<String>(r, "kind")?,
-                -get::<i64>(r, "on_hand_delta")?,
-                get::<Option<String>>(r, "reference")?.unwrap_or_else(|| "no order".into())
-            );
-            out.push(violation(rule, r, format!("stock movement {}", get::<String>(r, "id")?), detail)?);
-        }
+        out.extend(
+            self.rows_breaking(rule, &unbacked, |r| {
+                let detail = format!(
+                    "{} of {} units names {}",
+                    get::<String>(r, "kind")?,
+                    -get::<i64>(r, "on_hand_delta")?,
+                    get::<Option<String>>(r, "reference")?.unwrap_or_else(|| "no order".into())
+                );
+                Ok((format!("stock movement {}", get::<String>(r, "id")?), detail))
+            })
+            .await?,
+        );
         // Units of a real order: never more than its lines at that location.
         let over = Sql::new(
             "SELECT m.merchant_id, SUBSTR(m.reference, 7) AS order_id, m.sku_id, m.location_id,
@@ -308,16 +335,19 @@ impl Db {
              HAVING -SUM(m.on_hand_delta) > CAST(COALESCE(l.units, 0) AS BIGINT)
              ORDER BY m.merchant_id, 2, m.sku_id",
         );
-        for r in &self.integrity_rows(&over).await? {
-            let detail = format!(
-                "sku {} at {}: {} units left the shelf, {} ordered",
-                get::<String>(r, "sku_id")?,
-                get::<String>(r, "location_id")?,
-                get::<i64>(r, "taken")?,
-                get::<i64>(r, "ordered")?
-            );
-            out.push(violation(rule, r, format!("order {}", get::<String>(r, "order_id")?), detail)?);
-        }
+        out.extend(
+            self.rows_breaking(rule, &over, |r| {
+                let detail = format!(
+                    "sku {} at {}: {} units left the shelf, {} ordered",
+                    get::<String>(r, "sku_id")?,
+                    get::<String>(r, "location_id")?,
+                    get::<i64>(r, "taken")?,
+                    get::<i64>(r, "ordered")?
+                );
+                Ok((format!("order {}", get::<String>(r, "order_id")?), detail))
+            })
+            .await?,
+        );
         Ok(out)
     }
 }
