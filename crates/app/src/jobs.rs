@@ -23,8 +23,6 @@ fn refund_id(payload: &str) -> Option<RefundId> {
 }
 
 pub const HOUSEKEEPING: &str = "housekeeping";
-/// How long a claimed job is ours before another worker may take it over.
-const LEASE_SECS: i64 = 300;
 const HOUSEKEEPING_EVERY_SECS: i64 = 600;
 
 impl Sweep {
@@ -52,10 +50,30 @@ impl Sweep {
     /// Claims and runs one due job; false when there was none.
     pub async fn run_one_job(&self, worker: &str) -> AppResult<bool> {
         let now = self.now();
-        let Some(job) = self.repos.jobs.claim(worker, now, LEASE_SECS).await? else {
+        let Some(job) = self.repos.jobs.claim(worker, now, self.lease_secs()).await? else {
             return Ok(false);
         };
-        let outcome: Result<(), String> = match job.kind.as_str() {
+        let outcome = self.run_renewing(&job, worker, self.run_job(&job, now)).await;
+        match outcome {
+            Ok(()) => self.repos.jobs.finish(job.id, worker, self.now()).await?,
+            Err(e) => {
+                let backoff = 5 * (1 << job.attempts.clamp(0, 10));
+                tracing::warn!(job = %job.id, attempts = job.attempts, error = %e, "job failed; retrying later");
+                self.repos.jobs.retry_later(job.id, worker, &e, self.now().plus_seconds(backoff)).await?;
+            }
+        }
+        Ok(true)
+    }
+
+    /// The job lease (`Settings::job_lease_secs`): short, so a job whose worker died (a
+    /// crash, a kill) is taken over within seconds.
+    fn lease_secs(&self) -> i64 {
+        self.settings.job_lease_secs.max(3)
+    }
+
+    /// Runs one claimed job to its end.
+    async fn run_job(&self, job: &crate::ports::ClaimedJob, now: Timestamp) -> Result<(), String> {
+        match job.kind.as_str() {
             HOUSEKEEPING => self.housekeeping(now).await.map_err(|e| e.to_string()),
             crate::shop::EXPIRE_ORDER => self.expire_order(&job.payload).await,
             crate::orders::PICKUP_DEADLINE => self.pickup_deadline_passed(&job.payload).await,
@@ -68,22 +86,37 @@ impl Sweep {
                 None => Err(format!("bad payload {}", job.payload)),
             },
             other => match self.job_handlers.iter().find(|h| h.kinds().contains(&other)) {
-                Some(handler) => handler.run(&job).await,
+                Some(handler) => handler.run(job).await,
                 None => {
                     tracing::error!(job = %job.id, kind = other, "unknown job kind");
                     Ok(())
                 }
             },
-        };
-        match outcome {
-            Ok(()) => self.repos.jobs.finish(job.id, worker, self.now()).await?,
-            Err(e) => {
-                let backoff = 5 * (1 << job.attempts.clamp(0, 10));
-                tracing::warn!(job = %job.id, attempts = job.attempts, error = %e, "job failed; retrying later");
-                self.repos.jobs.retry_later(job.id, worker, &e, self.now().plus_seconds(backoff)).await?;
+        }
+    }
+
+    /// Drives `work` while renewing the job's lease, so a long job (a reconciliation,
+    /// a slow provider) is not taken over by another worker while this one lives.
+    async fn run_renewing<F>(&self, job: &crate::ports::ClaimedJob, worker: &str, work: F) -> Result<(), String>
+    where
+        F: std::future::Future<Output = Result<(), String>>,
+    {
+        let mut work = std::pin::pin!(work);
+        let mut renew = tokio::time::interval(Duration::from_millis(self.lease_secs() as u64 * 1000 / 3));
+        renew.tick().await;
+        loop {
+            tokio::select! {
+                outcome = &mut work => return outcome,
+                _ = renew.tick() => {
+                    let until = self.now().plus_seconds(self.lease_secs());
+                    match self.repos.jobs.renew(job.id, worker, until).await {
+                        Ok(true) => {}
+                        Ok(false) => tracing::warn!(job = %job.id, "job lease lost; another worker may run it too"),
+                        Err(e) => tracing::warn!(job = %job.id, error = %e, "could not renew a job lease"),
+                    }
+                }
             }
         }
-        Ok(true)
     }
 
     /// An unpaid order's time is up: it expires and its stock comes back. An order paid

@@ -113,6 +113,10 @@ pub struct Settings {
     /// A pending payment is first asked about at its provider this long after it was
     /// started (when no notification has come), and again at this interval.
     pub payment_query_after_secs: i64,
+    /// How long a claimed background job is its worker's before another may take it
+    /// over; a running job renews it every third of this, so only a dead worker's
+    /// jobs wait for it to run out.
+    pub job_lease_secs: i64,
 }
 
 impl Default for Settings {
@@ -137,6 +141,7 @@ impl Default for Settings {
             flash_queue: 20_000,
             flash_batch: 1000,
             payment_query_after_secs: 60,
+            job_lease_secs: 30,
             flash_min_pay_secs: 60,
         }
     }

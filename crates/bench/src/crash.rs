@@ -33,10 +33,6 @@ const OWNER: &str = "owner@yunmian.demo";
 const DEMO_PASSWORD: &str = "sweep-demo-2026";
 /// Flash orders left unpaid are released after this (the shortest the server allows).
 const PAY_WITHIN_SECS: i64 = 60;
-/// How long a background job claimed by a killed server stays claimed before another
-/// worker takes it over (the job queue's lease): a release or a payment notification
-/// caught by the last kill waits this long.
-const JOB_LEASE_SECS: u64 = 300;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -221,7 +217,10 @@ async fn crash_loop(args: &Args, sweep: &Path, db: &TestDb, label: &str) -> anyh
         let l = ledger.lock().await;
         (l.payments.iter().cloned().collect(), l.orders.iter().filter(|o| *o.1).map(|o| o.0.clone()).collect())
     };
-    let deadline = Instant::now() + Duration::from_secs(PAY_WITHIN_SECS as u64 + JOB_LEASE_SECS + 60);
+    // A release or a payment notification caught by the last kill waits for its job's
+    // lease to run out before another worker takes it over.
+    let lease = sweep_app::Settings::default().job_lease_secs as u64;
+    let deadline = Instant::now() + Duration::from_secs(PAY_WITHIN_SECS as u64 + lease + 60);
     let mut unpaid = payments.clone();
     let mut held = flash.clone();
     while Instant::now() < deadline && !(unpaid.is_empty() && held.is_empty()) {
@@ -402,7 +401,11 @@ async fn pickup_order(
     ledger.lock().await.keys.insert(key.to_string());
     let order = match place(http, shop, m, key).await {
         Ok(Some(order)) => order,
-        Ok(None) => return true,
+        // Refused (the shop shedding load, say): the key made no order to count.
+        Ok(None) => {
+            ledger.lock().await.keys.remove(key);
+            return true;
+        }
         Err(_) => {
             ledger.lock().await.unanswered.push((m, key.to_string()));
             return false;

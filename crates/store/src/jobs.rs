@@ -69,6 +69,18 @@ impl JobRepo for Db {
         .transpose()
     }
 
+    async fn renew(&self, id: JobId, worker: &str, until: Timestamp) -> StoreResult<bool> {
+        let done =
+            sqlx::query("UPDATE jobs SET lease_until = $3 WHERE id = $1 AND lease_owner = $2 AND status = 'queued'")
+                .bind(id.to_string())
+                .bind(worker.to_string())
+                .bind(until.unix_micros())
+                .execute(self.writer())
+                .await
+                .map_err(err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn finish(&self, id: JobId, worker: &str, now: Timestamp) -> StoreResult<()> {
         sqlx::query(
             "UPDATE jobs SET status = 'done', finished_at = $3, lease_owner = NULL, lease_until = NULL

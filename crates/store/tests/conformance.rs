@@ -387,9 +387,21 @@ both_backends! {
         assert_eq!(claimed, ["0", "1", "2", "3", "4", "p"], "all six jobs claimed, none twice");
         assert!(db.db.claim("late", t(2), 60).await.unwrap().is_none(), "all leased");
         let retaken = db.db.claim("late", t(62), 60).await.unwrap().expect("an expired lease frees the job");
-        db.db.finish(retaken.id, "late", t(63)).await.unwrap();
+        // A long job renews its lease: nobody takes it over while its worker lives,
+        // and a worker that lost its lease cannot renew it.
+        assert!(db.db.renew(retaken.id, "late", t(200)).await.unwrap());
+        assert!(!db.db.renew(retaken.id, "w0", t(300)).await.unwrap(), "not w0's lease");
+        // At t(150) every other lease has run out; only the renewed one still holds.
+        let mut taken_over = Vec::new();
+        while let Some(job) = db.db.claim("other", t(150), 60).await.unwrap() {
+            taken_over.push(job.id);
+        }
+        assert_eq!(taken_over.len(), 5, "the five expired leases are taken over");
+        assert!(!taken_over.contains(&retaken.id), "the renewed lease holds");
+        db.db.finish(retaken.id, "late", t(163)).await.unwrap();
+        assert!(!db.db.renew(retaken.id, "late", t(400)).await.unwrap(), "a finished job has no lease");
         assert_eq!(retaken.attempts, 2);
-        assert_eq!(db.db.purge_expired(t(63 + 8 * 24 * 3600)).await.unwrap(), 1, "old finished job purged");
+        assert_eq!(db.db.purge_expired(t(163 + 8 * 24 * 3600)).await.unwrap(), 1, "old finished job purged");
     }
 }
 

@@ -387,6 +387,9 @@ pub trait JobRepo: Send + Sync {
     /// Takes the oldest due job whose lease is free, leasing it to `worker` until
     /// `now + lease_secs`. Two workers never hold the same job.
     async fn claim(&self, worker: &str, now: Timestamp, lease_secs: i64) -> StoreResult<Option<ClaimedJob>>;
+    /// Extends `worker`'s lease on a job it still holds to `until`; false when the
+    /// lease is no longer its own (it ran out and another worker took the job).
+    async fn renew(&self, id: JobId, worker: &str, until: Timestamp) -> StoreResult<bool>;
     async fn finish(&self, id: JobId, worker: &str, now: Timestamp) -> StoreResult<()>;
     async fn retry_later(&self, id: JobId, worker: &str, error: &str, run_at: Timestamp) -> StoreResult<()>;
     /// Deletes expired sessions, old idempotency keys, stale attempt counters and
