@@ -24,16 +24,22 @@ impl Client {
         path: &str,
         body: Option<Value>,
     ) -> anyhow::Result<(StatusCode, Value)> {
-        let mut request = self.http.request(method, format!("{}{path}", self.base));
-        for (k, v) in &self.headers {
-            request = request.header(*k, v);
-        }
+        let mut request = self.request(method, path);
         if let Some(body) = body {
             request = request.json(&body);
         }
         let response = request.send().await.with_context(|| format!("{}{path}", self.base))?;
         let status = response.status();
         Ok((status, response.json().await.unwrap_or(Value::Null)))
+    }
+
+    /// A request to `path` carrying the client's headers, to send as the caller likes.
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        for (k, v) in &self.headers {
+            request = request.header(*k, v);
+        }
+        request
     }
 
     pub async fn post(&self, path: &str, body: Value) -> anyhow::Result<(StatusCode, Value)> {

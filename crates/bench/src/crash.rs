@@ -28,9 +28,9 @@ use crate::local;
 use crate::remote::{rfc3339, secs_since, unix_micros};
 use crate::stats::Rng;
 
-const SLUG: &str = "yunmian";
-const OWNER: &str = "owner@yunmian.demo";
-const DEMO_PASSWORD: &str = "sweep-demo-2026";
+pub(crate) const SLUG: &str = "yunmian";
+pub(crate) const OWNER: &str = "owner@yunmian.demo";
+pub(crate) const DEMO_PASSWORD: &str = "sweep-demo-2026";
 /// Flash orders left unpaid are released after this (the shortest the server allows).
 const PAY_WITHIN_SECS: i64 = 60;
 
@@ -82,21 +82,21 @@ impl Ledger {
     }
 }
 
-struct Member {
+pub(crate) struct Member {
     cookie: String,
     csrf: String,
 }
 
-struct Shop {
-    base: String,
+pub(crate) struct Shop {
+    pub(crate) base: String,
     /// The demo owner, signed in once: sessions outlive restarts, and signing in every
     /// round would meet the sign-in limit.
-    owner: Client,
-    store: String,
-    flash_sku: String,
-    shop_sku: String,
-    sale: String,
-    members: Vec<Member>,
+    pub(crate) owner: Client,
+    pub(crate) store: String,
+    pub(crate) flash_sku: String,
+    pub(crate) shop_sku: String,
+    pub(crate) sale: String,
+    pub(crate) members: Vec<Member>,
 }
 
 /// The figures of one run.
@@ -287,7 +287,7 @@ async fn crash_loop(args: &Args, sweep: &Path, db: &TestDb, label: &str) -> anyh
 
 /// The demo owner puts stock at the first store, opens a flash sale of one SKU, and
 /// makes the members who shop.
-async fn set_up(base: &str, shoppers: usize) -> anyhow::Result<Shop> {
+pub(crate) async fn set_up(base: &str, shoppers: usize) -> anyhow::Result<Shop> {
     let owner = Client::sign_in(base, OWNER, DEMO_PASSWORD).await?;
     let stores = owner.fetch("/api/v1/locations?kind=store").await?;
     let store = id(&stores["items"][0])?;
@@ -354,7 +354,7 @@ async fn shop_until_stopped(
     }
 }
 
-fn member_request(http: &reqwest::Client, shop: &Shop, m: usize, path: &str) -> reqwest::RequestBuilder {
+pub(crate) fn member_request(http: &reqwest::Client, shop: &Shop, m: usize, path: &str) -> reqwest::RequestBuilder {
     let member = &shop.members[m];
     http.post(format!("{}{path}", shop.base))
         .header("cookie", &member.cookie)
@@ -471,7 +471,7 @@ async fn send_again(shop: &Shop, ledger: &Mutex<Ledger>) -> anyhow::Result<usize
     Ok(pending.len())
 }
 
-async fn missing_orders(shop: &Shop, ids: &[String]) -> anyhow::Result<Vec<String>> {
+pub(crate) async fn missing_orders(shop: &Shop, ids: &[String]) -> anyhow::Result<Vec<String>> {
     let owner = &shop.owner;
     let mut lost = vec![];
     for chunk in ids.chunks(32) {
@@ -498,7 +498,7 @@ async fn still(owner: &Client, ids: &[String], keep: impl Fn(&str) -> bool) -> a
     Ok(out)
 }
 
-fn sweep_check(sweep: &Path, dir: &Path, url: &str) -> Result<(), String> {
+pub(crate) fn sweep_check(sweep: &Path, dir: &Path, url: &str) -> Result<(), String> {
     let out = Command::new(sweep)
         .args(["check", "--database-url", url])
         .current_dir(dir)
@@ -522,10 +522,10 @@ async fn keyed_orders(url: &str) -> anyhow::Result<i64> {
 }
 
 /// `sweep serve --demo` as a child process; SIGKILLed when dropped.
-struct Server(Child);
+pub(crate) struct Server(Child);
 
 impl Server {
-    async fn start(sweep: &Path, dir: &Path, port: u16, url: &str) -> anyhow::Result<Server> {
+    pub(crate) async fn start(sweep: &Path, dir: &Path, port: u16, url: &str) -> anyhow::Result<Server> {
         let addr = format!("127.0.0.1:{port}");
         let log = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("server.log"))?;
         let child = Command::new(sweep)
@@ -557,7 +557,7 @@ impl Server {
         }
     }
 
-    fn kill(&mut self) {
+    pub(crate) fn kill(&mut self) {
         // Child::kill sends SIGKILL: no shutdown hook runs, as in a power cut.
         let _ = self.0.kill();
         let _ = self.0.wait();

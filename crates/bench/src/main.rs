@@ -12,6 +12,9 @@
 //! - `crash` kills a `sweep serve` child with SIGKILL again and again under mixed load,
 //!   checking the books after every kill and that nothing acknowledged was lost
 //!   ([`crash`]).
+//! - `faults` makes the database fail under load: connections cut, PostgreSQL stopped
+//!   abruptly on a throwaway cluster, SQLite's write lock held by another process
+//!   ([`faults`]).
 //!
 //! Figures go into docs/BENCHMARKS.md with the command, the machine and the date.
 
@@ -19,6 +22,7 @@ mod client;
 mod console;
 mod crash;
 mod day;
+mod faults;
 mod flash;
 mod http;
 mod local;
@@ -51,6 +55,10 @@ enum Command {
     /// `sweep serve` killed with SIGKILL again and again under mixed load: after every
     /// kill `sweep check` passes and no acknowledged order or payment is lost.
     Crash(crash::Args),
+    /// The database fails under load (PostgreSQL on a throwaway cluster: connections
+    /// cut, stopped abruptly and restarted; SQLite: the write lock held by another
+    /// process): fast, clear refusals, nothing half-applied, retries make nothing twice.
+    Faults(faults::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -59,7 +67,7 @@ fn main() -> anyhow::Result<()> {
         None => None,
         Some(Command::Flash(a)) => Some(a.remote.threads),
         Some(Command::Day(a)) => Some(a.remote.threads),
-        Some(Command::Console(_) | Command::Crash(_)) => None,
+        Some(Command::Console(_) | Command::Crash(_) | Command::Faults(_)) => None,
     };
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
     if let Some(n) = threads {
@@ -73,6 +81,7 @@ fn main() -> anyhow::Result<()> {
             Some(Command::Day(args)) => day::run(args).await,
             Some(Command::Console(args)) => console::run(args).await,
             Some(Command::Crash(args)) => crash::run(args).await,
+            Some(Command::Faults(args)) => faults::run(args).await,
         }
     })
 }

@@ -26,13 +26,28 @@ pub fn router(sandbox: Arc<Sandbox>) -> Router {
     Router::new().route("/sandbox/pay/{out_trade_no}", get(show).post(pay)).with_state(sandbox)
 }
 
-fn not_found() -> Response {
-    (StatusCode::NOT_FOUND, "no such payment").into_response()
+/// The payment, or the page to answer with: 404 when there is none, 503 when the
+/// database could not say (a payment is never "not found" for want of a connection).
+async fn find(sandbox: &Sandbox, out_trade_no: &str) -> Result<sweep_app::ports::SandboxTransaction, Response> {
+    match sandbox.transaction(out_trade_no).await {
+        Ok(Some(txn)) => Ok(txn),
+        Ok(None) => Err((StatusCode::NOT_FOUND, "no such payment").into_response()),
+        Err(e) => {
+            tracing::warn!(error = %e, "sandbox cashier could not read a payment");
+            Err(try_again())
+        }
+    }
+}
+
+fn try_again() -> Response {
+    ([(header::RETRY_AFTER, "2")], (StatusCode::SERVICE_UNAVAILABLE, "try again")).into_response()
 }
 
 async fn show(State(sandbox): State<Arc<Sandbox>>, Path(out_trade_no): Path<String>) -> Response {
-    let Ok(Some(txn)) = sandbox.transaction(&out_trade_no).await else { return not_found() };
-    render(&txn, StatusCode::OK)
+    match find(&sandbox, &out_trade_no).await {
+        Ok(txn) => render(&txn, StatusCode::OK),
+        Err(page) => page,
+    }
 }
 
 fn render(txn: &sweep_app::ports::SandboxTransaction, status: StatusCode) -> Response {
@@ -62,13 +77,16 @@ async fn pay(State(sandbox): State<Arc<Sandbox>>, Path(out_trade_no): Path<Strin
     if cross_site {
         return (StatusCode::FORBIDDEN, "cross-site request").into_response();
     }
-    let Ok(Some(txn)) = sandbox.transaction(&out_trade_no).await else { return not_found() };
+    let txn = match find(&sandbox, &out_trade_no).await {
+        Ok(txn) => txn,
+        Err(page) => return page,
+    };
     if txn.status == "CLOSED" {
         return render(&txn, StatusCode::CONFLICT);
     }
     if let Err(e) = sandbox.pay(&out_trade_no, super::gateway_now()).await {
         tracing::error!(error = %e, "sandbox payment failed");
-        return (StatusCode::SERVICE_UNAVAILABLE, "try again").into_response();
+        return try_again();
     }
     Redirect::to(&txn.return_url).into_response()
 }
