@@ -15,6 +15,8 @@
 //! - `faults` makes the database fail under load: connections cut, PostgreSQL stopped
 //!   abruptly on a throwaway cluster, SQLite's write lock held by another process
 //!   ([`faults`]).
+//! - `schemathesis` runs schemathesis against the OpenAPI document of a demo server
+//!   ([`schemathesis`]).
 //!
 //! Figures go into docs/BENCHMARKS.md with the command, the machine and the date.
 
@@ -27,6 +29,7 @@ mod flash;
 mod http;
 mod local;
 mod remote;
+mod schemathesis;
 mod screen;
 mod stats;
 
@@ -59,6 +62,9 @@ enum Command {
     /// cut, stopped abruptly and restarted; SQLite: the write lock held by another
     /// process): fast, clear refusals, nothing half-applied, retries make nothing twice.
     Faults(faults::Args),
+    /// schemathesis (from PyPI) against `/api/openapi.json` of a demo server: no 5xx,
+    /// no answer that breaks the documented schema, `sweep check` still passing.
+    Schemathesis(schemathesis::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -67,7 +73,7 @@ fn main() -> anyhow::Result<()> {
         None => None,
         Some(Command::Flash(a)) => Some(a.remote.threads),
         Some(Command::Day(a)) => Some(a.remote.threads),
-        Some(Command::Console(_) | Command::Crash(_) | Command::Faults(_)) => None,
+        Some(Command::Console(_) | Command::Crash(_) | Command::Faults(_) | Command::Schemathesis(_)) => None,
     };
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
     if let Some(n) = threads {
@@ -82,6 +88,7 @@ fn main() -> anyhow::Result<()> {
             Some(Command::Console(args)) => console::run(args).await,
             Some(Command::Crash(args)) => crash::run(args).await,
             Some(Command::Faults(args)) => faults::run(args).await,
+            Some(Command::Schemathesis(args)) => schemathesis::run(args).await,
         }
     })
 }

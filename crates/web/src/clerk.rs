@@ -25,7 +25,7 @@ use sweep_domain::text::Lang;
 use crate::auth::{SESSION_COOKIE, cookie};
 use crate::extract::{ApiPath, path_id};
 use crate::shop::i18n::T;
-use crate::state::AppState;
+use crate::state::{AppState, same_origin};
 
 mod receipt;
 pub mod returns;
@@ -191,14 +191,31 @@ fn message(e: &AppError) -> String {
     }
 }
 
+/// A posted counter, till, return or shift form: the session's CSRF token, sent from our
+/// own pages (as the console's forms).
+fn form_ok(s: &AppState, c: &Clerk, headers: &HeaderMap, sent: &str) -> bool {
+    let expected = c.auth.csrf_token.as_deref().unwrap_or_default();
+    !expected.is_empty() && constant_time_eq(expected, sent) && same_origin(&s.config, headers)
+}
+
 async fn form(s: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<(Clerk, CounterForm), Response> {
     let Some(c) = clerk(s, headers).await else { return Err(sign_in()) };
     let form: CounterForm = serde_urlencoded::from_bytes(body).map_err(|_| StatusCode::BAD_REQUEST.into_response())?;
-    let expected = c.auth.csrf_token.clone().unwrap_or_default();
-    if expected.is_empty() || !constant_time_eq(&expected, &form.csrf) {
+    if !form_ok(s, &c, headers, &form.csrf) {
         return Err((StatusCode::FORBIDDEN, "page expired; reload it").into_response());
     }
     Ok((c, form))
+}
+
+/// The counter page saying why a step was refused, with the refusal's status (a refused
+/// step is never a 200).
+async fn refused(s: &AppState, c: &Clerk, store: Option<LocationId>, e: AppError) -> Response {
+    let text = message(&e);
+    let mut response = page(s, c, store, Some((text, true)), None).await;
+    if response.status().is_success() {
+        *response.status_mut() = crate::error::ApiError::from(e).code.status();
+    }
+    response
 }
 
 pub async fn lookup(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
@@ -208,11 +225,13 @@ pub async fn lookup(State(s): State<AppState>, headers: HeaderMap, body: Bytes) 
     };
     let store: Option<LocationId> = f.store.parse().ok();
     let Some(store_id) = store else {
-        return page(&s, &c, None, Some(("请选择门店 Choose a store".into(), true)), None).await;
+        let mut response = page(&s, &c, None, Some(("请选择门店 Choose a store".into(), true)), None).await;
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        return response;
     };
     match s.sweep.find_by_pickup_code(&c.actor, store_id, &f.code).await {
         Ok(view) => page(&s, &c, store, None, Some((view, f.code.trim().to_string()))).await,
-        Err(e) => page(&s, &c, store, Some((message(&e), true)), None).await,
+        Err(e) => refused(&s, &c, store, e).await,
     }
 }
 
@@ -239,7 +258,7 @@ pub async fn ready(
             )
             .await
         }
-        Err(e) => page(&s, &c, store, Some((message(&e), true)), None).await,
+        Err(e) => refused(&s, &c, store, e).await,
     }
 }
 
@@ -266,6 +285,6 @@ pub async fn hand_over(
             )
             .await
         }
-        Err(e) => page(&s, &c, store, Some((message(&e), true)), None).await,
+        Err(e) => refused(&s, &c, store, e).await,
     }
 }

@@ -55,6 +55,8 @@ use crate::{api, shop};
         api::flash::create, api::flash::list, api::flash::show, api::flash::end, api::flash::board, api::flash::stream, api::flash::live,
         api::flash::rehearsal_members, shop::flash::sale, shop::flash::buy,
     ),
+    // Enums only query parameters name: the paths refer to them but do not carry them.
+    components(schemas(sweep_app::ports::FunnelGroup, sweep_domain::geo::Datum)),
     modifiers(&Security, &ResponseDescriptions),
     security(("bearer" = []), ("session" = [])),
     tags(

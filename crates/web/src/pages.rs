@@ -178,16 +178,17 @@ pub async fn console_live(State(s): State<AppState>, headers: HeaderMap) -> Resp
     response
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct LogoutForm {
+    #[serde(default)]
     csrf: String,
 }
 
 pub async fn logout(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let form = serde_urlencoded::from_bytes::<LogoutForm>(&body).ok();
-    if let (Some(auth), Some(form), Some(token)) =
-        (signed_in(&s, &headers).await, form, cookie(&headers, SESSION_COOKIE))
-    {
+    // A form without its token is refused like one with a wrong token: signing someone
+    // out (even only dropping their cookie) from another site's form is still CSRF.
+    let form = serde_urlencoded::from_bytes::<LogoutForm>(&body).unwrap_or_default();
+    if let (Some(auth), Some(token)) = (signed_in(&s, &headers).await, cookie(&headers, SESSION_COOKIE)) {
         let expected = auth.csrf_token.unwrap_or_default();
         if !constant_time_eq(&expected, &form.csrf) || !same_origin(&s.config, &headers) {
             return (StatusCode::FORBIDDEN, "page expired; go back and try again").into_response();

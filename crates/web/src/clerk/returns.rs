@@ -16,7 +16,6 @@ use sweep_app::loyalty::TillReturnInput;
 use sweep_app::orders::OrderView;
 use sweep_app::page::PageRequest;
 use sweep_app::ports::OrderFilter;
-use sweep_app::secrets::constant_time_eq;
 use sweep_domain::ids::{LocationId, OrderId, OrderLineId};
 use sweep_domain::order::{Fulfilment, OrderStatus, ReturnLine};
 use sweep_domain::text::Lang;
@@ -359,8 +358,7 @@ pub async fn submit(
 ) -> Response {
     let Some(c) = clerk(&s, &headers).await else { return sign_in() };
     let form = Form::parse(&body);
-    let expected = c.auth.csrf_token.clone().unwrap_or_default();
-    if expected.is_empty() || !constant_time_eq(&expected, &form.csrf) {
+    if !super::form_ok(&s, &c, &headers, &form.csrf) {
         return (StatusCode::FORBIDDEN, "page expired; reload it").into_response();
     }
     let Some(id) = order_id(&id) else { return StatusCode::NOT_FOUND.into_response() };

@@ -14,7 +14,6 @@ use axum::response::{IntoResponse, Response};
 use sweep_app::AppError;
 use sweep_app::loyalty::CloseShiftInput;
 use sweep_app::page::PageRequest;
-use sweep_app::secrets::constant_time_eq;
 use sweep_domain::ids::LocationId;
 use sweep_domain::till::TillShift;
 use sweep_domain::{Currency, Money};
@@ -222,8 +221,7 @@ fn message(e: &AppError) -> String {
 pub async fn submit(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let Some(c) = clerk(&s, &headers).await else { return sign_in() };
     let form = Form::parse(&body);
-    let expected = c.auth.csrf_token.clone().unwrap_or_default();
-    if expected.is_empty() || !constant_time_eq(&expected, &form.csrf) {
+    if !super::form_ok(&s, &c, &headers, &form.csrf) {
         return (StatusCode::FORBIDDEN, "page expired; reload it").into_response();
     }
     let Some(store) = form.store else {

@@ -25,7 +25,7 @@ use sweep_app::loyalty::{
 };
 use sweep_app::page::PageRequest;
 use sweep_app::ports::{LocationFilter, SkuFilter};
-use sweep_app::secrets::{constant_time_eq, random_token};
+use sweep_app::secrets::random_token;
 use sweep_domain::channel::Channel;
 use sweep_domain::coupon::CouponRejection;
 use sweep_domain::ids::{CouponId, LocationId, ShopperId, SkuId};
@@ -486,8 +486,7 @@ pub async fn till(State(s): State<AppState>, headers: HeaderMap, uri: axum::http
 pub async fn till_submit(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let Some(c) = clerk(&s, &headers).await else { return sign_in() };
     let mut sale = Sale::parse(&body);
-    let expected = c.auth.csrf_token.clone().unwrap_or_default();
-    if expected.is_empty() || !constant_time_eq(&expected, &sale.csrf) {
+    if !super::form_ok(&s, &c, &headers, &sale.csrf) {
         return (StatusCode::FORBIDDEN, "page expired; reload it").into_response();
     }
     // A member code, scanned into either field, finds the member first: it works once,

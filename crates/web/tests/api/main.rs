@@ -4,6 +4,7 @@
 mod helpers;
 
 mod auth;
+mod authz_matrix;
 mod cards;
 mod cards_context;
 mod console_analytics;

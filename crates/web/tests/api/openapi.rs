@@ -22,6 +22,33 @@ fn every_route_is_documented() {
     }
 }
 
+/// Every `$ref` names a schema the document defines: a dangling one leaves clients (and
+/// schemathesis) unable to tell what a parameter takes.
+#[test]
+fn every_reference_resolves() {
+    let doc = serde_json::to_value(sweep_web::openapi::document()).unwrap();
+    let mut dangling = Vec::new();
+    let mut stack = vec![&doc];
+    while let Some(node) = stack.pop() {
+        match node {
+            serde_json::Value::Object(map) => {
+                if let Some(target) = map.get("$ref").and_then(|r| r.as_str()) {
+                    let pointer = target.trim_start_matches('#');
+                    if doc.pointer(pointer).is_none() {
+                        dangling.push(target.to_string());
+                    }
+                }
+                stack.extend(map.values());
+            }
+            serde_json::Value::Array(items) => stack.extend(items),
+            _ => {}
+        }
+    }
+    dangling.sort();
+    dangling.dedup();
+    assert!(dangling.is_empty(), "references to schemas the document does not define: {dangling:?}");
+}
+
 #[test]
 fn error_codes_are_documented() {
     let docs = include_str!("../../../../docs/API.md");
