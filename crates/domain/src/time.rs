@@ -45,7 +45,12 @@ impl Timestamp {
     }
 
     pub fn parse_rfc3339(text: &str) -> Option<Self> {
-        OffsetDateTime::parse(text, &Rfc3339).ok().map(Self::from_offset_datetime)
+        let t = OffsetDateTime::parse(text, &Rfc3339).ok().map(Self::from_offset_datetime)?;
+        // An offset can move the instant out of the years RFC 3339 writes (0000 to 9999):
+        // `0000-01-01T00:00:00+01:00` is in year -1 in UTC. Such an instant could not be
+        // written back (`to_rfc3339` would give a bare number, or 1970), so it is refused.
+        let utc = OffsetDateTime::from_unix_timestamp_nanos(i128::from(t.0) * 1000).ok()?;
+        (0..=9999).contains(&utc.year()).then_some(t)
     }
 }
 
@@ -97,5 +102,17 @@ mod tests {
         assert_eq!(t.to_rfc3339(), "2026-11-10T16:00:00Z");
         assert_eq!(t.unix_seconds(), 1_794_326_400);
         assert_eq!(Timestamp::parse_rfc3339(&t.to_rfc3339()), Some(t));
+    }
+
+    #[test]
+    fn refuses_instants_outside_the_years_it_can_write() {
+        // Found by fuzzing (fuzz/ request_json): these parsed, then printed as
+        // "-62167222800000000" and "1970-01-01T00:00:00Z".
+        assert_eq!(Timestamp::parse_rfc3339("0000-01-01T00:00:00+01:00"), None);
+        assert_eq!(Timestamp::parse_rfc3339("9999-12-31T23:59:59-01:00"), None);
+        for edge in ["0000-01-01T00:00:00Z", "0000-01-01T01:00:00+01:00", "9999-12-31T23:59:59.999999Z"] {
+            let t = Timestamp::parse_rfc3339(edge).unwrap();
+            assert_eq!(Timestamp::parse_rfc3339(&t.to_rfc3339()), Some(t), "{edge}");
+        }
     }
 }
