@@ -1,6 +1,5 @@
 //! `sweep serve`: the API, the pages and the background worker in one process.
 
-use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -66,7 +65,8 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
     if let Some(sim) = &simulator {
         extra = extra.nest("/paysim", sim.router());
     }
-    let app = sweep_web::router_with(state, extra).into_make_service_with_connect_info::<SocketAddr>();
+    let header_read_timeout = state.config.header_read_timeout;
+    let app = sweep_web::router_with(state, extra);
 
     let (stop_worker, worker_stopped) = tokio::sync::watch::channel(false);
     let worker = config.run_worker.then(|| {
@@ -114,15 +114,19 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
                 shutdown_signal().await;
                 stopper.graceful_shutdown(Some(Duration::from_secs(10)));
             });
-            axum_server::bind_rustls(addr, rustls).handle(handle).serve(app).await?;
+            let mut server = axum_server::bind_rustls(addr, rustls).handle(handle);
+            // axum-server turns hyper's header read timeout off: slow clients would hold
+            // their connections for ever.
+            server.http_builder().http1().header_read_timeout(header_read_timeout);
+            server.serve(app.into_make_service_with_connect_info::<SocketAddr>()).await?;
         }
         None => {
             let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("listening on {addr}"))?;
-            let server = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).into_future();
+            let server = sweep_web::serve::serve(listener, app, header_read_timeout, shutdown_signal());
             // Keep-alive connections (a provider's HTTP client, an idle browser) must not
             // hold the exit for ever: ten seconds after the signal, stop regardless.
             tokio::select! {
-                served = server => served?,
+                _ = server => {},
                 _ = async {
                     shutdown_signal().await;
                     tokio::time::sleep(Duration::from_secs(10)).await;

@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod pages;
 pub mod security;
+pub mod serve;
 pub mod shop;
 pub mod state;
 pub mod system;
@@ -85,7 +86,8 @@ pub fn router_with(state: AppState, extra: Router) -> Router {
         .merge(extra);
     // From the inside out: panics and slow handlers become JSON errors; then every
     // response, errors included, gets the security headers; then tracing and request ids.
-    let mut app = app.layer(CatchPanicLayer::custom(panic_response)).layer(from_fn(time_limit));
+    let mut app =
+        app.layer(from_fn(stable_too_large)).layer(CatchPanicLayer::custom(panic_response)).layer(from_fn(time_limit));
     for header in security::headers(state.config.is_https()) {
         app = app.layer(header);
     }
@@ -124,6 +126,21 @@ async fn time_limit(req: axum::extract::Request, next: axum::middleware::Next) -
             .into_response()
         }
     }
+}
+
+/// Axum's own body extractors (the forms' `Bytes`, past its 2 MiB default) answer an
+/// oversized body in plain text: it gets the stable error every other oversized body gets.
+async fn stable_too_large(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let response = next.run(req).await;
+    let plain = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"));
+    if response.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE && plain {
+        return ApiError::new(ErrorCode::PayloadTooLarge, "the body is too large").into_response();
+    }
+    response
 }
 
 fn panic_response(_: Box<dyn Any + Send + 'static>) -> Response {

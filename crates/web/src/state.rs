@@ -17,6 +17,9 @@ pub struct WebConfig {
     /// Show the development SMS outbox at `/dev/sms` (demo and tests only: it shows
     /// everyone's sign-in codes).
     pub sms_outbox_page: bool,
+    /// How long a client may take to send a request's headers before its connection is
+    /// closed (see [`crate::serve::serve`]): slow clients cannot hold connections for ever.
+    pub header_read_timeout: std::time::Duration,
 }
 
 impl WebConfig {
@@ -25,6 +28,7 @@ impl WebConfig {
             public_url: public_url.trim_end_matches('/').to_string(),
             trusted_proxies: vec![],
             sms_outbox_page: false,
+            header_read_timeout: crate::serve::HEADER_READ_TIMEOUT,
         }
     }
 

@@ -49,6 +49,11 @@ pub const MEMBER_CODE_TTL_SECS: i64 = 120;
 /// Member codes start with 99: a scanner at the till tells them from product barcodes
 /// (EAN-13) and from WeChat (10-15) and Alipay (25-30) payment codes.
 const MEMBER_CODE_PREFIX: &str = "99";
+/// Unknown member codes one staff member may scan per window before they have to wait:
+/// a till that guesses codes is held back; the member's own code still takes nothing
+/// off the allowance.
+const MEMBER_CODE_MISSES_PER_STAFF: i64 = 20;
+const MEMBER_CODE_WINDOW_SECS: i64 = 600;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -132,7 +137,21 @@ impl Sweep {
         if !well_formed {
             return Err(expired());
         }
-        let shopper = self.repos.loyalty.use_member_code(m, code, self.now()).await?.ok_or_else(expired)?;
+        // Every code tried counts before it is checked, so parallel guesses cannot slip
+        // past the limit; a right code takes its count back.
+        let now = self.now();
+        let key = format!("member-code:staff:{}", actor.staff_id);
+        let counted = self.repos.auth.count_attempt(&key, now, MEMBER_CODE_WINDOW_SECS).await?;
+        if counted.count > MEMBER_CODE_MISSES_PER_STAFF {
+            tracing::warn!(target: "security", event = "member_code_throttled", staff = %actor.staff_id);
+            return Err(AppError::TooManyAttempts {
+                retry_after_secs: counted.retry_after_secs(MEMBER_CODE_WINDOW_SECS, now),
+            });
+        }
+        let Some(shopper) = self.repos.loyalty.use_member_code(m, code, now).await? else {
+            return Err(expired());
+        };
+        self.repos.auth.uncount_attempt(&key).await?;
         let member = self.repos.loyalty.member(m, shopper).await?.ok_or(AppError::NotFound("member"))?;
         self.member_view(member).await
     }

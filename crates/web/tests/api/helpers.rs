@@ -1,4 +1,3 @@
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use reqwest::header::{HeaderMap, HeaderValue};
@@ -90,11 +89,17 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: Backend, settings: Settings) -> TestApp {
+        Self::spawn_with_web(backend, settings, |_| {}).await
+    }
+
+    /// As [`TestApp::spawn_with`], with the web layer's settings changed by `web`
+    /// (a shorter header read timeout, say).
+    pub async fn spawn_with_web(backend: Backend, settings: Settings, web: fn(&mut WebConfig)) -> TestApp {
         // Warnings and errors show with a failing test's output (SWEEP_TEST_LOG for more).
         let filter = std::env::var("SWEEP_TEST_LOG").unwrap_or_else(|_| "warn,sqlx=error".into());
         let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter(filter).try_init();
         let db = TestDb::new(backend).await;
-        let app = Self::serve(db.db.clone(), db.media_dir.clone(), settings, db).await;
+        let app = Self::serve(db.db.clone(), db.media_dir.clone(), settings, web, db).await;
         app.sweep.create_platform_admin(ADMIN, "Admin", PASSWORD).await.unwrap();
         app
     }
@@ -109,13 +114,14 @@ impl TestApp {
             media_dir: self.db.media_dir.clone(),
             dir: tempfile::tempdir().unwrap(),
         };
-        Self::serve(keep.db.clone(), keep.media_dir.clone(), Settings::default(), keep).await
+        Self::serve(keep.db.clone(), keep.media_dir.clone(), Settings::default(), |_| {}, keep).await
     }
 
     async fn serve(
         db: Arc<sweep_store::Db>,
         media: std::path::PathBuf,
         mut settings: Settings,
+        web: fn(&mut WebConfig),
         keep: TestDb,
     ) -> TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -146,6 +152,8 @@ impl TestApp {
         let mut config = WebConfig::new(&url);
         config.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
         config.sms_outbox_page = true;
+        web(&mut config);
+        let header_read_timeout = config.header_read_timeout;
         let state = AppState { sweep: sweep.clone(), config: Arc::new(config), metrics: sweep_web::metrics::handle() };
         let sim = sweep_paysim::Simulator::new(sweep_paysim::SimConfig {
             public_base: format!("{url}/paysim"),
@@ -154,8 +162,9 @@ impl TestApp {
             refund_processing_ms: 200,
         });
         let extra = sweep_pay::sandbox::router(sandbox.clone()).nest("/paysim", sim.router());
-        let app = sweep_web::router_with(state, extra).into_make_service_with_connect_info::<SocketAddr>();
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        // Served as `sweep serve` serves it: with the peer's address and a header read timeout.
+        let app = sweep_web::router_with(state, extra);
+        tokio::spawn(sweep_web::serve::serve(listener, app, header_read_timeout, std::future::pending()));
         TestApp { url, sweep, sandbox, sim, db: Arc::new(keep), broken_on_purpose: Default::default() }
     }
 
