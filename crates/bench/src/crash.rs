@@ -66,8 +66,17 @@ struct Ledger {
     unverified: Vec<String>,
     /// Orders whose payment the sandbox cashier confirmed.
     payments: HashSet<String>,
-    /// Order requests whose answer never came: (member, idempotency key).
-    unanswered: Vec<(usize, String)>,
+    /// Order requests whose answer never came: (member, idempotency key, body).
+    unanswered: Vec<(usize, String, Value)>,
+    /// Till sales whose answer never came: (sale id, body).
+    unanswered_sales: Vec<(String, Value)>,
+    /// Till sales answered, by sale id: each must end as exactly one order.
+    sales: HashSet<String>,
+    /// Members who earned points at the till, who may spend some online.
+    with_points: HashSet<usize>,
+    /// Shop orders answered that spent a coupon, or points.
+    coupon_orders: usize,
+    points_orders: usize,
     /// Keys of shop orders asked for; each must end as exactly one order.
     keys: HashSet<String>,
     /// Flash purchases answered with anything but 201 or a refusal.
@@ -85,6 +94,8 @@ impl Ledger {
 pub(crate) struct Member {
     cookie: String,
     csrf: String,
+    shopper_id: String,
+    phone: String,
 }
 
 pub(crate) struct Shop {
@@ -97,6 +108,10 @@ pub(crate) struct Shop {
     pub(crate) shop_sku: String,
     pub(crate) sale: String,
     pub(crate) members: Vec<Member>,
+    /// A coupon definition (1.00 off, one per member) issued to members as they shop.
+    coupon_def: String,
+    /// What one unit of the shop SKU costs at the till.
+    till_price: i64,
 }
 
 /// The figures of one run.
@@ -114,6 +129,10 @@ struct Figures {
     keys: usize,
     keyed_orders: i64,
     unreleased: usize,
+    till_sales: usize,
+    till_orders: i64,
+    coupon_orders: usize,
+    points_orders: usize,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
@@ -138,7 +157,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     }
     let figures = result?;
     let failed = figures.checks_failed + figures.orders_lost + figures.payments_lost + figures.unreleased;
-    let duplicated = figures.keyed_orders - figures.keys as i64;
+    let duplicated =
+        figures.keyed_orders - figures.keys as i64 + (figures.till_orders - figures.till_sales as i64).abs();
     ensure!(failed == 0 && duplicated == 0, "the books did not survive: {figures:?}");
     Ok(())
 }
@@ -242,8 +262,11 @@ async fn crash_loop(args: &Args, sweep: &Path, db: &TestDb, label: &str) -> anyh
         figures.checks_failed += 1;
         eprintln!("final sweep check failed:\n{e}");
     }
-    figures.keyed_orders = keyed_orders(&db.url).await?;
+    (figures.keyed_orders, figures.till_orders) = keyed_orders(&db.url).await?;
     let l = ledger.lock().await;
+    figures.till_sales = l.sales.len();
+    figures.coupon_orders = l.coupon_orders;
+    figures.points_orders = l.points_orders;
     figures.orders = l.orders.len();
     figures.flash_orders = l.orders.values().filter(|f| **f).count();
     figures.payments = l.payments.len();
@@ -253,15 +276,17 @@ async fn crash_loop(args: &Args, sweep: &Path, db: &TestDb, label: &str) -> anyh
     }
     let f = &figures;
     println!(
-        "\nkills survived      {}\nsweep check runs    {} ({} failed)\norders acknowledged {} ({} flash, {} pickup), lost {}\n\
+        "\nkills survived      {}\nsweep check runs    {} ({} failed)\norders acknowledged {} ({} flash, {} pickup, {} till), lost {}\n\
          payments confirmed  {}, lost {}\norder requests sent again {}; keys {} made {} orders (duplicates {})\n\
+         till sales {} made {} orders; orders spending a coupon {}, points {}\n\
          unpaid flash orders released {} of {}\nelapsed             {:.0} s",
         f.kills,
         f.checks,
         f.checks_failed,
         f.orders,
         f.flash_orders,
-        f.orders - f.flash_orders,
+        f.orders - f.flash_orders - f.till_sales.min(f.orders - f.flash_orders),
+        f.till_sales,
         f.orders_lost,
         f.payments,
         f.payments_lost,
@@ -269,6 +294,10 @@ async fn crash_loop(args: &Args, sweep: &Path, db: &TestDb, label: &str) -> anyh
         f.keys,
         f.keyed_orders,
         f.keyed_orders - f.keys as i64,
+        f.till_sales,
+        f.till_orders,
+        f.coupon_orders,
+        f.points_orders,
         f.flash_orders - f.unreleased.min(f.flash_orders),
         f.flash_orders,
         secs_since(started)
@@ -279,6 +308,8 @@ async fn crash_loop(args: &Args, sweep: &Path, db: &TestDb, label: &str) -> anyh
                "orders": f.orders, "flash_orders": f.flash_orders, "orders_lost": f.orders_lost,
                "payments": f.payments, "payments_lost": f.payments_lost, "retried": f.retried,
                "duplicated": f.keyed_orders - f.keys as i64, "unreleased": f.unreleased,
+               "till_sales": f.till_sales, "till_orders": f.till_orders,
+               "coupon_orders": f.coupon_orders, "points_orders": f.points_orders,
                "seconds": secs_since(started).round()})
     );
     drop(l);
@@ -323,14 +354,31 @@ pub(crate) async fn set_up(base: &str, shoppers: usize) -> anyhow::Result<Shop> 
         .map(|m| Member {
             cookie: format!("sweep_shop={}", m["session"].as_str().unwrap_or_default()),
             csrf: m["csrf_token"].as_str().unwrap_or_default().to_string(),
+            shopper_id: m["shopper_id"].as_str().unwrap_or_default().to_string(),
+            phone: m["phone"].as_str().unwrap_or_default().to_string(),
         })
         .collect();
-    Ok(Shop { base: base.to_string(), owner, store, flash_sku, shop_sku, sale, members })
+    let coupon = owner
+        .create(
+            "/api/v1/coupons",
+            json!({"campaign_id": campaign, "name": {"zh": "演练券", "en": "Drill coupon"},
+                   "value": {"type": "fixed", "amount": 100}, "per_member_limit": 1}),
+        )
+        .await?;
+    let coupon_def = id(&coupon)?;
+    let quote = owner
+        .fetch(&format!("/api/v1/prices/quote?sku_id={shop_sku}&channel=pos&store_id={store}&member=true"))
+        .await?;
+    let price = &quote["unit_price"];
+    let till_price =
+        price.as_i64().or_else(|| price["amount"].as_i64()).with_context(|| format!("a price in {quote}"))?;
+    Ok(Shop { base: base.to_string(), owner, store, flash_sku, shop_sku, sale, members, coupon_def, till_price })
 }
 
-/// One shopper's loop: a flash purchase by a fresh member, or a pickup order by one of
-/// its own members, paid two times in three. Returns at the first transport error (the
-/// server is gone) or when told to stop.
+/// One shopper's loop: a flash purchase by a fresh member, a till sale to a member
+/// (earning points), or a pickup order paid two times in three, a third of them spending
+/// a coupon issued just before and some spending points earned at the till. Returns at
+/// the first transport error (the server is gone) or when told to stop.
 async fn shop_until_stopped(
     shop: &Shop,
     ledger: &Mutex<Ledger>,
@@ -342,16 +390,71 @@ async fn shop_until_stopped(
     let mut rng = Rng::new(seed);
     while !stop.load(Ordering::SeqCst) {
         let m = next.fetch_add(1, Ordering::SeqCst) % shop.members.len();
-        let ok = if rng.below(2) == 0 {
-            flash_purchase(&http, shop, ledger, m).await
-        } else {
-            let key = format!("crash-{seed:x}-{}", rng.next());
-            pickup_order(&http, shop, ledger, m, &key, rng.below(3) != 0).await
+        let ok = match rng.below(5) {
+            0 | 1 => flash_purchase(&http, shop, ledger, m).await,
+            2 => till_sale(shop, ledger, m, &format!("crash-{seed:x}-{}", rng.next())).await,
+            _ => {
+                let key = format!("crash-{seed:x}-{}", rng.next());
+                // Now and then a member who earned points at the till spends some.
+                let spender = if rng.below(2) == 0 { take_one(&mut ledger.lock().await.with_points) } else { None };
+                let (m, points) = spender.map_or((m, 0), |p| (p, 10));
+                let order = Order { pay: rng.below(3) != 0, coupon: rng.below(3) == 0, points };
+                pickup_order(&http, shop, ledger, m, &key, order).await
+            }
         };
         if !ok {
             return;
         }
     }
+}
+
+pub(crate) fn take_one(set: &mut HashSet<usize>) -> Option<usize> {
+    let one = set.iter().next().copied()?;
+    set.remove(&one);
+    Some(one)
+}
+
+/// A till sale to member `m` (who earns points on it), named by its sale id; a lost
+/// answer is noted, to be sent again after the restart.
+async fn till_sale(shop: &Shop, ledger: &Mutex<Ledger>, m: usize, sale_id: &str) -> bool {
+    let body = json!({"sale_id": sale_id, "store_id": shop.store, "till_id": "C1",
+                      "member_id": shop.members[m].shopper_id,
+                      "lines": [{"sku_id": shop.shop_sku, "quantity": 1}],
+                      "payments": [{"method": "cash", "amount": shop.till_price}]});
+    let request = shop.owner.request(reqwest::Method::POST, "/api/v1/pos/sales").timeout(Duration::from_secs(20));
+    let answer = match request.json(&body).send().await {
+        Ok(r) => (r.status(), r.json::<Value>().await),
+        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, Ok(Value::Null)),
+    };
+    let mut l = ledger.lock().await;
+    match answer {
+        (status, Ok(sale)) if status.is_success() => {
+            let order = id(&sale["order"]).unwrap_or_default();
+            l.acknowledge(&order);
+            l.sales.insert(sale_id.to_string());
+            l.with_points.insert(m);
+            true
+        }
+        // No answer, or one that may have come after the sale was written: send again.
+        (status, _) if status.is_server_error() => {
+            l.unanswered_sales.push((sale_id.to_string(), body));
+            false
+        }
+        (status, sale) => {
+            l.odd_answers.push(format!("till sale: {status} {sale:?}"));
+            true
+        }
+    }
+}
+
+/// What a pickup order does besides ordering.
+struct Order {
+    /// Pays in the sandbox cashier.
+    pay: bool,
+    /// Spends a coupon issued to the member just before.
+    coupon: bool,
+    /// Points to spend.
+    points: i64,
 }
 
 pub(crate) fn member_request(http: &reqwest::Client, shop: &Shop, m: usize, path: &str) -> reqwest::RequestBuilder {
@@ -383,15 +486,28 @@ async fn flash_purchase(http: &reqwest::Client, shop: &Shop, ledger: &Mutex<Ledg
 }
 
 /// A pickup order with `key`; a lost answer is noted, to be sent again after the
-/// restart. Pays in the sandbox cashier when `pay`.
+/// restart.
 async fn pickup_order(
     http: &reqwest::Client,
     shop: &Shop,
     ledger: &Mutex<Ledger>,
     m: usize,
     key: &str,
-    pay: bool,
+    order: Order,
 ) -> bool {
+    let mut body = json!({"fulfilment": "pickup", "store_id": shop.store});
+    if order.points > 0 {
+        body["points"] = json!(order.points);
+    }
+    if order.coupon {
+        let issue = json!({"phone": shop.members[m].phone});
+        match shop.owner.post(&format!("/api/v1/coupons/{}/issue", shop.coupon_def), issue).await {
+            Ok((StatusCode::CREATED, coupon)) => body["coupon_id"] = coupon["id"].clone(),
+            Ok(_) => {}
+            Err(_) => return false,
+        }
+    }
+    let pay = order.pay;
     let cart = json!({"sku_id": shop.shop_sku, "quantity": 1});
     match member_request(http, shop, m, &format!("/s/{SLUG}/api/cart/items")).json(&cart).send().await {
         Ok(r) if r.status().is_success() => {}
@@ -399,7 +515,7 @@ async fn pickup_order(
         Err(_) => return false,
     }
     ledger.lock().await.keys.insert(key.to_string());
-    let order = match place(http, shop, m, key).await {
+    let placed = match place(http, shop, m, key, &body).await {
         Ok(Some(order)) => order,
         // Refused (the shop shedding load, say): the key made no order to count.
         Ok(None) => {
@@ -407,11 +523,17 @@ async fn pickup_order(
             return true;
         }
         Err(_) => {
-            ledger.lock().await.unanswered.push((m, key.to_string()));
+            ledger.lock().await.unanswered.push((m, key.to_string(), body));
             return false;
         }
     };
-    ledger.lock().await.acknowledge(&order);
+    let order = placed;
+    {
+        let mut l = ledger.lock().await;
+        l.acknowledge(&order);
+        l.coupon_orders += usize::from(body.get("coupon_id").is_some());
+        l.points_orders += usize::from(body.get("points").is_some());
+    }
     if !pay {
         return true;
     }
@@ -436,13 +558,18 @@ async fn pickup_order(
     }
 }
 
-/// Places the order for `key`: `Ok(None)` when refused (the cart emptied by a lost
-/// answer's order, say), `Err` when no answer came.
-async fn place(http: &reqwest::Client, shop: &Shop, m: usize, key: &str) -> anyhow::Result<Option<String>> {
-    let body = json!({"fulfilment": "pickup", "store_id": shop.store});
+/// Places the order for `key`: `Ok(None)` when refused (points the member does not
+/// have, say), `Err` when no answer came, or a 5xx that may have come after the write.
+async fn place(
+    http: &reqwest::Client,
+    shop: &Shop,
+    m: usize,
+    key: &str,
+    body: &Value,
+) -> anyhow::Result<Option<String>> {
     let r = member_request(http, shop, m, &format!("/s/{SLUG}/api/orders"))
         .header("idempotency-key", key)
-        .json(&body)
+        .json(body)
         .send()
         .await?;
     let status = r.status();
@@ -450,16 +577,27 @@ async fn place(http: &reqwest::Client, shop: &Shop, m: usize, key: &str) -> anyh
     if status == StatusCode::CREATED {
         return Ok(Some(id(&answer)?));
     }
+    ensure!(!status.is_server_error(), "{status} {answer}");
     Ok(None)
 }
 
 /// Sends again, with the same key, each order request whose answer was lost; each must
 /// now be answered (with the order the first request made, if it made one).
 async fn send_again(shop: &Shop, ledger: &Mutex<Ledger>) -> anyhow::Result<usize> {
-    let pending = std::mem::take(&mut ledger.lock().await.unanswered);
+    let (pending, sales) = {
+        let mut l = ledger.lock().await;
+        (std::mem::take(&mut l.unanswered), std::mem::take(&mut l.unanswered_sales))
+    };
     let http = reqwest::Client::new();
-    for (m, key) in &pending {
-        match place(&http, shop, *m, key).await? {
+    for (sale_id, body) in &sales {
+        let (status, sale) = shop.owner.post("/api/v1/pos/sales", body.clone()).await?;
+        ensure!(status.is_success(), "till sale {sale_id} sent again: {status} {sale}");
+        let mut l = ledger.lock().await;
+        l.acknowledge(&id(&sale["order"])?);
+        l.sales.insert(sale_id.clone());
+    }
+    for (m, key, body) in &pending {
+        match place(&http, shop, *m, key, body).await? {
             Some(order) => {
                 ledger.lock().await.acknowledge(&order);
             }
@@ -468,7 +606,7 @@ async fn send_again(shop: &Shop, ledger: &Mutex<Ledger>) -> anyhow::Result<usize
             None => bail!("order request with key {key} sent again was refused"),
         }
     }
-    Ok(pending.len())
+    Ok(pending.len() + sales.len())
 }
 
 pub(crate) async fn missing_orders(shop: &Shop, ids: &[String]) -> anyhow::Result<Vec<String>> {
@@ -511,14 +649,17 @@ pub(crate) fn sweep_check(sweep: &Path, dir: &Path, url: &str) -> Result<(), Str
     Err(format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
 }
 
-/// Orders made by the drill's idempotency keys, counted in the database itself.
-async fn keyed_orders(url: &str) -> anyhow::Result<i64> {
+/// Orders made by the drill's idempotency keys and by its till sale ids, counted in the
+/// database itself.
+async fn keyed_orders(url: &str) -> anyhow::Result<(i64, i64)> {
     sqlx::any::install_default_drivers();
     let pool = sqlx::AnyPool::connect(url).await?;
-    let (n,): (i64,) =
+    let (keyed,): (i64,) =
         sqlx::query_as("SELECT COUNT(*) FROM orders WHERE idempotency_key LIKE 'crash-%'").fetch_one(&pool).await?;
+    let (sold,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM orders WHERE sale_id LIKE 'crash-%'").fetch_one(&pool).await?;
     pool.close().await;
-    Ok(n)
+    Ok((keyed, sold))
 }
 
 /// `sweep serve --demo` as a child process; SIGKILLed when dropped.
@@ -555,6 +696,10 @@ impl Server {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    pub(crate) fn pid(&self) -> u32 {
+        self.0.id()
     }
 
     pub(crate) fn kill(&mut self) {

@@ -64,30 +64,30 @@ const FAST_SECS: f64 = 10.0;
 const RECOVERY_SECS: f64 = 30.0;
 
 /// One answer (or its absence) during a phase.
-struct Outcome {
-    what: &'static str,
-    phase: usize,
-    status: Option<u16>,
-    code: String,
+pub(crate) struct Outcome {
+    pub(crate) what: &'static str,
+    pub(crate) phase: usize,
+    pub(crate) status: Option<u16>,
+    pub(crate) code: String,
     /// The start of an answer that was neither a success nor a clear refusal.
-    body: String,
-    secs: f64,
-    at: Instant,
+    pub(crate) body: String,
+    pub(crate) secs: f64,
+    pub(crate) at: Instant,
 }
 
 /// What the clients were told, and what they still have to send again.
 #[derive(Default)]
-struct Ledger {
-    outcomes: Vec<Outcome>,
+pub(crate) struct Ledger {
+    pub(crate) outcomes: Vec<Outcome>,
     /// Orders acknowledged (201, or 200 for a till sale sent before).
-    orders: Vec<String>,
+    pub(crate) orders: Vec<String>,
     /// Shop order requests without a success answer: (member, key).
-    shop_retries: Vec<(usize, String)>,
+    pub(crate) shop_retries: Vec<(usize, String)>,
     /// Till sales without a success answer: (sale id, body).
-    till_retries: Vec<(String, Value)>,
-    shop_keys: usize,
-    till_sales: usize,
-    payments: usize,
+    pub(crate) till_retries: Vec<(String, Value)>,
+    pub(crate) shop_keys: usize,
+    pub(crate) till_sales: usize,
+    pub(crate) payments: usize,
 }
 
 #[derive(Default, Debug)]
@@ -276,7 +276,7 @@ fn begin(phase: &AtomicUsize, names: &mut Vec<String>, name: String) {
 }
 
 /// What one unit of the shop SKU costs at the till, so till sales pay exactly that.
-async fn till_price(shop: &Shop) -> anyhow::Result<i64> {
+pub(crate) async fn till_price(shop: &Shop) -> anyhow::Result<i64> {
     let quote = shop
         .owner
         .fetch(&format!("/api/v1/prices/quote?sku_id={}&channel=pos&store_id={}", shop.shop_sku, shop.store))
@@ -287,7 +287,7 @@ async fn till_price(shop: &Shop) -> anyhow::Result<i64> {
 
 /// One client's loop until told to stop: a keyed pickup order by a fresh member (paid
 /// in the cashier half the time), or a till sale.
-async fn keep_buying(
+pub(crate) async fn keep_buying(
     shop: &Shop,
     ledger: &Mutex<Ledger>,
     phase: &AtomicUsize,
@@ -406,7 +406,7 @@ async fn shop_order(
 
 /// Sends again, with the same key or sale id, every request that was not answered with
 /// a success, until it is: each must end as exactly one order.
-async fn send_again(shop: &Shop, ledger: &Mutex<Ledger>) -> anyhow::Result<usize> {
+pub(crate) async fn send_again(shop: &Shop, ledger: &Mutex<Ledger>) -> anyhow::Result<usize> {
     let (shop_retries, till_retries) = {
         let mut l = ledger.lock().await;
         (std::mem::take(&mut l.shop_retries), std::mem::take(&mut l.till_retries))

@@ -12,11 +12,18 @@
 //! - `crash` kills a `sweep serve` child with SIGKILL again and again under mixed load,
 //!   checking the books after every kill and that nothing acknowledged was lost
 //!   ([`crash`]).
+//! - `storm` sends thousands of payment notifications at once, duplicated, replayed,
+//!   forged, late and shuffled: each order paid at most once, nothing forged believed,
+//!   late money refunded ([`storm`]).
 //! - `faults` makes the database fail under load: connections cut, PostgreSQL stopped
 //!   abruptly on a throwaway cluster, SQLite's write lock held by another process
 //!   ([`faults`]).
 //! - `schemathesis` runs schemathesis against the OpenAPI document of a demo server
 //!   ([`schemathesis`]).
+//! - `soak` runs mixed load for half an hour, watching memory, descriptors and p99
+//!   ([`soak`]).
+//! - `suite` runs them all on both databases, short (CI) or `--long`, and prints a
+//!   table of their figures ([`suite`]).
 //!
 //! Figures go into docs/BENCHMARKS.md with the command, the machine and the date.
 
@@ -31,7 +38,10 @@ mod local;
 mod remote;
 mod schemathesis;
 mod screen;
+mod soak;
 mod stats;
+mod storm;
+mod suite;
 
 use clap::{Parser, Subcommand};
 
@@ -65,6 +75,15 @@ enum Command {
     /// schemathesis (from PyPI) against `/api/openapi.json` of a demo server: no 5xx,
     /// no answer that breaks the documented schema, `sweep check` still passing.
     Schemathesis(schemathesis::Args),
+    /// A long stretch of mixed load (30 minutes by default) with the server's memory,
+    /// open descriptors and p99 watched for growth.
+    Soak(soak::Args),
+    /// The reliability suite on both databases (crash, faults, storm, schemathesis;
+    /// `--long` adds the soak and fuzzing), with a table of the figures at the end.
+    Suite(suite::Args),
+    /// A storm of payment notifications against `sweep serve --demo`: duplicated,
+    /// replayed, forged, late and out of order; each order paid at most once.
+    Storm(storm::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -73,7 +92,8 @@ fn main() -> anyhow::Result<()> {
         None => None,
         Some(Command::Flash(a)) => Some(a.remote.threads),
         Some(Command::Day(a)) => Some(a.remote.threads),
-        Some(Command::Console(_) | Command::Crash(_) | Command::Faults(_) | Command::Schemathesis(_)) => None,
+        // The drills drive child processes: the runtime's defaults do.
+        Some(_) => None,
     };
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
     if let Some(n) = threads {
@@ -87,8 +107,11 @@ fn main() -> anyhow::Result<()> {
             Some(Command::Day(args)) => day::run(args).await,
             Some(Command::Console(args)) => console::run(args).await,
             Some(Command::Crash(args)) => crash::run(args).await,
+            Some(Command::Storm(args)) => storm::run(args).await,
             Some(Command::Faults(args)) => faults::run(args).await,
             Some(Command::Schemathesis(args)) => schemathesis::run(args).await,
+            Some(Command::Soak(args)) => soak::run(args).await,
+            Some(Command::Suite(args)) => suite::run(args).await,
         }
     })
 }

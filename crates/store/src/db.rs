@@ -134,7 +134,7 @@ impl Db {
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
         // One schema for both databases: SQLite takes PostgreSQL's type names (BIGINT,
         // DOUBLE PRECISION and TEXT get the right affinities) except BYTEA.
-        let files: [(i64, &str, &str); 9] = [
+        let files: [(i64, &str, &str); 10] = [
             (1, "foundation", include_str!("../migrations/0001_foundation.sql")),
             (2, "shopping", include_str!("../migrations/0002_shopping.sql")),
             (3, "cards", include_str!("../migrations/0003_cards.sql")),
@@ -144,6 +144,7 @@ impl Db {
             (7, "live", include_str!("../migrations/0007_live.sql")),
             (8, "console orders", include_str!("../migrations/0008_console_orders.sql")),
             (9, "analytics", include_str!("../migrations/0009_analytics.sql")),
+            (10, "member spend", include_str!("../migrations/0010_member_spend.sql")),
         ];
         let migrations = files
             .into_iter()
