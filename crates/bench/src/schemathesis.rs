@@ -29,8 +29,11 @@ pub struct Args {
     /// Time budget for generating requests, in seconds.
     #[arg(long, default_value_t = 120)]
     max_time: u64,
-    /// Requests in flight at once.
-    #[arg(long, default_value_t = 2)]
+    /// Requests in flight at once. One by default: with more, schemathesis's workers
+    /// (threads) trip CPython 3.11's `ast.parse`, which is not thread-safe ("AST
+    /// constructor recursion depth mismatch" inside hypothesis), a runtime error of the
+    /// tool, not an answer of Sweep's.
+    #[arg(long, default_value_t = 1)]
     workers: u32,
     /// Seed, to repeat a run.
     #[arg(long)]
@@ -93,9 +96,10 @@ async fn fuzz(args: &Args, st: &Path, sweep: &Path, db: &TestDb, label: &str) ->
     let out = command.current_dir(db.dir.path()).env("NO_COLOR", "1").output().context("run schemathesis")?;
     let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     let summary = text.lines().skip_while(|l| !l.contains("SUMMARY")).collect::<Vec<_>>().join("\n");
-    let failures_section = text.lines().skip_while(|l| !l.contains("FAILURES")).take(200).collect::<Vec<_>>();
+    // On failure everything before the summary: the FAILURES and ERRORS sections.
     if !out.status.success() {
-        println!("{}", failures_section.join("\n"));
+        let report: Vec<&str> = text.lines().take_while(|l| !l.contains("SUMMARY")).collect();
+        println!("{}", report[report.len().saturating_sub(300)..].join("\n"));
     }
     println!("{summary}");
     let cases = test_cases(&text);
