@@ -667,12 +667,25 @@ pub(crate) struct Server(Child);
 
 impl Server {
     pub(crate) async fn start(sweep: &Path, dir: &Path, port: u16, url: &str) -> anyhow::Result<Server> {
+        Self::start_with(sweep, dir, port, url, &[]).await
+    }
+
+    /// As [`Server::start`], with `env` set for the child; its log level is `SWEEP_LOG`
+    /// if set, else warnings.
+    pub(crate) async fn start_with(
+        sweep: &Path,
+        dir: &Path,
+        port: u16,
+        url: &str,
+        env: &[(&str, &str)],
+    ) -> anyhow::Result<Server> {
         let addr = format!("127.0.0.1:{port}");
         let log = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("server.log"))?;
         let child = Command::new(sweep)
             .args(["serve", "--demo", "--addr", &addr, "--database-url", url])
             .current_dir(dir)
-            .env("SWEEP_LOG", "warn")
+            .env("SWEEP_LOG", std::env::var("SWEEP_LOG").unwrap_or_else(|_| "warn".into()))
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()

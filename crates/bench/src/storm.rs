@@ -42,6 +42,9 @@ use sweep_store::Backend;
 use sweep_store::testing::TestDb;
 
 use crate::local;
+
+/// Unpaid orders must not expire during a slow run.
+const UNPAID_ORDERS_WAIT: &[(&str, &str)] = &[("SWEEP_UNPAID_ORDER_MINUTES", "240")];
 use crate::remote::secs_since;
 use crate::stats::{Latencies, Rng};
 
@@ -304,7 +307,7 @@ async fn storm(args: &Args, sweep: &std::path::Path, db: &TestDb, label: &str) -
     let sim = setup::Sim::start().await?;
     let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
     let base = format!("http://127.0.0.1:{port}");
-    let mut server = setup::Server::start(sweep, dir, port, &db.url).await?;
+    let mut server = crate::crash::Server::start_with(sweep, dir, port, &db.url, UNPAID_ORDERS_WAIT).await?;
     let members = (args.orders / 6).clamp(1, 400);
     let shop = setup::set_up(&base, &sim, &db.url, members).await?;
     println!(
@@ -363,7 +366,7 @@ async fn storm(args: &Args, sweep: &std::path::Path, db: &TestDb, label: &str) -
     let settle_secs = settled.elapsed().as_secs_f64();
     let mut report = verify::check(&db.url, &shop, &orders, &foreign).await?;
     server.kill();
-    if let Err(e) = setup::sweep_check(sweep, dir, &db.url) {
+    if let Err(e) = crate::crash::sweep_check(sweep, dir, &db.url) {
         report.failures.push(format!("sweep check failed:\n{e}"));
         report.check_passed = false;
     } else {

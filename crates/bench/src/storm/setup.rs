@@ -4,8 +4,6 @@
 //! settled or cancelled before any notification comes.
 
 use std::collections::HashMap;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -452,68 +450,4 @@ async fn cancel(shop: &Shop, o: &Order, by_shopper: bool) -> anyhow::Result<Stri
         }
     }
     bail!("order {} kept changing while it was cancelled", o.id)
-}
-
-/// `sweep serve --demo` as a child process; SIGKILLed when dropped.
-pub(crate) struct Server(Child);
-
-impl Server {
-    pub(crate) async fn start(sweep: &Path, dir: &Path, port: u16, url: &str) -> anyhow::Result<Server> {
-        let addr = format!("127.0.0.1:{port}");
-        let log = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("server.log"))?;
-        let child = Command::new(sweep)
-            .args(["serve", "--demo", "--addr", &addr, "--database-url", url])
-            .current_dir(dir)
-            .env("SWEEP_LOG", std::env::var("SWEEP_LOG").unwrap_or_else(|_| "warn".into()))
-            // Unpaid orders must not expire during a slow run.
-            .env("SWEEP_UNPAID_ORDER_MINUTES", "240")
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .with_context(|| format!("start {}", sweep.display()))?;
-        let server = Server(child);
-        let http = reqwest::Client::new();
-        let deadline = Instant::now() + Duration::from_secs(120);
-        loop {
-            if let Ok(r) = http.get(format!("http://{addr}/readyz")).send().await
-                && r.status().is_success()
-            {
-                return Ok(server);
-            }
-            if Instant::now() > deadline {
-                let log = std::fs::read_to_string(dir.join("server.log")).unwrap_or_default();
-                let tail: Vec<&str> = log.lines().rev().take(20).collect();
-                bail!(
-                    "sweep serve did not become ready; its log ends:\n{}",
-                    tail.into_iter().rev().collect::<Vec<_>>().join("\n")
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    pub(crate) fn kill(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-/// `sweep check` on the database: the books balance.
-pub(crate) fn sweep_check(sweep: &Path, dir: &Path, url: &str) -> Result<(), String> {
-    let out = Command::new(sweep)
-        .args(["check", "--database-url", url])
-        .current_dir(dir)
-        .env("SWEEP_LOG", "warn")
-        .output()
-        .map_err(|e| e.to_string())?;
-    if out.status.success() {
-        return Ok(());
-    }
-    Err(format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
 }
