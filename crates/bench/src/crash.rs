@@ -19,11 +19,11 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail, ensure};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use sweep_store::Backend;
 use sweep_store::testing::TestDb;
 use tokio::sync::Mutex;
 
 use crate::client::{Client, id};
+use crate::drill;
 use crate::local;
 use crate::remote::{rfc3339, secs_since, unix_micros};
 use crate::stats::Rng;
@@ -137,25 +137,9 @@ struct Figures {
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
     ensure!(args.kills >= 1 && args.shoppers >= 1, "--kills and --shoppers: at least 1");
-    let sweep = match &args.sweep {
-        Some(p) => p.clone(),
-        None => std::env::current_exe()?.with_file_name("sweep"),
-    };
-    ensure!(sweep.exists(), "{} not found: build it first (cargo build --bin sweep)", sweep.display());
-    let backend = match args.db {
-        local::Db::Sqlite => Backend::Sqlite,
-        local::Db::Postgres => Backend::Postgres,
-    };
-    let label = match args.db {
-        local::Db::Sqlite => "sqlite",
-        local::Db::Postgres => "postgres",
-    };
-    let db = TestDb::new(backend).await;
-    let result = crash_loop(&args, &sweep, &db, label).await;
-    if matches!(backend, Backend::Postgres) {
-        local::drop_pg_schema(&db.url).await;
-    }
-    let figures = result?;
+    let sweep = drill::sweep_binary(args.sweep.as_deref())?;
+    let label = args.db.label();
+    let figures = drill::on_fresh_db(args.db, async |db| crash_loop(&args, &sweep, db, label).await).await?;
     let failed = figures.checks_failed + figures.orders_lost + figures.payments_lost + figures.unreleased;
     let duplicated =
         figures.keyed_orders - figures.keys as i64 + (figures.till_orders - figures.till_sales as i64).abs();
@@ -238,16 +222,25 @@ async fn crash_loop(args: &Args, sweep: &Path, db: &TestDb, label: &str) -> anyh
         (l.payments.iter().cloned().collect(), l.orders.iter().filter(|o| *o.1).map(|o| o.0.clone()).collect())
     };
     // A release or a payment notification caught by the last kill waits for its job's
-    // lease to run out before another worker takes it over.
+    // lease to run out before another worker takes it over. Tens of thousands of orders
+    // are read from the database in one query a pass: asking the API order by order
+    // would itself outlast the deadline.
     let lease = sweep_app::Settings::default().job_lease_secs as u64;
     let deadline = Instant::now() + Duration::from_secs(PAY_WITHIN_SECS as u64 + lease + 60);
     let mut unpaid = payments.clone();
     let mut held = flash.clone();
-    while Instant::now() < deadline && !(unpaid.is_empty() && held.is_empty()) {
-        unpaid = still(owner, &unpaid, |s| s == "pending_payment").await?;
-        held = still(owner, &held, |s| s == "pending_payment").await?;
+    while !(unpaid.is_empty() && held.is_empty()) {
+        let pending = pending_orders(&db.url).await?;
+        unpaid.retain(|o| pending.contains(o));
+        held.retain(|o| pending.contains(o));
+        if Instant::now() >= deadline {
+            break;
+        }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
+    // The API agrees with the database on what is left (it is empty on a good run).
+    unpaid = still(owner, &unpaid, |s| s == "pending_payment").await?;
+    held = still(owner, &held, |s| s == "pending_payment").await?;
     figures.payments_lost = unpaid.len();
     figures.unreleased = held.len();
     if !unpaid.is_empty() {
@@ -647,6 +640,16 @@ pub(crate) fn sweep_check(sweep: &Path, dir: &Path, url: &str) -> Result<(), Str
         return Ok(());
     }
     Err(format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+}
+
+/// Every order still waiting for its payment, read from the database.
+async fn pending_orders(url: &str) -> anyhow::Result<std::collections::HashSet<String>> {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(url).await?;
+    let rows: Vec<(String,)> =
+        sqlx::query_as("SELECT id FROM orders WHERE status = 'pending_payment'").fetch_all(&pool).await?;
+    pool.close().await;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
 /// Orders made by the drill's idempotency keys and by its till sale ids, counted in the

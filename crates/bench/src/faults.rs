@@ -119,11 +119,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         args.shoppers >= 1 && args.rounds >= 1 && args.fault_secs >= 1,
         "--shoppers, --rounds, --fault-secs: at least 1"
     );
-    let sweep = match &args.sweep {
-        Some(p) => p.clone(),
-        None => std::env::current_exe()?.with_file_name("sweep"),
-    };
-    ensure!(sweep.exists(), "{} not found: build it first (cargo build --bin sweep)", sweep.display());
+    let sweep = crate::drill::sweep_binary(args.sweep.as_deref())?;
     let started = Instant::now();
     let figures = match args.db {
         local::Db::Sqlite => {
@@ -138,10 +134,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             drill(&args, &sweep, &dir, &cluster.url(), Fault::Postgres(&cluster)).await?
         }
     };
-    let label = match args.db {
-        local::Db::Sqlite => "sqlite",
-        local::Db::Postgres => "postgres",
-    };
+    let label = args.db.label();
     report(label, &figures, secs_since(started));
     let duplicated =
         figures.shop_orders != figures.shop_keys as i64 || figures.till_orders != figures.till_sales as i64;
@@ -314,11 +307,25 @@ pub(crate) async fn keep_buying(
             }
             l.outcomes.push(outcome);
         } else {
-            let m = next.fetch_add(1, Ordering::SeqCst) % shop.members.len();
+            let m = free_member(shop, ledger, next).await;
             let key = format!("faults-{seed:x}-{}", rng.next());
             shop_order(&http, shop, ledger, phase, m, &key, rng.below(2) == 0).await;
         }
     }
+}
+
+/// The next member in turn whose order is not waiting to be sent again: a long run goes
+/// round the members more than once, and that order's retry needs the cart it left.
+/// (Should every member be waiting, which 20,000 members make unlikely, it takes the next.)
+async fn free_member(shop: &Shop, ledger: &Mutex<Ledger>, next: &AtomicUsize) -> usize {
+    let mut m = next.fetch_add(1, Ordering::SeqCst) % shop.members.len();
+    for _ in 1..shop.members.len() {
+        if !ledger.lock().await.shop_retries.iter().any(|(waiting, _)| *waiting == m) {
+            break;
+        }
+        m = next.fetch_add(1, Ordering::SeqCst) % shop.members.len();
+    }
+    m
 }
 
 fn till_sale(shop: &Shop, sale_id: &str, price: i64) -> Value {

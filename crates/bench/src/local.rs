@@ -34,6 +34,23 @@ pub(crate) enum Db {
     Postgres,
 }
 
+impl Db {
+    pub(crate) fn backend(self) -> Backend {
+        match self {
+            Db::Sqlite => Backend::Sqlite,
+            Db::Postgres => Backend::Postgres,
+        }
+    }
+
+    /// The name drills print in their figures.
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            Db::Sqlite => "sqlite",
+            Db::Postgres => "postgres",
+        }
+    }
+}
+
 #[derive(clap::Args)]
 pub struct Args {
     /// The database to run on (PostgreSQL needs SWEEP_TEST_DATABASE_URL).
@@ -74,11 +91,7 @@ pub(crate) async fn drop_pg_schema(url: &str) {
 }
 
 pub(crate) async fn start(db: Db) -> anyhow::Result<Server> {
-    let backend = match db {
-        Db::Sqlite => Backend::Sqlite,
-        Db::Postgres => Backend::Postgres,
-    };
-    let test_db = TestDb::new(backend).await;
+    let test_db = TestDb::new(db.backend()).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}", listener.local_addr()?);
     let settings = Settings { public_url: url.clone(), callback_url: url.clone(), ..Settings::default() };

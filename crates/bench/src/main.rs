@@ -31,6 +31,7 @@ mod client;
 mod console;
 mod crash;
 mod day;
+mod drill;
 mod faults;
 mod flash;
 mod http;

@@ -14,11 +14,11 @@ use std::time::Instant;
 use anyhow::{Context, ensure};
 use reqwest::StatusCode;
 use serde_json::json;
-use sweep_store::Backend;
 use sweep_store::testing::TestDb;
 
 use crate::client::Client;
 use crate::crash::{self, DEMO_PASSWORD, OWNER, Server};
+use crate::drill;
 use crate::local;
 use crate::remote::secs_since;
 
@@ -49,22 +49,9 @@ const CHECKS: &str = "not_a_server_error,response_schema_conformance,content_typ
 const EXCLUDED: &str = "/auth/logout|/api-tokens/\\{id\\}/revoke|/me/password|/s/\\{slug\\}/api/logout";
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
-    let sweep = match &args.sweep {
-        Some(p) => p.clone(),
-        None => std::env::current_exe()?.with_file_name("sweep"),
-    };
-    ensure!(sweep.exists(), "{} not found: build it first (cargo build --bin sweep)", sweep.display());
+    let sweep = drill::sweep_binary(args.sweep.as_deref())?;
     let st = installed()?;
-    let (backend, label) = match args.db {
-        local::Db::Sqlite => (Backend::Sqlite, "sqlite"),
-        local::Db::Postgres => (Backend::Postgres, "postgres"),
-    };
-    let db = TestDb::new(backend).await;
-    let result = fuzz(&args, &st, &sweep, &db, label).await;
-    if matches!(backend, Backend::Postgres) {
-        local::drop_pg_schema(&db.url).await;
-    }
-    result
+    drill::on_fresh_db(args.db, async |db| fuzz(&args, &st, &sweep, db, args.db.label()).await).await
 }
 
 async fn fuzz(args: &Args, st: &Path, sweep: &Path, db: &TestDb, label: &str) -> anyhow::Result<()> {

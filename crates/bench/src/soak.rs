@@ -15,11 +15,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::ensure;
 use serde_json::json;
-use sweep_store::Backend;
 use sweep_store::testing::TestDb;
 use tokio::sync::Mutex;
 
 use crate::crash::{self, Server};
+use crate::drill;
 use crate::faults::{self, Ledger};
 use crate::local;
 use crate::remote::secs_since;
@@ -59,21 +59,8 @@ struct Reading {
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
     ensure!(args.minutes >= 3, "--minutes: at least 3 (one of warm-up, one early, one late)");
-    let sweep = match &args.sweep {
-        Some(p) => p.clone(),
-        None => std::env::current_exe()?.with_file_name("sweep"),
-    };
-    ensure!(sweep.exists(), "{} not found: build it first (cargo build --bin sweep)", sweep.display());
-    let (backend, label) = match args.db {
-        local::Db::Sqlite => (Backend::Sqlite, "sqlite"),
-        local::Db::Postgres => (Backend::Postgres, "postgres"),
-    };
-    let db = TestDb::new(backend).await;
-    let result = soak(&args, &sweep, &db, label).await;
-    if matches!(backend, Backend::Postgres) {
-        local::drop_pg_schema(&db.url).await;
-    }
-    result
+    let sweep = drill::sweep_binary(args.sweep.as_deref())?;
+    drill::on_fresh_db(args.db, async |db| soak(&args, &sweep, db, args.db.label()).await).await
 }
 
 async fn soak(args: &Args, sweep: &std::path::Path, db: &TestDb, label: &str) -> anyhow::Result<()> {

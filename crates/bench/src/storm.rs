@@ -38,9 +38,9 @@ use std::time::{Duration, Instant};
 use anyhow::ensure;
 use futures::StreamExt;
 use serde_json::json;
-use sweep_store::Backend;
 use sweep_store::testing::TestDb;
 
+use crate::drill;
 use crate::local;
 
 /// Unpaid orders must not expire during a slow run.
@@ -271,31 +271,22 @@ pub(crate) struct WrongAnswer {
 pub async fn run(args: Args) -> anyhow::Result<()> {
     ensure!(args.orders >= 10, "--orders: at least 10");
     ensure!(args.concurrency >= 1 && args.shoppers >= 1, "--concurrency and --shoppers: at least 1");
-    let sweep = match &args.sweep {
-        Some(p) => p.clone(),
-        None => std::env::current_exe()?.with_file_name("sweep"),
-    };
-    ensure!(sweep.exists(), "{} not found: build it first (cargo build --bin sweep)", sweep.display());
-    let (backend, label) = match args.db {
-        local::Db::Sqlite => (Backend::Sqlite, "sqlite"),
-        local::Db::Postgres => (Backend::Postgres, "postgres"),
-    };
-    let db = TestDb::new(backend).await;
-    let result = storm(&args, &sweep, &db, label).await;
-    if !result.as_ref().is_ok_and(Vec::is_empty) {
-        let log = std::fs::read_to_string(db.dir.path().join("server.log")).unwrap_or_default();
-        let tail: Vec<&str> = log.lines().rev().take(20).collect();
-        eprintln!("the server's log ends:\n{}", tail.into_iter().rev().collect::<Vec<_>>().join("\n"));
-    }
-    if let Some(path) = &args.server_log
-        && let Err(e) = std::fs::copy(db.dir.path().join("server.log"), path)
-    {
-        eprintln!("could not keep the server's log at {}: {e}", path.display());
-    }
-    if matches!(backend, Backend::Postgres) {
-        local::drop_pg_schema(&db.url).await;
-    }
-    let failures = result?;
+    let sweep = drill::sweep_binary(args.sweep.as_deref())?;
+    let failures = drill::on_fresh_db(args.db, async |db| {
+        let result = storm(&args, &sweep, db, args.db.label()).await;
+        if !result.as_ref().is_ok_and(Vec::is_empty) {
+            let log = std::fs::read_to_string(db.dir.path().join("server.log")).unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(20).collect();
+            eprintln!("the server's log ends:\n{}", tail.into_iter().rev().collect::<Vec<_>>().join("\n"));
+        }
+        if let Some(path) = &args.server_log
+            && let Err(e) = std::fs::copy(db.dir.path().join("server.log"), path)
+        {
+            eprintln!("could not keep the server's log at {}: {e}", path.display());
+        }
+        result
+    })
+    .await?;
     ensure!(failures.is_empty(), "the storm broke the books:\n  {}", failures.join("\n  "));
     Ok(())
 }

@@ -59,6 +59,10 @@ pub struct Config {
     /// The same per browser.
     pub flash_device_per_second: u32,
     pub flash_device_burst: u32,
+    /// When set, `/metrics` answers only `Authorization: Bearer <token>`.
+    pub metrics_token: Option<String>,
+    /// Seconds a client may take to send a request's headers before it is dropped.
+    pub header_read_timeout_secs: u64,
 }
 
 impl Default for Config {
@@ -91,6 +95,8 @@ impl Default for Config {
             flash_member_burst: 10,
             flash_device_per_second: 10,
             flash_device_burst: 20,
+            metrics_token: None,
+            header_read_timeout_secs: 30,
         }
     }
 }
@@ -177,6 +183,14 @@ flash_member_per_second = 5
 flash_member_burst = 10
 flash_device_per_second = 10
 flash_device_burst = 20
+
+# Prometheus metrics at /metrics: open to anyone unless a token is set here (or in
+# SWEEP_METRICS_TOKEN); then a scrape must send `Authorization: Bearer <token>`.
+# metrics_token = "a long random string"
+
+# Seconds a client may take to send a request's headers; slower ones are dropped, so
+# slow clients cannot hold connections for ever.
+header_read_timeout_secs = 30
 "#;
 
 const KEYS: &[&str] = &[
@@ -207,6 +221,8 @@ const KEYS: &[&str] = &[
     "flash_member_burst",
     "flash_device_per_second",
     "flash_device_burst",
+    "metrics_token",
+    "header_read_timeout_secs",
 ];
 
 impl Config {
@@ -243,6 +259,17 @@ impl Config {
                 && self.flash_device_per_second > 0
                 && self.flash_device_burst > 0,
             "flash rate limits must be positive"
+        );
+        anyhow::ensure!(
+            (1..=3600).contains(&self.header_read_timeout_secs),
+            "header_read_timeout_secs must be 1 to 3600"
+        );
+        anyhow::ensure!(
+            // Empty means unset (an empty SWEEP_METRICS_TOKEN).
+            self.metrics_token
+                .as_ref()
+                .is_none_or(|t| t.is_empty() || (t.len() >= 16 && t.bytes().all(|b| b.is_ascii_graphic()))),
+            "metrics_token must be at least 16 visible ASCII characters"
         );
         for net in &self.trusted_proxies {
             net.parse::<ipnet::IpNet>().map_err(|_| anyhow::anyhow!("trusted_proxies: {net:?} is not a CIDR range"))?;
@@ -296,6 +323,24 @@ mod tests {
     fn printed_defaults_are_the_defaults() {
         let parsed: Config = Figment::from(Toml::string(DEFAULT_TOML)).extract().unwrap();
         assert_eq!(parsed, Config::default());
+    }
+
+    #[test]
+    fn a_short_metrics_token_or_a_zero_header_timeout_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("sweep.toml");
+        for (toml, why) in [
+            ("metrics_token = \"short\"\n", "metrics_token"),
+            ("metrics_token = \"sixteen chars ok\"\n", "metrics_token"),
+            ("header_read_timeout_secs = 0\n", "header_read_timeout_secs"),
+        ] {
+            std::fs::write(&file, toml).unwrap();
+            let refused = Config::load(&file).unwrap_err().to_string();
+            assert!(refused.contains(&format!("{why} must be")), "{toml}: {refused}");
+        }
+        std::fs::write(&file, "metrics_token = \"0123456789abcdef\"\nheader_read_timeout_secs = 5\n").unwrap();
+        let config = Config::load(&file).unwrap();
+        assert_eq!((config.metrics_token.as_deref(), config.header_read_timeout_secs), (Some("0123456789abcdef"), 5));
     }
 
     #[test]

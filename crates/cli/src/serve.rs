@@ -60,6 +60,8 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
     let mut web = WebConfig::new(&public_url);
     web.trusted_proxies = config.trusted_proxies.iter().filter_map(|n| n.parse().ok()).collect();
     web.sms_outbox_page = config.sms_outbox_page || args.demo;
+    web.metrics_token = config.metrics_token.clone().filter(|t| !t.is_empty());
+    web.header_read_timeout = Duration::from_secs(config.header_read_timeout_secs);
     let state = AppState { sweep: sweep.clone(), config: Arc::new(web), metrics: sweep_web::metrics::handle() };
     let mut extra = sandbox.map(sweep_pay::sandbox::router).unwrap_or_default();
     if let Some(sim) = &simulator {

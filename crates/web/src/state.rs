@@ -20,6 +20,9 @@ pub struct WebConfig {
     /// How long a client may take to send a request's headers before its connection is
     /// closed (see [`crate::serve::serve`]): slow clients cannot hold connections for ever.
     pub header_read_timeout: std::time::Duration,
+    /// When set, `/metrics` answers only `Authorization: Bearer <this>` (what a
+    /// Prometheus scrape job sends with `authorization.credentials`); unset, anyone.
+    pub metrics_token: Option<String>,
 }
 
 impl WebConfig {
@@ -29,6 +32,7 @@ impl WebConfig {
             trusted_proxies: vec![],
             sms_outbox_page: false,
             header_read_timeout: crate::serve::HEADER_READ_TIMEOUT,
+            metrics_token: None,
         }
     }
 

@@ -4,11 +4,12 @@ use std::sync::LazyLock;
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::extract::ApiPath;
 use crate::state::AppState;
 
@@ -26,7 +27,17 @@ pub async fn readyz(State(s): State<AppState>) -> Response {
     }
 }
 
-pub async fn metrics(State(s): State<AppState>) -> Response {
+/// Prometheus metrics; behind a bearer token when the deployment set one.
+pub async fn metrics(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(token) = &s.config.metrics_token {
+        let sent = crate::auth::bearer(&headers);
+        if !sent.is_some_and(|sent| bool::from(sent.as_bytes().ct_eq(token.as_bytes()))) {
+            let mut refused =
+                ApiError::new(ErrorCode::Unauthenticated, "send the metrics token as a bearer token").into_response();
+            refused.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            return refused;
+        }
+    }
     let mut response = s.metrics.render().into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"));
     response

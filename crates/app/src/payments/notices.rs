@@ -9,6 +9,7 @@ use sweep_domain::order::*;
 use sweep_domain::shopper::PICKUP_CODE_DIGITS;
 
 use crate::orders::new_refund;
+use crate::payments::checkout::WECHAT_PAY;
 use crate::ports::{
     Capture, CaptureOutcome, NewJob, OrderChange, PaymentGateway, PaymentNotice, PickupCodeChange, ProviderNotice,
     StoreError,
@@ -25,7 +26,14 @@ pub struct NoticeReply {
 }
 
 impl NoticeReply {
-    fn refuse(status: u16, why: &str) -> NoticeReply {
+    /// A refusal in the provider's own form: WeChat Pay v3 expects a JSON body with
+    /// `code` `FAIL` and a `message`; Alipay retries on anything but `success`, so plain
+    /// text does for it and the sandbox.
+    pub fn refuse(provider: &str, status: u16, why: &str) -> NoticeReply {
+        if provider == WECHAT_PAY {
+            let body = serde_json::json!({ "code": "FAIL", "message": why }).to_string();
+            return NoticeReply { status, body, content_type: "application/json" };
+        }
         NoticeReply { status, body: why.to_string(), content_type: "text/plain; charset=utf-8" }
     }
 }
@@ -52,7 +60,7 @@ impl Sweep {
             Err(_) => {
                 tracing::warn!(target: "security", event = "payment_notice_no_account", provider, merchant = ?merchant);
                 orders.record_notification(provider, merchant, None, "no_account", "", now).await?;
-                return Ok(NoticeReply::refuse(404, "no such payment account"));
+                return Ok(NoticeReply::refuse(provider, 404, "no such payment account"));
             }
         };
         let notice = match gateway.read_notice(headers, body, now) {
@@ -60,7 +68,7 @@ impl Sweep {
             Err(e) => {
                 tracing::warn!(target: "security", event = "payment_notice_rejected", provider, merchant = ?merchant, reason = %e);
                 orders.record_notification(provider, merchant, None, "rejected", &e.to_string(), now).await?;
-                return Ok(NoticeReply::refuse(401, "verification failed"));
+                return Ok(NoticeReply::refuse(provider, 401, "verification failed"));
             }
         };
         let ack =
@@ -81,12 +89,12 @@ impl Sweep {
             orders
                 .record_notification(provider, merchant, Some(&notice.out_trade_no), "unknown_payment", "", now)
                 .await?;
-            return Ok(NoticeReply::refuse(404, "unknown payment"));
+            return Ok(NoticeReply::refuse(provider, 404, "unknown payment"));
         };
         if let Some(why) = mismatch(&payment, merchant, provider, &notice, gateway.as_ref()) {
             tracing::warn!(target: "security", event = "payment_notice_mismatch", provider, payment = %payment.id, why = %why);
             orders.record_notification(provider, merchant, Some(&notice.out_trade_no), "mismatch", &why, now).await?;
-            return Ok(NoticeReply::refuse(400, "does not match the payment"));
+            return Ok(NoticeReply::refuse(provider, 400, "does not match the payment"));
         }
         if !notice.paid {
             orders.record_notification(provider, merchant, Some(&notice.out_trade_no), "not_paid", "", now).await?;

@@ -56,7 +56,7 @@ pub async fn notify_merchant(
     body: Bytes,
 ) -> ApiResult<Response> {
     let Ok(merchant) = path_id::<MerchantId>(&merchant) else {
-        return Ok((StatusCode::NOT_FOUND, "no such payment account").into_response());
+        return Ok(reply(NoticeReply::refuse(&provider, 404, "no such payment account")));
     };
     Ok(reply(s.sweep.handle_payment_notice(&provider, Some(merchant), &header_pairs(&headers), &body).await?))
 }

@@ -82,6 +82,33 @@ api_test! {
     }
 }
 
+/// With a metrics token set, a scrape must bring it; the rest of the site is unchanged.
+#[tokio::test]
+async fn a_metrics_token_keeps_metrics_to_the_scraper() {
+    const TOKEN: &str = "scrape-token-0123456789";
+    let app = TestApp::spawn_with_web(sweep_store::Backend::Sqlite, sweep_app::Settings::default(), |web| {
+        web.metrics_token = Some(TOKEN.into())
+    })
+    .await;
+    let c = reqwest::Client::new();
+    let metrics = format!("{}/metrics", app.url);
+    let anonymous = c.get(&metrics).send().await.unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(anonymous.headers()["www-authenticate"], "Bearer");
+    let body: serde_json::Value = anonymous.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "unauthenticated");
+    for wrong in [format!("Bearer {TOKEN}x"), "Bearer scrape-token".into(), format!("Basic {TOKEN}"), TOKEN.into()] {
+        let refused = c.get(&metrics).header("authorization", wrong.as_str()).send().await.unwrap();
+        assert_eq!(refused.status(), StatusCode::UNAUTHORIZED, "{wrong}");
+    }
+    let lowercase = c.get(&metrics).header("authorization", format!("bearer {TOKEN}")).send().await.unwrap();
+    assert_eq!(lowercase.status(), StatusCode::OK, "the scheme is case-insensitive");
+    let scraped = c.get(&metrics).bearer_auth(TOKEN).send().await.unwrap();
+    assert_eq!(scraped.status(), StatusCode::OK);
+    assert!(scraped.text().await.unwrap().contains("sweep_http_requests_total"));
+    assert_eq!(c.get(format!("{}/healthz", app.url)).send().await.unwrap().status(), StatusCode::OK);
+}
+
 #[tokio::test]
 async fn https_public_urls_get_secure_cookies_and_hsts() {
     use tower::ServiceExt;

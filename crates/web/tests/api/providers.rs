@@ -287,7 +287,11 @@ api_test! {
         let mut tampered = body.clone();
         let at = tampered.iter().position(|b| *b == b'"').unwrap() + 1;
         tampered[at] ^= 0x01;
-        assert_eq!(post(headers.clone(), tampered).await.unwrap().status(), StatusCode::UNAUTHORIZED);
+        let refused = post(headers.clone(), tampered).await.unwrap();
+        assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+        // In WeChat Pay v3's own form, so the provider logs why and retries.
+        assert_eq!(refused.headers()["content-type"], "application/json");
+        assert_eq!(refused.json::<Value>().await.unwrap(), json!({"code": "FAIL", "message": "verification failed"}));
         // Signed by another account's platform key (another merchant's notification).
         let (_, intruder) = app.merchant("forge2").await;
         connect(&app, &intruder, "wechatpay").await;
